@@ -1,0 +1,371 @@
+"""Reading and validating the data files: islands, stations and teams.
+
+The operator's own stations and teams are first-class input: GeoJSON, GeoPackage or CSV
+(``lon``/``lat`` columns) in WGS84, CGCS2000 (EPSG:4490), GCJ-02 or any CRS pyproj knows.
+Every problem raises :class:`~islandcover.errors.DataError` naming the file, the row and
+the field.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from islandcover.coordinates import GCJ02, normalise_crs, to_wgs84
+from islandcover.errors import DataError, UnknownCRS
+from islandcover.settings import BOUNDS, DISTRICTS, METRIC_CRS
+
+__all__ = [
+    "STATION_KINDS",
+    "BOAT_CLASSES",
+    "TEAM_STATUSES",
+    "MAX_STATION_OFFSHORE_M",
+    "read_islands",
+    "read_stations",
+    "read_teams",
+    "read_points",
+]
+
+#: Kinds of station: a light station (光明驿站) or a service point (服务点) on a powered island.
+STATION_KINDS = ("light_station", "service_point")
+#: Boat classes a team can travel with (see islandcover.network for speeds and wind limits).
+BOAT_CLASSES = ("workboat", "fast", "ferry")
+#: Team statuses.
+TEAM_STATUSES = ("available", "busy", "off-duty")
+#: A station farther than this from any land polygon is rejected as being on open water.
+MAX_STATION_OFFSHORE_M = 1000.0
+
+_ISLAND_COLUMNS = ("id", "name_zh", "name_en", "district", "area_km2", "population", "powered")
+
+
+def _read_table(path: Path, crs: object | None) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, str]:
+    """Read a points file into a table and WGS84 lon/lat arrays.
+
+    Returns the attribute table, lon, lat and a short description of the source.
+    """
+    name = path.name
+    if not path.exists():
+        raise DataError(name, f"file not found: {path}")
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        try:
+            table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+        except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            raise DataError(name, f"not a readable UTF-8 CSV file ({exc})") from exc
+        for col in ("lon", "lat"):
+            if col not in table.columns:
+                raise DataError(name, "missing column (a CSV needs lon and lat columns)", field=col)
+        lon = _numbers(table["lon"], name, "lon")
+        lat = _numbers(table["lat"], name, "lat")
+        src_crs = crs if crs is not None else "EPSG:4326"
+        table = table.drop(columns=["lon", "lat"])
+    elif suffix in (".geojson", ".json", ".gpkg"):
+        if suffix != ".gpkg":
+            _check_geojson(path)
+        try:
+            gdf = gpd.read_file(path)
+        except Exception as exc:  # pyogrio raises several types for malformed files
+            raise DataError(name, f"cannot be read as {suffix[1:].upper()} ({exc})") from exc
+        if crs is not None:
+            src_crs = crs
+        elif gdf.crs is None:
+            if suffix == ".gpkg":
+                raise UnknownCRS(f"{name}: the layer has no CRS; pass the CRS explicitly")
+            src_crs = "EPSG:4326"  # RFC 7946: GeoJSON without a crs member is WGS84
+        else:
+            src_crs = gdf.crs
+        for i, geom in enumerate(gdf.geometry, start=1):
+            if geom is None or geom.is_empty:
+                raise DataError(name, "feature has no geometry", row=i, field="geometry")
+            if geom.geom_type != "Point":
+                raise DataError(name, f"expected a Point, got {geom.geom_type}", row=i, field="geometry")
+        lon = np.asarray(gdf.geometry.x, dtype=float)
+        lat = np.asarray(gdf.geometry.y, dtype=float)
+        table = pd.DataFrame(gdf.drop(columns="geometry"))
+    else:
+        raise DataError(name, f"unsupported file type '{suffix}': use .geojson, .gpkg or .csv")
+    try:
+        wlon, wlat = to_wgs84(lon, lat, src_crs)
+    except UnknownCRS as exc:
+        raise UnknownCRS(f"{name}: {exc}") from exc
+    return table.reset_index(drop=True), np.asarray(wlon), np.asarray(wlat), name
+
+
+def _check_geojson(path: Path) -> None:
+    """Fail early, with the parser's position, on malformed GeoJSON; honour a ``crs`` member."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DataError(path.name, f"malformed GeoJSON ({exc})") from exc
+    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
+        raise DataError(path.name, "malformed GeoJSON: expected a FeatureCollection")
+    feats = doc.get("features")
+    if not isinstance(feats, list):
+        raise DataError(path.name, "malformed GeoJSON: 'features' must be a list")
+    for i, f in enumerate(feats, start=1):
+        if not isinstance(f, dict) or f.get("type") != "Feature":
+            raise DataError(path.name, "malformed GeoJSON: not a Feature", row=i)
+    crs = doc.get("crs")
+    if crs is not None:
+        name = crs.get("properties", {}).get("name") if isinstance(crs, dict) else None
+        if name is None:
+            raise UnknownCRS(f"{path.name}: unreadable 'crs' member {crs!r}")
+        normalise_crs(name)  # raises UnknownCRS naming the value
+
+
+def _numbers(values: pd.Series, source: str, field: str) -> np.ndarray:
+    out = pd.to_numeric(values.str.strip(), errors="coerce")
+    bad = out.isna()
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0]) + 1
+        raise DataError(source, f"not a number: {values.iloc[row - 1]!r}", row=row, field=field)
+    return out.to_numpy(dtype=float)
+
+
+def _required_text(table: pd.DataFrame, source: str, field: str) -> pd.Series:
+    if field not in table.columns:
+        raise DataError(source, "missing column", field=field)
+    col = table[field].astype(object).where(table[field].notna(), "").astype(str).str.strip()
+    empty = col.eq("") | col.str.lower().isin(["nan", "none"])
+    if empty.any():
+        row = int(np.flatnonzero(empty.to_numpy())[0]) + 1
+        raise DataError(source, f"missing {field}", row=row, field=field)
+    return col
+
+
+def _unique_ids(ids: pd.Series, source: str) -> None:
+    dup = ids.duplicated()
+    if dup.any():
+        row = int(np.flatnonzero(dup.to_numpy())[0]) + 1
+        raise DataError(source, f"duplicate id '{ids.iloc[row - 1]}'", row=row, field="id")
+
+
+def _check_bounds(lon: np.ndarray, lat: np.ndarray, source: str) -> None:
+    w, s, e, n = BOUNDS
+    for i, (x, y) in enumerate(zip(lon, lat), start=1):
+        if not (np.isfinite(x) and np.isfinite(y)):
+            raise DataError(source, "coordinates are not finite", row=i, field="lon/lat")
+        if not (w <= x <= e and s <= y <= n):
+            raise DataError(
+                source,
+                f"coordinates ({x:.5f}, {y:.5f}) lie outside the archipelago "
+                f"(lon {w}–{e}, lat {s}–{n}; check the CRS and the lon/lat order)",
+                row=i,
+                field="lon/lat",
+            )
+
+
+def read_islands(path: Path) -> gpd.GeoDataFrame:
+    """Read the island polygons (``islands.geojson``) and check their schema.
+
+    Parameters
+    ----------
+    path : Path
+        GeoJSON or GeoPackage of island polygons in EPSG:4326.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Indexed by island id, in EPSG:4326.
+    """
+    name = Path(path).name
+    try:
+        gdf = gpd.read_file(path)
+    except Exception as exc:
+        raise DataError(name, f"cannot be read ({exc})") from exc
+    for col in _ISLAND_COLUMNS:
+        if col not in gdf.columns:
+            raise DataError(name, "missing property", field=col)
+    _unique_ids(gdf["id"].astype(str), name)
+    bad = ~gdf["district"].isin(DISTRICTS)
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0]) + 1
+        raise DataError(name, f"district must be one of {', '.join(DISTRICTS)}", row=row, field="district")
+    if gdf.crs is None or not CRS(gdf.crs).equals(CRS.from_epsg(4326), ignore_axis_order=True):
+        gdf = gdf.set_crs("EPSG:4326", allow_override=True) if gdf.crs is None else gdf.to_crs("EPSG:4326")
+    gdf["powered"] = gdf["powered"].fillna(False).astype(bool)
+    gdf["population"] = pd.array(gdf["population"], dtype="Int64")
+    return gdf.set_index("id", drop=False)
+
+
+def read_points(path: Path, *, crs: object | None = None) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, str]:
+    """Read any points file (GeoJSON, GeoPackage, CSV) into a table and WGS84 lon/lat.
+
+    Parameters
+    ----------
+    path : Path
+        The file.
+    crs : str or pyproj.CRS, optional
+        CRS of the coordinates; default: the file's own (GeoJSON/GeoPackage) or WGS84 (CSV).
+        ``"GCJ-02"`` for coordinates copied from AMap or Tencent maps.
+    """
+    return _read_table(Path(path), crs)
+
+
+def read_stations(
+    path: Path, islands: gpd.GeoDataFrame, *, crs: object | None = None
+) -> gpd.GeoDataFrame:
+    """Read and validate a stations file and place every station on its island.
+
+    Required fields: ``id``, ``name_zh``, coordinates. Optional: ``name_en``, ``kind``
+    (``light_station`` or ``service_point``; default ``light_station``), ``illustrative``.
+
+    Parameters
+    ----------
+    path : Path
+        GeoJSON, GeoPackage or CSV (``lon``, ``lat`` columns).
+    islands : geopandas.GeoDataFrame
+        Island polygons (from :func:`read_islands`), to place each station.
+    crs : str or pyproj.CRS, optional
+        CRS of the input coordinates; see :func:`read_points`.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Indexed by station id, EPSG:4326, with ``island_id`` and ``offshore_m`` (distance
+        from the island's polygon, 0 on land).
+
+    Raises
+    ------
+    DataError
+        Missing name, duplicate id, coordinates outside the archipelago, a station on open
+        water farther than 1 km from land, an unknown kind.
+    UnknownCRS
+        When the CRS cannot be read.
+    """
+    table, lon, lat, name = read_points(path, crs=crs)
+    ids = _required_text(table, name, "id")
+    _unique_ids(ids, name)
+    names = _required_text(table, name, "name_zh")
+    _check_bounds(lon, lat, name)
+    kinds = table["kind"].astype(str).str.strip() if "kind" in table.columns else pd.Series(
+        ["light_station"] * len(table))
+    for i, k in enumerate(kinds, start=1):
+        if k not in STATION_KINDS:
+            raise DataError(name, f"unknown kind '{k}': use {' or '.join(STATION_KINDS)}", row=i, field="kind")
+    pts = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs="EPSG:4326")
+    island_ids, offshore = _place_on_islands(pts, islands)
+    for i, (iid, d) in enumerate(zip(island_ids, offshore), start=1):
+        if iid is None:
+            raise DataError(
+                name,
+                f"({lon[i - 1]:.5f}, {lat[i - 1]:.5f}) is on open water, {d / 1000:.1f} km from the "
+                f"nearest land (at most {MAX_STATION_OFFSHORE_M / 1000:.0f} km allowed)",
+                row=i,
+                field="lon/lat",
+            )
+    out = gpd.GeoDataFrame(
+        {
+            "id": ids.values,
+            "name_zh": names.values,
+            "name_en": table["name_en"].astype(str).values if "name_en" in table.columns else names.values,
+            "kind": kinds.values,
+            "island_id": island_ids,
+            "offshore_m": np.round(offshore, 1),
+            "illustrative": _flag(table, "illustrative", default=False),
+            "lon": lon,
+            "lat": lat,
+        },
+        geometry=pts.values,
+        crs="EPSG:4326",
+    )
+    return out.set_index("id", drop=False)
+
+
+def _flag(table: pd.DataFrame, col: str, *, default: bool) -> np.ndarray:
+    if col not in table.columns:
+        return np.full(len(table), default)
+    return table[col].astype(str).str.strip().str.lower().isin(["true", "1", "yes"]).to_numpy()
+
+
+def _place_on_islands(pts: gpd.GeoSeries, islands: gpd.GeoDataFrame) -> tuple[list[str | None], np.ndarray]:
+    """Island id containing each point (or nearest within the offshore limit) and the distance."""
+    pm = pts.to_crs(METRIC_CRS)
+    im = islands.geometry.to_crs(METRIC_CRS)
+    tree = shapely.STRtree(im.values)
+    idx, dist = tree.query_nearest(pm.values, return_distance=True, all_matches=False)
+    ids: list[str | None] = [None] * len(pts)
+    d = np.full(len(pts), np.inf)
+    for p_i, i_i, dd in zip(idx[0], idx[1], dist):
+        d[p_i] = dd
+        if dd <= MAX_STATION_OFFSHORE_M:
+            ids[p_i] = str(islands.index[i_i])
+    return ids, d
+
+
+def read_teams(path: Path, station_ids: Iterable[str]) -> pd.DataFrame:
+    """Read and validate a teams file.
+
+    Required columns: ``id``, ``station_id`` (an existing station), ``boat_class``
+    (``workboat``, ``fast`` or ``ferry``), ``head_count`` (a positive integer). Optional:
+    ``name``, ``status`` (``available``, ``busy`` or ``off-duty``; default ``available``),
+    ``illustrative``.
+
+    Parameters
+    ----------
+    path : Path
+        CSV (or GeoJSON/GeoPackage with the same properties; geometry is ignored).
+    station_ids : iterable of str
+        The ids of the loaded stations.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by team id.
+    """
+    path = Path(path)
+    name = path.name
+    if not path.exists():
+        raise DataError(name, f"file not found: {path}")
+    if path.suffix.lower() == ".csv":
+        try:
+            table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+        except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            raise DataError(name, f"not a readable UTF-8 CSV file ({exc})") from exc
+    else:
+        table = pd.DataFrame(read_points(path)[0])
+    ids = _required_text(table, name, "id")
+    _unique_ids(ids, name)
+    stations = _required_text(table, name, "station_id")
+    known = set(station_ids)
+    for i, s in enumerate(stations, start=1):
+        if s not in known:
+            raise DataError(name, f"unknown station '{s}'", row=i, field="station_id")
+    boats = _required_text(table, name, "boat_class")
+    for i, b in enumerate(boats, start=1):
+        if b not in BOAT_CLASSES:
+            raise DataError(name, f"unknown boat class '{b}': use {', '.join(BOAT_CLASSES)}", row=i,
+                            field="boat_class")
+    heads = _required_text(table, name, "head_count")
+    counts = pd.to_numeric(heads, errors="coerce")
+    for i, (raw, c) in enumerate(zip(heads, counts), start=1):
+        if not (pd.notna(c) and float(c).is_integer() and c > 0):
+            raise DataError(name, f"head_count must be a positive whole number, got {raw!r}", row=i,
+                            field="head_count")
+    status = table["status"].astype(str).str.strip() if "status" in table.columns else pd.Series(
+        ["available"] * len(table))
+    status = status.replace("", "available")
+    for i, s in enumerate(status, start=1):
+        if s not in TEAM_STATUSES:
+            raise DataError(name, f"unknown status '{s}': use {', '.join(TEAM_STATUSES)}", row=i, field="status")
+    out = pd.DataFrame(
+        {
+            "id": ids.values,
+            "name": table["name"].astype(str).values if "name" in table.columns else ids.values,
+            "station_id": stations.values,
+            "boat_class": boats.values,
+            "head_count": counts.astype(int).values,
+            "status": status.values,
+            "illustrative": _flag(table, "illustrative", default=False),
+        }
+    )
+    return out.set_index("id", drop=False)
+
+
+__all__ += ["GCJ02"]
