@@ -1,0 +1,1 @@
+"""The islandcover HTTP API (FastAPI), thin over the islandcover core."""

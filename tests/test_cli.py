@@ -1,0 +1,57 @@
+"""The islandcover command: outputs and one-line errors with exit code 2."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "islandcover.cli", *args], capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_summary_counts_by_district():
+    out = run("summary", "--json")
+    assert out.returncode == 0, out.stderr
+    rows = {r["district"]: r for r in json.loads(out.stdout)}
+    assert set(rows) == {"定海区", "普陀区", "岱山县", "嵊泗县", "total"}
+    assert rows["total"]["light_stations"] == 12
+    assert rows["total"]["powered_islands"] == sum(rows[d]["powered_islands"] for d in ("定海区", "普陀区", "岱山县", "嵊泗县"))
+
+
+def test_islands_geojson_lists_powered_islands_with_required_properties():
+    out = run("islands", "--format", "geojson", "--powered")
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    props = [f["properties"] for f in doc["features"]]
+    assert len(props) > 40
+    for p in props:
+        assert {"id", "name_zh", "name_en", "district", "area_km2", "population", "powered"} <= set(p)
+        assert p["powered"] is True
+    mayi = next(p for p in props if p["name_zh"] == "蚂蚁岛")
+    assert mayi["district"] == "普陀区" and mayi["population"] == 4485
+
+
+def test_islands_csv_has_a_header_and_one_row_per_island():
+    out = run("islands", "--format", "csv", "--district", "嵊泗县")
+    assert out.returncode == 0
+    lines = out.stdout.strip().splitlines()
+    assert lines[0].startswith("id,")
+    assert all(",嵊泗县," in line for line in lines[1:])
+
+
+def test_bad_stations_file_exits_2_with_one_line(tmp_path):
+    p = tmp_path / "bad.csv"
+    p.write_text("id,name_zh,lon,lat\nA,x,116.4,39.9\n", encoding="utf-8")
+    out = run("summary", "--stations", str(p))
+    assert out.returncode == 2
+    assert out.stderr.count("\n") == 1
+    assert "bad.csv, row 1, field 'lon/lat'" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_usage_error_exits_2_with_one_line():
+    out = run("islands", "--format", "shapefile")
+    assert out.returncode == 2
+    assert out.stderr.count("\n") == 1
