@@ -1,0 +1,351 @@
+"""The multimodal travel network: sea lanes, landings, on-island roads and bridges.
+
+Sea lanes: a **visibility graph**. Boats cannot cross land, and in a polygonal domain the
+shortest water path between two points bends only at convex corners of the obstacles, so a
+graph whose nodes are those corners (plus the landings) and whose edges are the straight
+segments that clear the land contains every shortest path exactly, with true lengths and
+straight geometry (a water raster/mesh would zig-zag and over-estimate by 1–8% depending
+on its connectivity). Obstacles are the GSHHG islands simplified by 30 m and buffered by
+60 m, so lanes keep clear of the shore; each candidate segment is tested, in one
+vectorised call, against the islands buffered by 20 m. Edges are limited to 20 km, and a
+3 km grid of open-water nodes (at least 1 km from any shore) carries longer crossings
+(worst-case detour < 1.2%, typically < 0.3%). Only edges tangent at both ends are kept
+(a shortest path never turns into an obstacle), which removes most of the candidates.
+
+Landings: every station and service point is joined to the sea at the nearest point of its
+island's buffered shore (an ``embark`` edge: launch/boarding overhead is charged there).
+
+Roads: land nodes (stations, service points, bridge ends) on the same land mass are joined
+pairwise; travel time uses the straight distance times a detour factor (no road data is
+shipped). Bridges (``data/islands/bridges.csv``) join the facing shores of two islands.
+
+Every sea edge has an exposure class: ``open`` when its midpoint is more than 4 km from any
+shore, else ``sheltered``; the class decides the wind at which it closes
+(:mod:`islandcover.vessels`).
+
+Building takes 10–30 s; the result is cached on disk (``$ISLANDCOVER_CACHE``, default
+``~/.cache/islandcover``), keyed by the content of the input files.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import Transformer
+from scipy.spatial import cKDTree
+
+from islandcover.archipelago import Archipelago
+from islandcover.errors import DataError
+from islandcover.settings import BOUNDS, METRIC_CRS
+
+__all__ = ["TravelNetwork", "build_network", "load_network", "NETWORK_VERSION"]
+
+NETWORK_VERSION = "1"
+SIMPLIFY_M = 30.0
+OBSTACLE_BUFFER_M = 60.0
+CLEARANCE_M = 20.0
+MAX_EDGE_M = 20_000.0
+GRID_STEP_M = 3_000.0
+GRID_MIN_SHORE_M = 1_000.0
+OPEN_SEA_M = 4_000.0
+
+MODES = ("sea", "road", "bridge", "embark")
+
+
+@dataclass
+class TravelNetwork:
+    """Nodes and edges of the travel network (metric coordinates in UTM 51N).
+
+    Edges are stored once; ``embark`` edges run land → sea (the launch overhead applies in
+    that direction). Node kinds: ``sea`` (shore corner), ``grid`` (open water), ``landing``
+    (sea side of a landing), ``land`` (station, service point or bridge end).
+    """
+
+    node_x: np.ndarray
+    node_y: np.ndarray
+    node_lon: np.ndarray
+    node_lat: np.ndarray
+    node_kind: np.ndarray
+    node_island: np.ndarray
+    node_label: np.ndarray
+    edge_u: np.ndarray
+    edge_v: np.ndarray
+    edge_len_m: np.ndarray
+    edge_mode: np.ndarray
+    edge_exposure: np.ndarray
+    edge_name: np.ndarray
+    edge_mid_lon: np.ndarray
+    edge_mid_lat: np.ndarray
+    station_node: dict[str, int]
+    island_node: dict[str, int]
+    landmass: dict[str, int]
+
+    @property
+    def n_nodes(self) -> int:
+        return len(self.node_x)
+
+    @property
+    def n_edges(self) -> int:
+        return len(self.edge_u)
+
+    def edge_lines_lonlat(self, edges: np.ndarray) -> list[list[list[float]]]:
+        """Lon/lat coordinates of the given edges (each a 2-point line)."""
+        u, v = self.edge_u[edges], self.edge_v[edges]
+        return [[[float(self.node_lon[a]), float(self.node_lat[a])], [float(self.node_lon[b]), float(self.node_lat[b])]]
+                for a, b in zip(u, v)]
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, path: Path) -> None:
+        """Write the network to an ``.npz`` file (atomically)."""
+        arrays = {k: getattr(self, k) for k in self.__dataclass_fields__ if isinstance(getattr(self, k), np.ndarray)}
+        meta = {"station_node": self.station_node, "island_node": self.island_node, "landmass": self.landmass}
+        tmp = path.with_suffix(".tmp.npz")
+        np.savez_compressed(tmp, meta=np.array(json.dumps(meta)), **{k: _np_str(v) for k, v in arrays.items()})
+        os.replace(tmp, path)
+
+    @classmethod
+    def read(cls, path: Path) -> TravelNetwork:
+        """Read a network written by :meth:`save`."""
+        with np.load(path, allow_pickle=False) as z:
+            meta = json.loads(str(z["meta"]))
+            kw = {k: z[k] for k in cls.__dataclass_fields__ if k in z.files}
+        return cls(**kw, station_node=meta["station_node"], island_node=meta["island_node"],
+                   landmass={k: int(v) for k, v in meta["landmass"].items()})
+
+
+def _np_str(a: np.ndarray) -> np.ndarray:
+    return a.astype(str) if a.dtype == object else a
+
+
+# ---------------------------------------------------------------------- building
+def _cache_dir() -> Path:
+    return Path(os.environ.get("ISLANDCOVER_CACHE", Path.home() / ".cache" / "islandcover"))
+
+
+def _key(arch: Archipelago) -> str:
+    h = hashlib.sha256(NETWORK_VERSION.encode())
+    h.update(arch.islands[["id", "geometry"]].to_json().encode())
+    h.update(arch.stations[["id", "lon", "lat", "island_id"]].to_json().encode())
+    h.update(_read_bridges(arch.source).to_json().encode())
+    return h.hexdigest()[:16]
+
+
+def load_network(arch: Archipelago, *, progress: Callable[[str], None] | None = None,
+                 cache: bool = True) -> TravelNetwork:
+    """Return the travel network of ``arch``, from the disk cache when it is current.
+
+    Parameters
+    ----------
+    arch : Archipelago
+        The loaded model.
+    progress : callable, optional
+        Called with a short message at each build step (the CLI prints them).
+    cache : bool
+        Read and write the on-disk cache.
+    """
+    path = _cache_dir() / f"network-{_key(arch)}.npz"
+    if cache and path.exists():
+        try:
+            return TravelNetwork.read(path)
+        except (OSError, ValueError, KeyError):
+            pass  # a damaged cache is rebuilt
+    net = build_network(arch, progress=progress)
+    if cache:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        net.save(path)
+    return net
+
+
+def _read_bridges(folder: Path) -> pd.DataFrame:
+    path = folder / "bridges.csv"
+    if not path.exists():
+        return pd.DataFrame(columns=["name_zh", "name_en", "island_a", "island_b", "length_km"])
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def build_network(arch: Archipelago, *, progress: Callable[[str], None] | None = None) -> TravelNetwork:
+    """Build the travel network of ``arch`` (see the module docstring for the method)."""
+    say = progress or (lambda _msg: None)
+    islands_m = arch.islands.to_crs(METRIC_CRS)
+    land = islands_m.geometry.values
+
+    say("obstacles")
+    simple = shapely.simplify(land, SIMPLIFY_M, preserve_topology=True)
+    obstacles = shapely.union_all(shapely.buffer(simple, OBSTACLE_BUFFER_M, quad_segs=2))
+    obstacles = shapely.simplify(obstacles, 10.0, preserve_topology=True)
+    obstacle_parts = list(getattr(obstacles, "geoms", [obstacles]))
+    clearance = shapely.union_all(shapely.buffer(simple, CLEARANCE_M, quad_segs=2))
+    shapely.prepare(clearance)
+
+    # convex corners of obstacle exteriors, with their ring neighbours (for tangency)
+    say("shore corners")
+    cx, cy, px, py, nx_, ny_ = [], [], [], [], [], []
+    for poly in obstacle_parts:
+        ring = shapely.geometry.polygon.orient(poly, 1.0).exterior  # counter-clockwise
+        xy = np.asarray(ring.coords)[:-1]
+        prev, nxt = np.roll(xy, 1, axis=0), np.roll(xy, -1, axis=0)
+        cross = (xy[:, 0] - prev[:, 0]) * (nxt[:, 1] - xy[:, 1]) - (xy[:, 1] - prev[:, 1]) * (nxt[:, 0] - xy[:, 0])
+        convex = cross > 0
+        cx.append(xy[convex, 0]); cy.append(xy[convex, 1])
+        px.append(prev[convex, 0]); py.append(prev[convex, 1])
+        nx_.append(nxt[convex, 0]); ny_.append(nxt[convex, 1])
+    corner = np.column_stack([np.concatenate(cx), np.concatenate(cy)])
+    corner_prev = np.column_stack([np.concatenate(px), np.concatenate(py)])
+    corner_next = np.column_stack([np.concatenate(nx_), np.concatenate(ny_)])
+
+    say("open-water grid")
+    to_m = Transformer.from_crs("EPSG:4326", METRIC_CRS, always_xy=True)
+    w, s, e, n = BOUNDS
+    (x0, x1), (y0, y1) = to_m.transform([w, e], [s, s])[0], to_m.transform([w, w], [s, n])[1]
+    gx, gy = np.meshgrid(np.arange(min(x0, x1), max(x0, x1), GRID_STEP_M), np.arange(y0, y1, GRID_STEP_M))
+    grid = np.column_stack([gx.ravel(), gy.ravel()])
+    shore = shapely.union_all(shapely.buffer(simple, GRID_MIN_SHORE_M, quad_segs=2))
+    shapely.prepare(shore)
+    mainland_box = shapely.box(*to_m.transform(w + 0.05, s + 0.05), *to_m.transform(e - 0.05, n - 0.05))
+    keep = ~shapely.intersects(shore, shapely.points(grid)) & shapely.within(shapely.points(grid), mainland_box)
+    grid = grid[keep]
+
+    # land nodes: stations and service points
+    say("landings")
+    st = arch.stations.to_crs(METRIC_CRS)
+    land_xy = np.column_stack([st.geometry.x, st.geometry.y])
+    land_island = st.island_id.to_numpy(dtype=object)
+    land_label = st.id.to_numpy(dtype=object)
+    tree_obs = shapely.STRtree(obstacle_parts)
+    landing_xy = np.empty_like(land_xy)
+    for i, (x, y) in enumerate(land_xy):
+        p = shapely.Point(x, y)
+        part = obstacle_parts[int(tree_obs.nearest(p))]
+        ring = part.exterior
+        landing_xy[i] = np.asarray(ring.interpolate(ring.project(p)).coords[0])
+
+    # bridge ends
+    bridges = _read_bridges(arch.source)
+    b_rows = []
+    for _, b in bridges.iterrows():
+        try:
+            ia, ib = arch.island(b["island_a"]).id, arch.island(b["island_b"]).id
+        except ValueError as exc:
+            raise DataError("bridges.csv", f"bridge {b['name_zh']}: {exc}") from exc
+        pa, pb = shapely.ops.nearest_points(islands_m.geometry[ia], islands_m.geometry[ib])
+        b_rows.append((b["name_zh"], ia, ib, pa, pb, float(b["length_km"]) * 1000 if b["length_km"] else None))
+
+    # ---- assemble node arrays: sea corners | grid | landings | land nodes | bridge ends
+    n_c, n_g, n_l = len(corner), len(grid), len(land_xy)
+    sea_xy = np.vstack([corner, grid, landing_xy])
+    bridge_xy = np.array([[r[3].x, r[3].y] for r in b_rows] + [[r[4].x, r[4].y] for r in b_rows]).reshape(-1, 2)
+    xy = np.vstack([sea_xy, land_xy, bridge_xy])
+    kind = np.array(["sea"] * n_c + ["grid"] * n_g + ["landing"] * n_l + ["land"] * (n_l + len(bridge_xy)), dtype=object)
+    island = np.array([""] * (n_c + n_g) + list(land_island) + list(land_island)
+                      + [r[1] for r in b_rows] + [r[2] for r in b_rows], dtype=object)
+    label = np.array([""] * (n_c + n_g) + [f"landing {x}" for x in land_label] + list(land_label)
+                     + [f"{r[0]} ({arch.island(r[1]).name_zh} end)" for r in b_rows]
+                     + [f"{r[0]} ({arch.island(r[2]).name_zh} end)" for r in b_rows], dtype=object)
+    landing0, land0, bridge0 = n_c + n_g, n_c + n_g + n_l, n_c + n_g + 2 * n_l
+
+    # ---- sea edges: candidate pairs within range, tangent, clear of land
+    say(f"sea lanes ({len(sea_xy)} nodes)")
+    pairs = cKDTree(sea_xy).query_pairs(MAX_EDGE_M, output_type="ndarray")
+    pairs = pairs[_tangent(pairs, sea_xy, n_c, corner_prev, corner_next)]
+    lines = shapely.linestrings(np.stack([sea_xy[pairs[:, 0]], sea_xy[pairs[:, 1]]], axis=1))
+    clear = np.zeros(len(pairs), dtype=bool)
+    for start in range(0, len(pairs), 200_000):
+        say(f"sea lanes: {start}/{len(pairs)} candidates tested")
+        clear[start:start + 200_000] = ~shapely.intersects(clearance, lines[start:start + 200_000])
+    pairs, lines = pairs[clear], lines[clear]
+    sea_len = shapely.length(lines)
+    mids = shapely.line_interpolate_point(lines, 0.5, normalized=True)
+    shore_tree = shapely.STRtree(simple)
+    _, mid_d = shore_tree.query_nearest(mids, return_distance=True, all_matches=False)
+    exposure = np.where(mid_d > OPEN_SEA_M, "open", "sheltered")
+
+    # ---- embark edges: land node -> its landing
+    emb_u = np.arange(land0, land0 + n_l)
+    emb_v = np.arange(landing0, landing0 + n_l)
+    emb_len = np.hypot(*(land_xy - landing_xy).T)
+
+    # ---- roads: all pairs of land nodes on the same land mass
+    say("roads and bridges")
+    landmass = _landmasses(islands_m)
+    land_nodes = np.arange(land0, len(xy))
+    groups: dict[int, list[int]] = {}
+    for node in land_nodes:
+        groups.setdefault(landmass[island[node]], []).append(int(node))
+    road = np.array([(a, b) for nodes in groups.values() for i, a in enumerate(nodes) for b in nodes[i + 1:]],
+                    dtype=np.int64).reshape(-1, 2)
+    road_len = np.hypot(*(xy[road[:, 0]] - xy[road[:, 1]]).T)
+
+    nb = len(b_rows)
+    br_u = np.arange(bridge0, bridge0 + nb)
+    br_v = np.arange(bridge0 + nb, bridge0 + 2 * nb)
+    br_len = np.array([max(r[5] or 0.0, r[3].distance(r[4])) for r in b_rows])
+    br_name = [r[0] for r in b_rows]
+
+    u = np.concatenate([pairs[:, 0], emb_u, road[:, 0], br_u]).astype(np.int64)
+    v = np.concatenate([pairs[:, 1], emb_v, road[:, 1], br_v]).astype(np.int64)
+    length = np.concatenate([sea_len, emb_len, road_len, br_len])
+    mode = np.array(["sea"] * len(pairs) + ["embark"] * n_l + ["road"] * len(road) + ["bridge"] * nb, dtype=object)
+    expo = np.concatenate([exposure, [""] * (n_l + len(road) + nb)]).astype(object)
+    name = np.array([""] * (len(pairs) + n_l + len(road)) + br_name, dtype=object)
+
+    to_ll = Transformer.from_crs(METRIC_CRS, "EPSG:4326", always_xy=True)
+    lon, lat = to_ll.transform(xy[:, 0], xy[:, 1])
+    mid_lon, mid_lat = to_ll.transform((xy[u, 0] + xy[v, 0]) / 2, (xy[u, 1] + xy[v, 1]) / 2)
+    station_node = {str(sid): int(land0 + i) for i, sid in enumerate(land_label)}
+    sp = arch.stations[arch.stations.kind == "service_point"]
+    island_node = {str(r.island_id): station_node[str(r.id)] for r in sp.itertuples()}
+    for r in arch.light_stations.itertuples():
+        island_node.setdefault(str(r.island_id), station_node[str(r.id)])
+    say(f"done: {len(xy)} nodes, {len(u)} edges ({len(pairs)} sea lanes)")
+    return TravelNetwork(
+        node_x=xy[:, 0], node_y=xy[:, 1], node_lon=np.asarray(lon), node_lat=np.asarray(lat),
+        node_kind=kind, node_island=island, node_label=label,
+        edge_u=u, edge_v=v, edge_len_m=length, edge_mode=mode, edge_exposure=expo, edge_name=name,
+        edge_mid_lon=np.asarray(mid_lon), edge_mid_lat=np.asarray(mid_lat),
+        station_node=station_node, island_node=island_node,
+        landmass={k: int(v) for k, v in landmass.items()},
+    )
+
+
+def _tangent(pairs: np.ndarray, xy: np.ndarray, n_corner: int, prev: np.ndarray, nxt: np.ndarray) -> np.ndarray:
+    """Keep pairs that are tangent at each end that is a shore corner."""
+    ok = np.ones(len(pairs), dtype=bool)
+    for end, other in ((0, 1), (1, 0)):
+        a = pairs[:, end]
+        is_corner = a < n_corner
+        idx = a[is_corner]
+        d = xy[pairs[is_corner, other]] - xy[idx]
+        p = prev[idx] - xy[idx]
+        q = nxt[idx] - xy[idx]
+        s1 = d[:, 0] * p[:, 1] - d[:, 1] * p[:, 0]
+        s2 = d[:, 0] * q[:, 1] - d[:, 1] * q[:, 0]
+        ok[np.flatnonzero(is_corner)] &= (s1 * s2) >= 0
+    return ok
+
+
+def _landmasses(islands_m: gpd.GeoDataFrame) -> dict[str, int]:
+    """Group island units that touch (the two parts of Zhoushan Island) into land masses."""
+    geoms = islands_m.geometry.values
+    tree = shapely.STRtree(geoms)
+    a, b = tree.query(geoms, predicate="dwithin", distance=1.0)
+    parent = list(range(len(geoms)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, j in zip(a, b):
+        ri, rj = find(int(i)), find(int(j))
+        if ri != rj:
+            parent[ri] = rj
+    return {str(iid): find(k) for k, iid in enumerate(islands_m.index)}

@@ -1,0 +1,112 @@
+"""Weather scenarios: a uniform wind force, or a typhoon's wind field.
+
+A scenario returns the Beaufort force at any lon/lat; links close where that force exceeds
+their limit (:mod:`islandcover.vessels`). Typhoon profile (documented, deliberately simple:
+CMA bulletins publish exactly these radii):
+
+====================  =============================
+distance from centre  Beaufort force
+====================  =============================
+d ≤ R10               10 (12 within R10/2)
+R10 < d ≤ R7          7–9, linear in d
+R7 < d ≤ 1.5·R7       6
+1.5·R7 < d ≤ 2·R7     5
+d > 2·R7              4
+====================  =============================
+
+It never increases with distance, so moving away from the centre never closes a link.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from pyproj import Geod
+
+from islandcover.errors import IslandcoverError
+
+__all__ = ["Weather", "WeatherError", "parse_typhoon"]
+
+_GEOD = Geod(ellps="WGS84")
+
+
+class WeatherError(IslandcoverError):
+    """An impossible weather scenario (wind force out of range, bad typhoon radii …)."""
+
+
+@dataclass(frozen=True)
+class Weather:
+    """A weather scenario.
+
+    Build with :meth:`uniform` or :meth:`typhoon`; :meth:`wind_at` gives Beaufort forces.
+    """
+
+    wind_bft: int = 0
+    centre: tuple[float, float] | None = None
+    r7_km: float = 0.0
+    r10_km: float = 0.0
+
+    @classmethod
+    def uniform(cls, wind_bft: int | float) -> Weather:
+        """The same Beaufort force (0–12) over the whole archipelago."""
+        if isinstance(wind_bft, bool) or not isinstance(wind_bft, int | float | np.integer) or not float(wind_bft).is_integer():
+            raise WeatherError(f"wind force must be a whole Beaufort number 0–12, got {wind_bft!r}")
+        if not 0 <= wind_bft <= 12:
+            raise WeatherError(f"wind force {wind_bft} is out of range: Beaufort 0–12")
+        return cls(wind_bft=int(wind_bft))
+
+    @classmethod
+    def typhoon(cls, lon: float, lat: float, r7_km: float, r10_km: float) -> Weather:
+        """A typhoon centred at lon/lat with radii of force-7 and force-10 winds (km)."""
+        if not (100 <= lon <= 160 and 0 <= lat <= 50):
+            raise WeatherError(f"typhoon centre ({lon}, {lat}) is not in the western North Pacific "
+                               "(lon 100–160, lat 0–50)")
+        if not 0 < r7_km <= 1500:
+            raise WeatherError(f"typhoon R7 = {r7_km} km is out of range (0–1500 km)")
+        if not 0 <= r10_km <= r7_km:
+            raise WeatherError(f"typhoon R10 = {r10_km} km must be between 0 and R7 = {r7_km} km")
+        return cls(centre=(float(lon), float(lat)), r7_km=float(r7_km), r10_km=float(r10_km))
+
+    @property
+    def key(self) -> str:
+        """A short string identifying the scenario (for caches and labels)."""
+        if self.centre is None:
+            return f"wind{self.wind_bft}"
+        return f"typhoon{self.centre[0]:.3f},{self.centre[1]:.3f},{self.r7_km:g},{self.r10_km:g}"
+
+    def describe(self) -> str:
+        """Human-readable description."""
+        if self.centre is None:
+            return f"uniform wind force {self.wind_bft}"
+        return (f"typhoon at {self.centre[0]:.2f}E {self.centre[1]:.2f}N, R7 {self.r7_km:g} km, "
+                f"R10 {self.r10_km:g} km")
+
+    def wind_at(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        """Beaufort force (integer array) at each lon/lat."""
+        lon = np.asarray(lon, dtype=float)
+        lat = np.asarray(lat, dtype=float)
+        if self.centre is None:
+            return np.full(lon.shape, self.wind_bft, dtype=np.int64)
+        clon = np.full(lon.shape, self.centre[0])
+        clat = np.full(lon.shape, self.centre[1])
+        d = _GEOD.inv(clon, clat, lon, lat)[2] / 1000.0
+        r7, r10 = self.r7_km, self.r10_km
+        ramp = 7 + np.floor(3 * (r7 - d) / max(r7 - r10, 1e-9)).clip(0, 2)
+        out = np.select(
+            [d <= r10 / 2, d <= r10, d <= r7, d <= 1.5 * r7, d <= 2 * r7],
+            [12, 10, ramp, 6, 5],
+            default=4,
+        )
+        return out.astype(np.int64)
+
+
+def parse_typhoon(text: str) -> Weather:
+    """Parse ``"LON,LAT,R7,R10"`` (degrees, km) into a typhoon scenario."""
+    parts = [p.strip() for p in str(text).split(",")]
+    if len(parts) != 4:
+        raise WeatherError(f"--typhoon expects LON,LAT,R7,R10 (4 numbers), got {text!r}")
+    try:
+        lon, lat, r7, r10 = (float(p) for p in parts)
+    except ValueError as exc:
+        raise WeatherError(f"--typhoon expects LON,LAT,R7,R10 as numbers, got {text!r}") from exc
+    return Weather.typhoon(lon, lat, r7, r10)
