@@ -7,7 +7,7 @@ segments that clear the land contains every shortest path exactly, with true len
 straight geometry (a water raster/mesh would zig-zag and over-estimate by 1–8% depending
 on its connectivity). Obstacles are the GSHHG islands simplified by 30 m and buffered by
 60 m, so lanes keep clear of the shore; each candidate segment is tested, in one
-vectorised call, against the islands buffered by 20 m. Edges are limited to 20 km, and a
+vectorised call, against the unsimplified islands buffered by 20 m. Edges are limited to 20 km, and a
 3 km grid of open-water nodes (at least 1 km from any shore) carries longer crossings
 (worst-case detour < 1.2%, typically < 0.3%). Only edges tangent at both ends are kept
 (a shortest path never turns into an obstacle), which removes most of the candidates.
@@ -19,9 +19,10 @@ Roads: land nodes (stations, service points, bridge ends) on the same land mass 
 pairwise; travel time uses the straight distance times a detour factor (no road data is
 shipped). Bridges (``data/islands/bridges.csv``) join the facing shores of two islands.
 
-Every sea edge has an exposure class: ``open`` when its midpoint is more than 4 km from any
-shore, else ``sheltered``; the class decides the wind at which it closes
-(:mod:`islandcover.vessels`).
+Every sea edge has an exposure class, which decides the wind at which it closes
+(:mod:`islandcover.vessels`): ``sheltered`` when its midpoint is within 4 km of a shore and
+within 10 km of a large island (≥ 10 km²: the inner archipelago's channels), else ``open``
+(the outer groups such as 东极, 花鸟, 嵊山–枸杞 lie in the open sea even between islets).
 
 Building takes 10–30 s; the result is cached on disk (``$ISLANDCOVER_CACHE``, default
 ``~/.cache/islandcover``), keyed by the content of the input files.
@@ -48,7 +49,7 @@ from islandcover.settings import BOUNDS, METRIC_CRS
 
 __all__ = ["TravelNetwork", "build_network", "load_network", "NETWORK_VERSION"]
 
-NETWORK_VERSION = "1"
+NETWORK_VERSION = "3"
 SIMPLIFY_M = 30.0
 OBSTACLE_BUFFER_M = 60.0
 CLEARANCE_M = 20.0
@@ -56,6 +57,8 @@ MAX_EDGE_M = 20_000.0
 GRID_STEP_M = 3_000.0
 GRID_MIN_SHORE_M = 1_000.0
 OPEN_SEA_M = 4_000.0
+LARGE_ISLAND_M2 = 10e6
+SHELTER_RANGE_M = 10_000.0
 
 MODES = ("sea", "road", "bridge", "embark")
 
@@ -182,7 +185,7 @@ def build_network(arch: Archipelago, *, progress: Callable[[str], None] | None =
     obstacles = shapely.union_all(shapely.buffer(simple, OBSTACLE_BUFFER_M, quad_segs=2))
     obstacles = shapely.simplify(obstacles, 10.0, preserve_topology=True)
     obstacle_parts = list(getattr(obstacles, "geoms", [obstacles]))
-    clearance = shapely.union_all(shapely.buffer(simple, CLEARANCE_M, quad_segs=2))
+    clearance = shapely.union_all(shapely.buffer(land, CLEARANCE_M, quad_segs=2))
     shapely.prepare(clearance)
 
     # convex corners of obstacle exteriors, with their ring neighbours (for tangency)
@@ -265,7 +268,9 @@ def build_network(arch: Archipelago, *, progress: Callable[[str], None] | None =
     mids = shapely.line_interpolate_point(lines, 0.5, normalized=True)
     shore_tree = shapely.STRtree(simple)
     _, mid_d = shore_tree.query_nearest(mids, return_distance=True, all_matches=False)
-    exposure = np.where(mid_d > OPEN_SEA_M, "open", "sheltered")
+    big = simple[shapely.area(land) >= LARGE_ISLAND_M2]
+    _, big_d = shapely.STRtree(big).query_nearest(mids, return_distance=True, all_matches=False)
+    exposure = np.where((mid_d > OPEN_SEA_M) | (big_d > SHELTER_RANGE_M), "open", "sheltered")
 
     # ---- embark edges: land node -> its landing
     emb_u = np.arange(land0, land0 + n_l)

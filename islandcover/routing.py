@@ -346,7 +346,7 @@ class Router:
             dist, pred, idx = self._search(row.boat_class, calm)
             r = idx[self.net.station_node[row.station_id]]
             calm_eta = float(dist[r, target])
-            if not np.isfinite(calm_eta) or calm_eta >= bound:
+            if not np.isfinite(calm_eta) or calm_eta > bound:
                 continue
             if live[tid] != "available":
                 reason = f"team is {live[tid]}"

@@ -1,0 +1,196 @@
+"""Travel network and routing, checked against geometry and public facts."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pyproj import Geod
+from scipy.sparse import csr_array
+from scipy.sparse.csgraph import dijkstra
+
+from islandcover.settings import METRIC_CRS
+from islandcover.weather import Weather, WeatherError
+
+GEOD = Geod(ellps="WGS84")
+
+
+@pytest.fixture(scope="module")
+def land_m(arch):
+    g = shapely.union_all(arch.islands.to_crs(METRIC_CRS).geometry.values)
+    shapely.prepare(g)
+    return g
+
+
+def _sea_lines(net, mask):
+    xy = np.column_stack([net.node_x, net.node_y])
+    return shapely.linestrings(np.stack([xy[net.edge_u[mask]], xy[net.edge_v[mask]]], axis=1))
+
+
+def test_no_sea_lane_touches_land(net, land_m):
+    """Every sea edge (not just those on routes) misses every island polygon."""
+    sea = net.edge_mode == "sea"
+    assert sea.sum() > 10_000
+    hits = shapely.intersects(land_m, _sea_lines(net, sea))
+    assert not hits.any(), f"{hits.sum()} sea lanes cross land"
+
+
+def test_route_sea_legs_stay_off_land(router, land_m):
+    """Sea legs of real trips, without their first and last (launch/landing) segments, miss land."""
+    from pyproj import Transformer
+
+    to_m = Transformer.from_crs("EPSG:4326", METRIC_CRS, always_xy=True)
+    for island in ("泗礁山", "东福山岛", "桃花岛", "花鸟岛", "大鱼山岛"):
+        for trip in router.nearest(island, Weather.uniform(3), k=2).trips:
+            for leg in trip.legs:
+                if leg.mode != "sea" or len(leg.coordinates) < 4:
+                    continue
+                x, y = to_m.transform(*np.array(leg.coordinates[1:-1]).T)
+                assert not land_m.intersects(shapely.LineString(np.column_stack([x, y])))
+
+
+def _sea_only_km(net, sources):
+    sea = (net.edge_mode == "sea")
+    u, v, w = net.edge_u[sea], net.edge_v[sea], net.edge_len_m[sea] / 1000
+    g = csr_array((np.concatenate([w, w]), (np.concatenate([u, v]), np.concatenate([v, u]))),
+                  shape=(net.n_nodes, net.n_nodes))
+    return dijkstra(g, indices=sources)
+
+
+def test_open_water_distance_equals_great_circle_within_2_percent(net, land_m):
+    """Between landings with clear water between them, sea distance ≈ geodesic distance."""
+    landing = np.flatnonzero(net.node_kind == "landing")
+    dist = _sea_only_km(net, landing)
+    checked = 0
+    for i, a in enumerate(landing):
+        for b in landing[i + 1:]:
+            seg = shapely.LineString([(net.node_x[a], net.node_y[a]), (net.node_x[b], net.node_y[b])])
+            if seg.length < 3000 or land_m.intersects(seg.buffer(25)):
+                continue
+            geodesic = GEOD.inv(net.node_lon[a], net.node_lat[a], net.node_lon[b], net.node_lat[b])[2] / 1000
+            assert dist[i, b] == pytest.approx(geodesic, rel=0.02), (net.node_label[a], net.node_label[b])
+            checked += 1
+    assert checked >= 5
+    # and between open-water nodes 5–80 km apart (long crossings go through several nodes)
+    grid = np.flatnonzero(net.node_kind == "grid")
+    rng = np.random.default_rng(0)
+    src = rng.choice(grid, 30, replace=False)
+    dist = _sea_only_km(net, src)
+    checked = 0
+    for i, a in enumerate(src):
+        for b in rng.choice(grid, 200, replace=False):
+            seg = shapely.LineString([(net.node_x[a], net.node_y[a]), (net.node_x[b], net.node_y[b])])
+            if not 5000 < seg.length < 80_000 or land_m.intersects(seg.buffer(50)):
+                continue
+            geodesic = GEOD.inv(net.node_lon[a], net.node_lat[a], net.node_lon[b], net.node_lat[b])[2] / 1000
+            assert dist[i, b] == pytest.approx(geodesic, rel=0.02)
+            checked += 1
+    assert checked > 100
+
+
+def test_around_an_island_the_sea_path_is_longer_than_the_straight_line(net, land_m):
+    landing = np.flatnonzero(net.node_kind == "landing")
+    dist = _sea_only_km(net, landing)
+    checked = 0
+    for i, a in enumerate(landing):
+        for b in landing[i + 1:]:
+            seg = shapely.LineString([(net.node_x[a], net.node_y[a]), (net.node_x[b], net.node_y[b])])
+            if land_m.intersection(seg).length < 500:
+                continue
+            assert dist[i, b] > seg.length / 1000 + 1e-6
+            checked += 1
+    assert checked > 100
+
+
+def test_jintang_is_reached_by_bridge_without_a_sea_leg_in_a_gale(router):
+    trip = router.trip("T-01A", "金塘岛", Weather.uniform(9))
+    assert trip is not None
+    assert {leg.mode for leg in trip.legs} <= {"road", "bridge"}
+    assert "bridge" in {leg.mode for leg in trip.legs}
+
+
+@pytest.mark.parametrize("island", ["泗礁山", "嵊山岛", "枸杞岛"])
+def test_shengsi_is_cut_off_from_dinghai_teams_at_force_9(router, island):
+    for team in ("T-01A", "T-01B", "T-01C"):
+        assert router.trip(team, island, Weather.uniform(9)) is None
+    assert router.trip("T-01A", island, Weather.uniform(4)) is not None
+
+
+def test_every_powered_island_is_reachable_in_calm_weather(router):
+    assert router.cutoff(Weather.uniform(0)) == []
+    assert not router.travel_times(Weather.uniform(0)).isna().any().any()
+
+
+def test_cutoff_at_force_9_lists_shengsi_and_says_who_has_a_team(router, arch):
+    cut = {c.name_zh: c for c in router.cutoff(Weather.uniform(9))}
+    assert {"泗礁山", "枸杞岛", "花鸟岛"} <= set(cut)
+    assert cut["枸杞岛"].has_own_team and not cut["花鸟岛"].has_own_team
+    # 嵊山 has no team, but the 枸杞 team reaches it over the 枸杞–嵊山 bridge (open up to 9)
+    assert "嵊山岛" not in cut
+    assert "金塘岛" not in cut and "岱山岛" not in cut  # bridges still open at 9
+
+
+def test_bridges_close_at_force_10(router):
+    trip = router.trip("T-01A", "金塘岛", Weather.uniform(10))
+    assert trip is None
+
+
+def test_busy_team_is_excluded_with_its_reason(router):
+    calm = router.nearest("蚂蚁岛", Weather.uniform(0), k=1)
+    first = calm.trips[0].team_id
+    d = router.nearest("蚂蚁岛", Weather.uniform(0), k=1, statuses={first: "busy"})
+    assert d.trips[0].team_id != first
+    assert any(x.team_id == first and "busy" in x.reason for x in d.excluded)
+
+
+def test_vessel_limit_is_given_as_the_reason(router):
+    """At force 6 high-speed boats leave the open sea; the reason names the limit."""
+    d = router.nearest("东福山岛", Weather.uniform(6), k=1)
+    reasons = [x.reason for x in d.excluded]
+    assert any("not allowed in this wind" in r for r in reasons)
+
+
+def test_typhoon_closes_links_near_its_centre_only(router):
+    far = Weather.typhoon(125.5, 25.0, 200, 60)  # 600 km south-east: nothing closes
+    near = Weather.typhoon(122.3, 30.0, 250, 80)  # over Zhoushan
+    assert router.cutoff(far) == []
+    assert len(router.cutoff(near)) > 20
+
+
+@pytest.mark.parametrize("bad", [-1, 13, 40, 2.5, True])
+def test_impossible_wind_is_rejected(bad):
+    with pytest.raises(WeatherError, match="wind force"):
+        Weather.uniform(bad)
+
+
+def test_typhoon_radii_are_checked():
+    with pytest.raises(WeatherError, match="R10"):
+        Weather.typhoon(122.3, 30.0, 100, 200)
+
+
+@settings(max_examples=25, deadline=None)
+@given(w=st.integers(0, 11), island=st.sampled_from(["蚂蚁岛", "泗礁山", "大长涂山", "东福山岛", "金塘岛", "花鸟岛"]))
+def test_eta_never_decreases_when_the_wind_rises(router, w, island):
+    lo = router.travel_times(Weather.uniform(w)).min(axis=0)
+    hi = router.travel_times(Weather.uniform(w + 1)).min(axis=0)
+    iid = router.arch.island(island).id
+    if np.isnan(lo[iid]):
+        assert np.isnan(hi[iid])
+    elif not np.isnan(hi[iid]):
+        assert hi[iid] >= lo[iid] - 1e-9
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_closing_an_edge_never_shortens_any_trip(router, seed):
+    """Remove random open sea edges: no shortest time gets shorter (checked on the raw graph)."""
+    rng = np.random.default_rng(seed)
+    g, ok = router._graph("workboat", Weather.uniform(4))
+    src = [router.net.station_node["ST-06"]]
+    base = dijkstra(g, indices=src)[0]
+    coo = g.tocoo()
+    keep = rng.random(len(coo.data)) > 0.05
+    g2 = csr_array((coo.data[keep], (coo.row[keep], coo.col[keep])), shape=g.shape)
+    after = dijkstra(g2, indices=src)[0]
+    assert np.all(after >= base - 1e-9)
