@@ -20,7 +20,7 @@ from islandcover.network import TravelNetwork
 from islandcover.vessels import TravelParameters
 from islandcover.weather import Weather
 
-__all__ = ["Leg", "Trip", "Exclusion", "Dispatch", "CutOffIsland", "Router", "NoTeamAvailable"]
+__all__ = ["Leg", "Trip", "Exclusion", "Dispatch", "Route", "CutOffIsland", "Router", "NoTeamAvailable"]
 
 _EPS = 1e-9
 
@@ -88,6 +88,25 @@ class Dispatch:
     weather: str
     trips: list[Trip]
     excluded: list[Exclusion] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Route:
+    """Answer of :meth:`Router.route`."""
+
+    status: str
+    eta_min: float | None
+    legs: list[Leg]
+    closed: list[str] = field(default_factory=list)
+
+    @property
+    def length_km(self) -> float:
+        return float(sum(leg.length_km for leg in self.legs))
+
+    def to_dict(self) -> dict[str, object]:
+        return {"status": self.status, "eta_min": None if self.eta_min is None else round(self.eta_min, 1),
+                "length_km": round(self.length_km, 3), "legs": [leg.to_dict() for leg in self.legs],
+                "closed": self.closed}
 
 
 @dataclass(frozen=True)
@@ -275,6 +294,49 @@ class Router:
                 isl = self.arch.island(iid)
                 own = bool((self.arch.teams.station_id.map(self.arch.stations.island_id) == iid).any())
                 out.append(CutOffIsland(isl.id, isl.name_zh or "", isl.name_en or "", own))
+        return out
+
+    def route(self, origin: str, destination: str, vessel: str, weather: Weather) -> Route:
+        """Fastest route between two places with one vessel class.
+
+        Parameters
+        ----------
+        origin, destination : str
+            A station id (``"ST-03"``) or an island (id, Chinese name, pinyin).
+        vessel : str
+            ``workboat``, ``fast`` or ``ferry``.
+        weather : Weather
+            The scenario.
+
+        Returns
+        -------
+        Route
+            ``status`` is ``"ok"`` or ``"unreachable"`` (then ``closed`` lists the links on the
+            calm-weather route that are shut now).
+        """
+        a, b = self._place_node(origin), self._place_node(destination)
+        self.params.vessel(vessel)
+        g, _ = self._graph(vessel, weather)
+        dist, pred = dijkstra(g, directed=True, indices=[a], return_predecessors=True)
+        if not np.isfinite(dist[0, b]):
+            gc, _ = self._graph(vessel, Weather.uniform(0))
+            _, pc = dijkstra(gc, directed=True, indices=[a], return_predecessors=True)
+            closed = self._closed_links(self._path(pc[0], b), vessel, weather) if pc[0, b] >= 0 else []
+            return Route(status="unreachable", eta_min=None, legs=[], closed=closed)
+        return Route(status="ok", eta_min=float(dist[0, b]), legs=self.legs(self._path(pred[0], b), vessel))
+
+    def _place_node(self, ref: str) -> int:
+        text = str(ref).strip()
+        if text.upper() in self.net.station_node:
+            return self.net.station_node[text.upper()]
+        return self._island_node(text)
+
+    def _closed_links(self, path: list[int], vessel: str, weather: Weather) -> list[str]:
+        out = []
+        for a, b in zip(path[:-1], path[1:]):
+            reason = self._closure_reason([a, b], vessel, weather)
+            if reason and reason not in out:
+                out.append(reason)
         return out
 
     # ------------------------------------------------------------------ helpers

@@ -28,8 +28,10 @@ Evidence for the defaults:
 * Work boats (the utility's own small craft): one force below ferries (7 / 6), our estimate.
 * Bridges: 2011 typhoon Muifa closed the G9211 trans-oceanic bridges when deck wind reached
   **force 10**; 2022 Muifa controls applied from force 9 → bridges: open up to 9.
-* Speeds: high-speed passenger boats ~25 kn, work boats ~12 kn, ro-ro ferries ~10 kn
-  (typical for the classes; no Zhoushan-specific source); road 40 km/h with a detour
+* Speeds: high-speed passenger boats ~25 kn and work boats ~12 kn (typical for the classes;
+  no Zhoushan-specific source); conventional/ro-ro ferries 12 kn, chosen so that three
+  published crossings come out right (沈家门–庙子湖 2–2.5 h, 庙子湖–东福山 40–45 min,
+  泗礁–枸杞 1.5 h; tests/test_network_routing.py lists them); road 40 km/h with a detour
   factor of 1.4 over the straight line (no road data is shipped); bridges 60 km/h (the
   limit imposed on reopening after storms).
 * Launch/boarding overhead per sea leg: 10 min work boat, 10 min fast boat, 20 min ro-ro.
@@ -90,7 +92,7 @@ class TravelParameters:
     vessels: dict[str, VesselClass] = field(default_factory=lambda: {
         "workboat": VesselClass("workboat", 12.0, 7, 6, 10.0),
         "fast": VesselClass("fast", 25.0, 6, 5, 10.0),
-        "ferry": VesselClass("ferry", 10.0, 8, 7, 20.0),
+        "ferry": VesselClass("ferry", 12.0, 8, 7, 20.0),
     })
     road_speed_kmh: float = 40.0
     road_detour: float = 1.4

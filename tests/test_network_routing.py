@@ -194,3 +194,27 @@ def test_closing_an_edge_never_shortens_any_trip(router, seed):
     g2 = csr_array((coo.data[keep], (coo.row[keep], coo.col[keep])), shape=g.shape)
     after = dijkstra(g2, indices=src)[0]
     assert np.all(after >= base - 1e-9)
+
+
+# Published crossing times of scheduled ferries (travel guides, grade M, 2020), vs the model's
+# cruise time (route time minus the boarding overhead and any road legs), within 30%.
+PUBLISHED_CROSSINGS = [
+    ("ST-03", "庙子湖岛", 150, "半升洞(沈家门)→东极 庙子湖: 2.5 h (another guide: 2 h)"),
+    ("庙子湖岛", "东福山岛", 40, "庙子湖→东福山: 40 min (another guide: 45 min)"),
+    ("ST-11", "枸杞岛", 90, "泗礁→枸杞: 1.5 h"),
+]
+
+
+@pytest.mark.parametrize("origin, destination, published_min, source", PUBLISHED_CROSSINGS)
+def test_ferry_crossing_time_agrees_with_published_within_30_percent(router, origin, destination, published_min, source):
+    r = router.route(origin, destination, "ferry", Weather.uniform(0))
+    assert r.status == "ok"
+    launch = router.params.vessel("ferry").launch_min
+    cruise = sum(leg.minutes for leg in r.legs if leg.mode == "sea") - launch
+    assert cruise == pytest.approx(published_min, rel=0.30), source
+
+
+def test_route_reports_the_closed_links_when_unreachable(router):
+    r = router.route("ST-01", "泗礁山", "ferry", Weather.uniform(9))
+    assert r.status == "unreachable" and r.eta_min is None
+    assert r.closed and all("wind 9" in c for c in r.closed)

