@@ -340,10 +340,15 @@ class Router:
         return out
 
     # ------------------------------------------------------------------ helpers
-    def _teams(self, statuses: dict[str, str] | None) -> pd.DataFrame:
+    def _status(self, statuses: dict[str, str] | None) -> pd.Series:
+        """Status of every team: the loaded one, overridden by ``statuses``."""
         teams = self.arch.teams
-        status = teams.status if statuses is None else teams.id.map(lambda t: statuses.get(t, teams.at[t, "status"]))
-        return teams[status == "available"]
+        if statuses is None:
+            return teams.status
+        return teams.id.map(lambda t: statuses.get(t, teams.at[t, "status"]))
+
+    def _teams(self, statuses: dict[str, str] | None) -> pd.DataFrame:
+        return self.arch.teams[self._status(statuses) == "available"]
 
     def _island_node(self, island: str) -> int:
         isl = self.arch.island(island)
@@ -400,7 +405,7 @@ class Router:
                     chosen: set[str], bound: float) -> list[Exclusion]:
         calm = Weather.uniform(0)
         teams = self.arch.teams
-        live = teams.status if statuses is None else teams.id.map(lambda t: statuses.get(t, teams.at[t, "status"]))
+        live = self._status(statuses)
         out = []
         for tid, row in teams.iterrows():
             if tid in chosen:
