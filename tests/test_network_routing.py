@@ -58,19 +58,25 @@ def _sea_only_km(net, sources):
     return dijkstra(g, indices=sources)
 
 
-def test_open_water_distance_equals_great_circle_within_2_percent(net, land_m):
-    """Between landings with clear water between them, sea distance ≈ geodesic distance."""
+def _landing_pairs(net):
+    """(sea-only km, node a, node b, straight segment) for every pair of landings."""
     landing = np.flatnonzero(net.node_kind == "landing")
     dist = _sea_only_km(net, landing)
-    checked = 0
     for i, a in enumerate(landing):
         for b in landing[i + 1:]:
             seg = shapely.LineString([(net.node_x[a], net.node_y[a]), (net.node_x[b], net.node_y[b])])
-            if seg.length < 3000 or land_m.intersects(seg.buffer(25)):
-                continue
-            geodesic = GEOD.inv(net.node_lon[a], net.node_lat[a], net.node_lon[b], net.node_lat[b])[2] / 1000
-            assert dist[i, b] == pytest.approx(geodesic, rel=0.02), (net.node_label[a], net.node_label[b])
-            checked += 1
+            yield float(dist[i, b]), a, b, seg
+
+
+def test_open_water_distance_equals_great_circle_within_2_percent(net, land_m):
+    """Between landings with clear water between them, sea distance ≈ geodesic distance."""
+    checked = 0
+    for dist_km, a, b, seg in _landing_pairs(net):
+        if seg.length < 3000 or land_m.intersects(seg.buffer(25)):
+            continue
+        geodesic = GEOD.inv(net.node_lon[a], net.node_lat[a], net.node_lon[b], net.node_lat[b])[2] / 1000
+        assert dist_km == pytest.approx(geodesic, rel=0.02), (net.node_label[a], net.node_label[b])
+        checked += 1
     assert checked >= 5
     # and between open-water nodes 5–80 km apart (long crossings go through several nodes)
     grid = np.flatnonzero(net.node_kind == "grid")
@@ -90,16 +96,12 @@ def test_open_water_distance_equals_great_circle_within_2_percent(net, land_m):
 
 
 def test_around_an_island_the_sea_path_is_longer_than_the_straight_line(net, land_m):
-    landing = np.flatnonzero(net.node_kind == "landing")
-    dist = _sea_only_km(net, landing)
     checked = 0
-    for i, a in enumerate(landing):
-        for b in landing[i + 1:]:
-            seg = shapely.LineString([(net.node_x[a], net.node_y[a]), (net.node_x[b], net.node_y[b])])
-            if land_m.intersection(seg).length < 500:
-                continue
-            assert dist[i, b] > seg.length / 1000 + 1e-6
-            checked += 1
+    for dist_km, _a, _b, seg in _landing_pairs(net):
+        if land_m.intersection(seg).length < 500:
+            continue
+        assert dist_km > seg.length / 1000 + 1e-6
+        checked += 1
     assert checked > 100
 
 
