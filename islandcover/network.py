@@ -60,8 +60,6 @@ OPEN_SEA_M = 4_000.0
 LARGE_ISLAND_M2 = 10e6
 SHELTER_RANGE_M = 10_000.0
 
-MODES = ("sea", "road", "bridge", "embark")
-
 
 @dataclass
 class TravelNetwork:
@@ -98,12 +96,6 @@ class TravelNetwork:
     @property
     def n_edges(self) -> int:
         return len(self.edge_u)
-
-    def edge_lines_lonlat(self, edges: np.ndarray) -> list[list[list[float]]]:
-        """Lon/lat coordinates of the given edges (each a 2-point line)."""
-        u, v = self.edge_u[edges], self.edge_v[edges]
-        return [[[float(self.node_lon[a]), float(self.node_lat[a])], [float(self.node_lon[b]), float(self.node_lat[b])]]
-                for a, b in zip(u, v)]
 
     # ------------------------------------------------------------------ persistence
     def save(self, path: Path) -> None:

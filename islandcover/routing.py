@@ -20,13 +20,9 @@ from islandcover.network import TravelNetwork
 from islandcover.vessels import TravelParameters
 from islandcover.weather import Weather
 
-__all__ = ["Leg", "Trip", "Exclusion", "Dispatch", "Route", "CutOffIsland", "Router", "NoTeamAvailable"]
+__all__ = ["Leg", "Trip", "Exclusion", "Dispatch", "Route", "CutOffIsland", "Router"]
 
 _EPS = 1e-9
-
-
-class NoTeamAvailable(IslandcoverError):
-    """No available team can reach the island in this weather."""
 
 
 @dataclass(frozen=True)
@@ -141,6 +137,8 @@ class Router:
         self.params = params or TravelParameters()
         self._graphs: dict[tuple[str, str], tuple[csr_array, np.ndarray]] = {}
         self._searches: dict[tuple[str, str], tuple[np.ndarray, np.ndarray, dict[int, int]]] = {}
+        self._winds: dict[str, np.ndarray] = {}
+        self._minutes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         n = net.n_nodes
         # lookup of the edge between two nodes: +(e+1) stored u->v, -(e+1) for v->u
         e = np.arange(net.n_edges)
@@ -152,8 +150,10 @@ class Router:
 
     # ------------------------------------------------------------------ graph per scenario
     def edge_wind(self, weather: Weather) -> np.ndarray:
-        """Beaufort force at every edge's midpoint."""
-        return weather.wind_at(self.net.edge_mid_lon, self.net.edge_mid_lat)
+        """Beaufort force at every edge's midpoint (computed once per scenario)."""
+        if weather.key not in self._winds:
+            self._winds[weather.key] = weather.wind_at(self.net.edge_mid_lon, self.net.edge_mid_lat)
+        return self._winds[weather.key]
 
     def open_edges(self, vessel: str, weather: Weather) -> np.ndarray:
         """Boolean mask of edges open to ``vessel`` under ``weather``."""
@@ -168,7 +168,12 @@ class Router:
         return ok
 
     def edge_minutes(self, vessel: str) -> tuple[np.ndarray, np.ndarray]:
-        """Travel minutes of every edge for ``vessel``: (forward u→v, backward v→u)."""
+        """Travel minutes of every edge for ``vessel``: (forward u→v, backward v→u), cached."""
+        if vessel not in self._minutes:
+            self._minutes[vessel] = self._edge_minutes(vessel)
+        return self._minutes[vessel]
+
+    def _edge_minutes(self, vessel: str) -> tuple[np.ndarray, np.ndarray]:
         p = self.params
         v = p.vessel(vessel)
         length_km = self.net.edge_len_m / 1000.0
@@ -207,6 +212,12 @@ class Router:
             self._searches[key] = (dist, pred, {s: i for i, s in enumerate(stations)})
         return self._searches[key]
 
+    def _from_station(self, vessel: str, station_id: str, weather: Weather) -> tuple[np.ndarray, np.ndarray]:
+        """Minutes and predecessors from one station, for one vessel class (one row of the search)."""
+        dist, pred, row = self._search(vessel, weather)
+        r = row[self.net.station_node[station_id]]
+        return dist[r], pred[r]
+
     # ------------------------------------------------------------------ answers
     def travel_times(self, weather: Weather, *, statuses: dict[str, str] | None = None) -> pd.DataFrame:
         """Minutes from every team to every powered island (NaN where unreachable).
@@ -223,22 +234,18 @@ class Router:
         targets = [i for i in self.arch.powered.index if i in self.net.island_node]
         nodes = [self.net.island_node[i] for i in targets]
         out = pd.DataFrame(np.nan, index=teams.index, columns=targets)
-        for vessel, group in teams.groupby("boat_class"):
-            dist, _, row = self._search(str(vessel), weather)
-            for tid, sid in zip(group.index, group.station_id):
-                out.loc[tid] = dist[row[self.net.station_node[sid]], nodes]
+        for tid, row in teams.iterrows():
+            out.loc[tid] = self._from_station(row.boat_class, row.station_id, weather)[0][nodes]
         return out.replace(np.inf, np.nan)
 
     def trip(self, team_id: str, island: str, weather: Weather) -> Trip | None:
         """The fastest trip of one team to one island, or None when no open path exists."""
         team = self.arch.team(team_id)
         target = self._island_node(island)
-        dist, pred, row = self._search(team.boat_class, weather)
-        r = row[self.net.station_node[team.station_id]]
-        if not np.isfinite(dist[r, target]):
+        dist, pred = self._from_station(team.boat_class, team.station_id, weather)
+        if not np.isfinite(dist[target]):
             return None
-        return self._make_trip(team.id, team.station_id, team.boat_class, float(dist[r, target]),
-                               self._path(pred[r], target), team.boat_class)
+        return self._make_trip(team.id, team.station_id, team.boat_class, float(dist[target]), self._path(pred, target))
 
     def nearest(self, island: str, weather: Weather, k: int = 3, *,
                 statuses: dict[str, str] | None = None) -> Dispatch:
@@ -265,18 +272,16 @@ class Router:
         isl = self.arch.island(island)
         target = self._island_node(isl.id)
         teams = self._teams(statuses)
-        trips: list[Trip] = []
-        for vessel, group in teams.groupby("boat_class"):
-            dist, pred, row = self._search(str(vessel), weather)
-            for tid, sid in zip(group.index, group.station_id):
-                r = row[self.net.station_node[sid]]
-                if np.isfinite(dist[r, target]):
-                    trips.append((float(dist[r, target]), tid, sid, str(vessel), r))  # type: ignore[arg-type]
-        trips.sort(key=lambda t: (t[0], t[1]))  # type: ignore[index]
+        reachable: list[tuple[float, str, str, str]] = []
+        for tid, row in teams.iterrows():
+            eta = float(self._from_station(row.boat_class, row.station_id, weather)[0][target])
+            if np.isfinite(eta):
+                reachable.append((eta, str(tid), row.station_id, row.boat_class))
+        reachable.sort(key=lambda t: (t[0], t[1]))
         chosen = []
-        for eta, tid, sid, vessel, r in trips[:k]:  # type: ignore[misc]
-            _, pred, _ = self._search(vessel, weather)
-            chosen.append(self._make_trip(tid, sid, vessel, eta, self._path(pred[r], target), vessel))
+        for eta, tid, sid, vessel in reachable[:k]:
+            pred = self._from_station(vessel, sid, weather)[1]
+            chosen.append(self._make_trip(tid, sid, vessel, eta, self._path(pred, target)))
         bound = chosen[-1].eta_min if len(chosen) == k else np.inf
         excluded = self._exclusions(isl.id, target, weather, statuses, {t.team_id for t in chosen}, bound)
         return Dispatch(island_id=isl.id, weather=weather.describe(), trips=chosen, excluded=excluded)
@@ -321,7 +326,7 @@ class Router:
         if not np.isfinite(dist[0, b]):
             gc, _ = self._graph(vessel, Weather.uniform(0))
             _, pc = dijkstra(gc, directed=True, indices=[a], return_predecessors=True)
-            closed = self._closed_links(self._path(pc[0], b), vessel, weather) if pc[0, b] >= 0 else []
+            closed = self._closures(self._path(pc[0], b), vessel, weather) if pc[0, b] >= 0 else []
             return Route(status="unreachable", eta_min=None, legs=[], closed=closed)
         return Route(status="ok", eta_min=float(dist[0, b]), legs=self.legs(self._path(pred[0], b), vessel))
 
@@ -330,14 +335,6 @@ class Router:
         if text.upper() in self.net.station_node:
             return self.net.station_node[text.upper()]
         return self._island_node(text)
-
-    def _closed_links(self, path: list[int], vessel: str, weather: Weather) -> list[str]:
-        out = []
-        for a, b in zip(path[:-1], path[1:]):
-            reason = self._closure_reason([a, b], vessel, weather)
-            if reason and reason not in out:
-                out.append(reason)
-        return out
 
     # ------------------------------------------------------------------ helpers
     def _status(self, statuses: dict[str, str] | None) -> pd.Series:
@@ -369,8 +366,8 @@ class Router:
             return f"{st.name_zh} ({lab})"
         return lab
 
-    def _make_trip(self, tid: str, sid: str, vessel: str, eta: float, path: list[int], vclass: str) -> Trip:
-        return Trip(team_id=tid, station_id=sid, vessel=vessel, eta_min=eta, legs=self.legs(path, vclass))
+    def _make_trip(self, tid: str, sid: str, vessel: str, eta: float, path: list[int]) -> Trip:
+        return Trip(team_id=tid, station_id=sid, vessel=vessel, eta_min=eta, legs=self.legs(path, vessel))
 
     def legs(self, path: list[int], vessel: str) -> list[Leg]:
         """Group a node path into legs (road, bridge, sea; a launch belongs to its sea leg)."""
@@ -410,15 +407,14 @@ class Router:
         for tid, row in teams.iterrows():
             if tid in chosen:
                 continue
-            dist, pred, idx = self._search(row.boat_class, calm)
-            r = idx[self.net.station_node[row.station_id]]
-            calm_eta = float(dist[r, target])
+            dist, pred = self._from_station(row.boat_class, row.station_id, calm)
+            calm_eta = float(dist[target])
             if not np.isfinite(calm_eta) or calm_eta > bound:
                 continue
             if live[tid] != "available":
                 reason = f"team is {live[tid]}"
             else:
-                reason = self._closure_reason(self._path(pred[r], target), row.boat_class, weather)
+                reason = self._closure_reason(self._path(pred, target), row.boat_class, weather)
                 if reason is None:
                     continue
             out.append(Exclusion(str(tid), row.station_id, calm_eta, reason))
@@ -426,16 +422,25 @@ class Router:
 
     def _closure_reason(self, path: list[int], vessel: str, weather: Weather) -> str | None:
         """Why the calm-weather path of a team is shut now (None if it is open)."""
+        reasons = self._closures(path, vessel, weather)
+        return reasons[0] if reasons else None
+
+    def _closures(self, path: list[int], vessel: str, weather: Weather) -> list[str]:
+        """The distinct reasons the links along ``path`` are shut now, in path order."""
         _, ok = self._graph(vessel, weather)
         wind = self.edge_wind(weather)
         v = self.params.vessel(vessel)
+        out: list[str] = []
         for a, b in zip(path[:-1], path[1:]):
             e = abs(int(self._edge_of[a, b])) - 1
             if ok[e]:
                 continue
             if self._mode[e] == "bridge":
-                return (f"link closed: {self.net.edge_name[e]} (wind {wind[e]} > bridge limit "
-                        f"{self.params.bridge_max_wind})")
-            return (f"vessel {vessel} not allowed in this wind: wind {wind[e]} > limit "
-                    f"{v.max_wind(self._expo[e])} for {self._expo[e]}-sea lanes")
-        return None
+                reason = (f"link closed: {self.net.edge_name[e]} (wind {wind[e]} > bridge limit "
+                          f"{self.params.bridge_max_wind})")
+            else:
+                reason = (f"vessel {vessel} not allowed in this wind: wind {wind[e]} > limit "
+                          f"{v.max_wind(self._expo[e])} for {self._expo[e]}-sea lanes")
+            if reason not in out:
+                out.append(reason)
+        return out
