@@ -186,7 +186,8 @@ class Router:
         bwd = np.where(self._mode == "embark", road, fwd)
         return fwd, bwd
 
-    def _graph(self, vessel: str, weather: Weather) -> tuple[csr_array, np.ndarray]:
+    def graph(self, vessel: str, weather: Weather) -> tuple[csr_array, np.ndarray]:
+        """The open graph for ``vessel`` under ``weather`` (CSR, minutes) and its open-edge mask, cached."""
         key = (vessel, weather.key)
         if key not in self._graphs:
             ok = self.open_edges(vessel, weather)
@@ -202,7 +203,7 @@ class Router:
         """Multi-source Dijkstra from every station node that has a team of this vessel class."""
         key = (vessel, weather.key)
         if key not in self._searches:
-            g, _ = self._graph(vessel, weather)
+            g, _ = self.graph(vessel, weather)
             stations = sorted({self.net.station_node[s] for s in
                                self.arch.teams.loc[self.arch.teams.boat_class == vessel, "station_id"]})
             if stations:
@@ -321,10 +322,10 @@ class Router:
         """
         a, b = self._place_node(origin), self._place_node(destination)
         self.params.vessel(vessel)
-        g, _ = self._graph(vessel, weather)
+        g, _ = self.graph(vessel, weather)
         dist, pred = dijkstra(g, directed=True, indices=[a], return_predecessors=True)
         if not np.isfinite(dist[0, b]):
-            gc, _ = self._graph(vessel, Weather.uniform(0))
+            gc, _ = self.graph(vessel, Weather.uniform(0))
             _, pc = dijkstra(gc, directed=True, indices=[a], return_predecessors=True)
             closed = self._closures(self._path(pc[0], b), vessel, weather) if pc[0, b] >= 0 else []
             return Route(status="unreachable", eta_min=None, legs=[], closed=closed)
@@ -427,7 +428,7 @@ class Router:
 
     def _closures(self, path: list[int], vessel: str, weather: Weather) -> list[str]:
         """The distinct reasons the links along ``path`` are shut now, in path order."""
-        _, ok = self._graph(vessel, weather)
+        _, ok = self.graph(vessel, weather)
         wind = self.edge_wind(weather)
         v = self.params.vessel(vessel)
         out: list[str] = []

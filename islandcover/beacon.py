@@ -1,0 +1,856 @@
+"""The beacon chart (航标图): a standalone, offline Folium map of response times.
+
+One HTML file that a dispatcher can open on an island office's PC in a storm, with no network:
+
+- powered islands coloured by the fastest team's response time (classes 0–30, 30–45, 45–60,
+  60–90, 90–120, >120 min, unreachable), unpowered islands drawn plain as the base map;
+- the light stations (光明驿站) as beacons, with their teams and the islands they serve, the
+  service points, the bridges, optional ferry routes, the islands cut off in a storm (thick
+  red outline) and the stations' responsibility zones (a layer that is off at first);
+- one layer per district (the district filter), labels in Chinese or English;
+- Leaflet (vendored in ``islandcover/web/leaflet``, BSD-2-Clause) inlined into the page, and
+  none of Folium's CDN scripts (jQuery, Bootstrap, Font Awesome): legend and markers are plain
+  HTML/CSS and inline SVG. OpenStreetMap tiles are an optional layer, off at first.
+
+Stable hooks for tests and styling: island paths carry the CSS class ``ic-island`` (and
+``ic-powered ic-eta-<k>`` or ``ic-unpowered``) and a ``data-island`` attribute with the island
+id; beacons ``ic-beacon``; service points ``ic-service-point``; bridges ``ic-bridge``; routes
+``ic-route``; cut-off outlines ``ic-cutoff``; zones ``ic-zone``.
+
+Example::
+
+    arch = Archipelago.load()
+    m = beacon_chart(arch, eta_min, zones=zones, cut_off=["ZS-0033"], weather_label="台风 10 级")
+    write_beacon_chart(m, "beacon.html")
+"""
+from __future__ import annotations
+
+import base64
+import bisect
+import html
+import math
+import os
+import re
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from importlib import resources
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+import shapely.ops
+from branca.element import Element, MacroElement
+from jinja2 import Template
+
+from islandcover.archipelago import Archipelago
+from islandcover.errors import DataError, IslandcoverError, UnknownIsland, UnknownStation
+from islandcover.settings import DISTRICT_EN, DISTRICTS, METRIC_CRS, STORAGE_CRS
+
+__all__ = [
+    "ETA_BREAKS_MIN",
+    "ETA_COLOURS",
+    "LANGS",
+    "LEAFLET_VERSION",
+    "UNPOWERED_COLOUR",
+    "beacon_chart",
+    "eta_class",
+    "write_beacon_chart",
+]
+
+#: Upper bounds (inclusive) of the response-time classes, minutes. 45, 90 and 120 are State
+#: Grid's promised arrival times for repairs in urban, rural and remote areas.
+ETA_BREAKS_MIN: tuple[int, ...] = (30, 45, 60, 90, 120)
+
+#: Fill colour of each class: ≤30, 30–45, 45–60, 60–90, 90–120, >120 min, unreachable.
+ETA_COLOURS: tuple[str, ...] = ("#1a9850", "#91cf60", "#fee08b", "#fdae61", "#f46d43", "#a50026",
+                                "#3a3a3a")
+
+#: Fill colour of unpowered islands (the base map).
+UNPOWERED_COLOUR = "#ece6d3"
+
+#: Languages of the chart's labels.
+LANGS: tuple[str, ...] = ("zh", "en")
+
+#: Version of the Leaflet files vendored in ``islandcover/web/leaflet``.
+LEAFLET_VERSION = "1.9.4"
+
+#: Geometry simplification for the web, metres (UTM 51N), and coordinate precision, decimals.
+SIMPLIFY_M = 20.0
+COORD_DECIMALS = 5
+
+_CUTOFF_COLOUR = "#ff1a1a"
+_BRIDGE_COLOUR = "#6b3f12"
+_ROUTE_COLOUR = "#1f4e9c"
+_SEA_COLOUR = "#cfe2ee"
+_UNASSIGNED_COLOUR = "#bdbdbd"
+#: Categorical palette of the responsibility zones (ColorBrewer "Paired", 12 classes).
+_ZONE_PALETTE: tuple[str, ...] = ("#1f78b4", "#33a02c", "#e31a1c", "#ff7f00", "#6a3d9a", "#b15928",
+                                  "#a6cee3", "#b2df8a", "#fb9a99", "#fdbf6f", "#cab2d6", "#ffff99")
+_FONTS = ('"Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "Microsoft YaHei", '
+          '"PingFang SC", "Helvetica Neue", Arial, sans-serif')
+
+_ILLUSTRATIVE_NOTICE = "示意数据 / illustrative stations and teams, not the operator's"
+
+_TEXT: Mapping[str, Mapping[str, str]] = MappingProxyType({
+    "zh": MappingProxyType({
+        "title": "舟山群岛光明驿站航标图",
+        "subtitle": "有电岛屿最快抢修到达时间",
+        "weather": "天气",
+        "calm": "静风",
+        "cut_off_title": "风暴孤岛 {n} 座",
+        "legend_eta": "最快到达时间（分钟）",
+        "unreachable": "无法到达",
+        "promise": "45 / 90 / 120 分钟：国家电网抢修到达现场承诺时限（城区 / 农村 / 特殊边远地区）",
+        "islands_n": "{n} 岛",
+        "unpowered": "无电网岛屿",
+        "light_station": "光明驿站",
+        "service_point": "服务点",
+        "bridge": "桥梁",
+        "route": "航线",
+        "cut_off": "风暴孤岛（{weather}）：{n} 座",
+        "zones": "责任区（按光明驿站）",
+        "unassigned": "未分配",
+        "tiles": "OpenStreetMap 底图（需联网）",
+        "island": "岛屿",
+        "district": "区县",
+        "eta": "最快到达",
+        "population": "人口",
+        "zone": "责任驿站",
+        "minutes": "{m:.0f} 分钟",
+        "not_powered": "无电网",
+        "teams": "抢修队伍",
+        "no_teams": "无",
+        "serves": "负责岛屿",
+        "station_island": "所在岛屿",
+        "illustrative_tag": "（示意）",
+        "crew": "{n} 人",
+        "cut_off_tip": "风暴中孤立",
+    }),
+    "en": MappingProxyType({
+        "title": "Zhoushan archipelago · beacon chart (航标图)",
+        "subtitle": "fastest response time to powered islands",
+        "weather": "weather",
+        "calm": "calm",
+        "cut_off_title": "{n} islands cut off",
+        "legend_eta": "Fastest response (minutes)",
+        "unreachable": "unreachable",
+        "promise": "45 / 90 / 120 min: State Grid's promised arrival times for repairs "
+                   "(urban / rural / remote areas)",
+        "islands_n": "{n} isl.",
+        "unpowered": "unpowered islands",
+        "light_station": "Light stations",
+        "service_point": "Service points",
+        "bridge": "Bridges",
+        "route": "Routes",
+        "cut_off": "Cut off ({weather}): {n} islands",
+        "zones": "Responsibility zones (by light station)",
+        "unassigned": "unassigned",
+        "tiles": "OpenStreetMap tiles (needs internet)",
+        "island": "Island",
+        "district": "District",
+        "eta": "Fastest arrival",
+        "population": "Population",
+        "zone": "Responsible station",
+        "minutes": "{m:.0f} min",
+        "not_powered": "not powered",
+        "teams": "Teams",
+        "no_teams": "none",
+        "serves": "Serves",
+        "station_island": "Island",
+        "illustrative_tag": " (illustrative)",
+        "crew": "{n} crew",
+        "cut_off_tip": "cut off in the storm",
+    }),
+})
+
+_BOAT = MappingProxyType({
+    "zh": MappingProxyType({"workboat": "工作船", "fast": "快艇", "ferry": "客渡"}),
+    "en": MappingProxyType({"workboat": "workboat", "fast": "fast boat", "ferry": "ferry"}),
+})
+_STATUS = MappingProxyType({
+    "zh": MappingProxyType({"available": "待命", "busy": "出勤中", "off-duty": "休班"}),
+    "en": MappingProxyType({"available": "available", "busy": "busy", "off-duty": "off duty"}),
+})
+
+#: Inline SVG of a lighthouse with its light: the beacon marker (no icon font, no network).
+_BEACON_SVG = (
+    '<svg class="ic-beacon-svg" width="30" height="30" viewBox="0 0 30 30" aria-hidden="true">'
+    '<circle cx="15" cy="15" r="14" fill="#ffd21f" fill-opacity="0.45" stroke="#5c4400" '
+    'stroke-width="1"/>'
+    '<path d="M11.5 26 L12.9 12 H17.1 L18.5 26 Z" fill="#ffffff" stroke="#1b2a3a" '
+    'stroke-width="1.3"/>'
+    '<path d="M12.3 17.5 H17.7 L18 21 H12 Z" fill="#d7191c"/>'
+    '<rect x="12.6" y="7.5" width="4.8" height="4.5" fill="#ffd21f" stroke="#1b2a3a" '
+    'stroke-width="1.3"/>'
+    '<path d="M12.2 7.6 L15 4.6 L17.8 7.6 Z" fill="#1b2a3a"/>'
+    '<path d="M19 8.6 L25.5 6.2 M19 10.8 L25.5 13.2 M11 8.6 L4.5 6.2 M11 10.8 L4.5 13.2" '
+    'stroke="#b36b00" stroke-width="1.5" stroke-linecap="round"/>'
+    '</svg>'
+)
+
+
+# --------------------------------------------------------------------------- public functions
+def eta_class(eta_min: float) -> int:
+    """Return the response-time class of one ETA: 0 (≤30 min) … 5 (>120 min), 6 (unreachable).
+
+    Classes are closed above: 45 min is in class 1 (30–45), meeting the 45-minute promise.
+
+    Parameters
+    ----------
+    eta_min : float
+        Response time, minutes; NaN or infinite for an island no team can reach.
+
+    Raises
+    ------
+    IslandcoverError
+        If ``eta_min`` is negative.
+    """
+    value = float(eta_min)
+    if math.isnan(value) or math.isinf(value):
+        return len(ETA_BREAKS_MIN) + 1
+    if value < 0:
+        msg = f"eta_min must be ≥ 0 minutes (or NaN for unreachable), got {value}"
+        raise IslandcoverError(msg)
+    return bisect.bisect_left(ETA_BREAKS_MIN, value)
+
+
+def beacon_chart(
+    arch: Archipelago,
+    eta_min: pd.Series,
+    *,
+    zones: pd.Series | None = None,
+    cut_off: Sequence[str] = (),
+    weather_label: str = "calm",
+    lang: str = "zh",
+    routes: Sequence[dict] = (),
+    tiles: bool = True,
+) -> folium.Map:
+    """Build the beacon chart: response times, beacons, zones and closures on one offline map.
+
+    Parameters
+    ----------
+    arch : Archipelago
+        The loaded model (islands, stations, teams).
+    eta_min : pandas.Series
+        Island id → fastest response time, minutes, for every powered island (NaN: no team
+        can reach it). Values for unpowered islands are ignored.
+    zones : pandas.Series, optional
+        Island id → id of the station responsible for it (NaN: unassigned). Drawn as a layer
+        that is off at first, and listed in each beacon's popup.
+    cut_off : sequence of str
+        Islands cut off in the storm (ids or names), drawn with a thick red outline.
+    weather_label : str
+        Shown in the title and legend, e.g. ``"wind 9"`` or ``"台风 10 级"``. The default
+        ``"calm"`` is translated (静风 in Chinese); other labels are shown as given.
+    lang : {"zh", "en"}
+        Language of the title, legend, layer names and popups.
+    routes : sequence of dict
+        GeoJSON Features with LineString or MultiLineString geometry (e.g. ferry routes),
+        drawn as a dashed layer; ``properties.name`` (or ``name_zh``/``name_en``) is the tooltip.
+    tiles : bool
+        Add OpenStreetMap tiles as an optional layer, off at first (it needs the internet).
+
+    Returns
+    -------
+    folium.Map
+        Save it with :func:`write_beacon_chart`; it loads nothing from the network.
+
+    Raises
+    ------
+    IslandcoverError
+        Unknown ``lang``; ``eta_min`` not a Series, missing a powered island, or negative;
+        malformed ``routes`` or ``cut_off``.
+    UnknownIsland, UnknownStation
+        An id in ``eta_min``, ``zones`` or ``cut_off`` that is not in ``arch``.
+    """
+    if lang not in LANGS:
+        msg = f"lang {lang!r} is not supported: use one of {', '.join(map(repr, LANGS))}"
+        raise IslandcoverError(msg)
+    text = _TEXT[lang]
+    eta = _checked_eta(arch, eta_min)
+    zone_of = _checked_zones(arch, zones) if zones is not None else None
+    cut_ids = _checked_cut_off(arch, cut_off)
+    route_features = _checked_routes(routes, lang)
+    weather = text["calm"] if weather_label == "calm" else str(weather_label)
+    classes = {iid: eta_class(v) for iid, v in eta.items()}
+
+    islands = arch.islands
+    geoms = _web_geometry(islands.geometry)
+    w, s, e, n = islands.total_bounds
+    m = folium.Map(location=[(s + n) / 2, (w + e) / 2], zoom_start=9, tiles=None,
+                   control_scale=True, prefer_canvas=False, zoom_snap=0.25)
+    _make_offline(m, text["title"], lang)
+    _IslandIds().add_to(m)  # before any layer, so that it sees every one added
+    top = folium.map.CustomPane("ic-top", z_index=450, pointer_events=True)
+    top.add_to(m)
+
+    station_name = arch.stations["name_zh" if lang == "zh" else "name_en"]
+    station_name = station_name.where(station_name.notna() & (station_name != ""),
+                                      arch.stations["name_zh"])
+
+    # --- tiles (optional, off at first)
+    if tiles:
+        folium.TileLayer("OpenStreetMap", name=text["tiles"], overlay=True, show=False,
+                         control=True).add_to(m)
+
+    # --- responsibility zones (off at first)
+    if zone_of is not None:
+        _zones_layer(m, arch, geoms, zone_of, station_name, text, lang)
+
+    # --- islands, one layer per district (the district filter)
+    districts = [d for d in DISTRICTS if (islands.district == d).any()]
+    districts += sorted(set(islands.district) - set(DISTRICTS), key=str)  # the loader allows none
+    for d in districts:
+        ids = islands.index[islands.district == d]
+        name = d if lang == "zh" else DISTRICT_EN.get(d, d)
+        group = folium.FeatureGroup(name=name, show=True)
+        feats = [_island_feature(arch, iid, geoms[iid], eta, zone_of, station_name, text, lang)
+                 for iid in ids]
+        folium.GeoJson(
+            {"type": "FeatureCollection", "features": feats},
+            style_function=_island_styler(classes),
+            highlight_function=lambda _f: {"weight": 2.5, "color": "#000000"},
+            tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
+            popup=folium.GeoJsonPopup(
+                fields=_popup_fields(zone_of),
+                aliases=[text[k] for k in _popup_fields(zone_of, keys=True)]),
+            attribution="GSHHG (LGPL-3.0) · islandcover",
+        ).add_to(group)
+        group.add_to(m)
+
+    # --- storm closures
+    if cut_ids:
+        _cut_off_layer(m, arch, geoms, cut_ids, weather, text, lang)
+
+    # --- bridges
+    bridges = _bridge_lines(arch)
+    if bridges:
+        group = folium.FeatureGroup(name=text["bridge"], show=True)
+        for name_zh, name_en, line in bridges:
+            _path_hooks(folium.PolyLine(
+                [(y, x) for x, y in line.coords], color=_BRIDGE_COLOUR, weight=4, opacity=0.95,
+                tooltip=html.escape(name_zh if lang == "zh" else name_en or name_zh),
+            ), "ic-bridge").add_to(group)
+        group.add_to(m)
+
+    # --- routes
+    if route_features:
+        group = folium.FeatureGroup(name=text["route"], show=True)
+        folium.GeoJson(
+            {"type": "FeatureCollection", "features": route_features},
+            style_function=lambda _f: {"color": _ROUTE_COLOUR, "weight": 2.5, "opacity": 0.9,
+                                       "dashArray": "7 6", "className": "ic-route"},
+            tooltip=folium.GeoJsonTooltip(fields=["_label"], labels=False),
+            pane="ic-top",
+        ).add_to(group)
+        group.add_to(m)
+
+    # --- service points and beacons
+    _station_layers(m, arch, zone_of, station_name, text, lang)
+
+    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    m.fit_bounds([[s, w], [n, e]], padding=(10, 10))
+
+    counts = [sum(1 for k in classes.values() if k == c) for c in range(len(ETA_COLOURS))]
+    illustrative = bool(arch.stations["illustrative"].astype(bool).any())
+    if "illustrative" in arch.teams.columns:
+        illustrative = illustrative or bool(arch.teams["illustrative"].astype(bool).any())
+    root = m.get_root()
+    root.html.add_child(_Raw(_title_html(text, weather, len(cut_ids))), name="ic_title")
+    root.html.add_child(_Raw(_legend_html(text, counts, weather, len(cut_ids), bool(bridges),
+                                          bool(route_features), illustrative, zone_of,
+                                          station_name)), name="ic_legend")
+    return m
+
+
+def write_beacon_chart(m: folium.Map, path: str | Path) -> Path:
+    """Write the chart as one standalone HTML file, atomically.
+
+    The page is rendered first, then written to a temporary file in the target folder and
+    moved over ``path`` in one step (``os.replace``): readers see the old file or the new
+    one, never half a file, and nothing is left behind when writing fails.
+
+    Parameters
+    ----------
+    m : folium.Map
+        A chart from :func:`beacon_chart`.
+    path : str or Path
+        The HTML file to write; its folder must exist.
+
+    Returns
+    -------
+    Path
+        ``path``, resolved.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the folder of ``path`` does not exist.
+    """
+    target = Path(path).resolve()
+    folder = target.parent
+    if not folder.is_dir():
+        msg = f"cannot write the beacon chart to {target}: folder {folder} does not exist (create it first)"
+        raise FileNotFoundError(msg)
+    page = m.get_root().render()
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(page)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp_name, 0o644)
+        os.replace(tmp_name, target)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    return target
+
+
+# --------------------------------------------------------------------------- checking inputs
+def _checked_eta(arch: Archipelago, eta_min: pd.Series) -> pd.Series:
+    if not isinstance(eta_min, pd.Series):
+        msg = f"eta_min must be a pandas Series (island id → minutes), got {type(eta_min).__name__}"
+        raise IslandcoverError(msg)
+    if eta_min.index.has_duplicates:
+        dup = ", ".join(map(str, eta_min.index[eta_min.index.duplicated()].unique()[:5]))
+        msg = f"eta_min has more than one value for island(s) {dup}: give one value per island"
+        raise IslandcoverError(msg)
+    unknown = eta_min.index.difference(arch.islands.index)
+    if len(unknown):
+        msg = (f"eta_min names {len(unknown)} island id(s) not in the archipelago, e.g. "
+               f"{unknown[0]!r}: ids look like {arch.islands.index[0]!r}")
+        raise UnknownIsland(msg)
+    try:
+        values = pd.to_numeric(eta_min, errors="raise").astype(float)
+    except (TypeError, ValueError) as exc:
+        msg = f"eta_min must hold minutes as numbers (NaN for unreachable): {exc}"
+        raise IslandcoverError(msg) from exc
+    powered = arch.islands.index[arch.islands.powered.astype(bool)]
+    missing = powered.difference(values.index)
+    if len(missing):
+        names = ", ".join(arch.island(i).label for i in missing[:3])
+        msg = (f"eta_min has no value for {len(missing)} powered island(s), e.g. {names}: "
+               "give every powered island a value, NaN where no team can reach it")
+        raise IslandcoverError(msg)
+    values = values.reindex(powered)
+    negative = values[values < 0]
+    if len(negative):
+        msg = (f"eta_min must be ≥ 0 minutes, got {negative.iloc[0]} for island "
+               f"{arch.island(negative.index[0]).label}")
+        raise IslandcoverError(msg)
+    return values
+
+
+def _checked_zones(arch: Archipelago, zones: pd.Series) -> pd.Series:
+    if not isinstance(zones, pd.Series):
+        msg = f"zones must be a pandas Series (island id → station id), got {type(zones).__name__}"
+        raise IslandcoverError(msg)
+    unknown = zones.index.difference(arch.islands.index)
+    if len(unknown):
+        msg = f"zones names island id {unknown[0]!r}, which is not in the archipelago"
+        raise UnknownIsland(msg)
+    zones = zones.dropna().astype(str)
+    bad = sorted(set(zones) - set(arch.stations.index))
+    if bad:
+        choices = ", ".join(arch.light_stations.index)
+        msg = f"zones names station {bad[0]!r}, which is not loaded: light stations are {choices}"
+        raise UnknownStation(msg)
+    return zones[~zones.index.duplicated(keep="last")]
+
+
+def _checked_cut_off(arch: Archipelago, cut_off: Sequence[str]) -> list[str]:
+    if isinstance(cut_off, str):
+        msg = (f"cut_off must be a list of island ids or names, got the string {cut_off!r} "
+               "(wrap it in a list)")
+        raise IslandcoverError(msg)
+    ids: list[str] = []
+    for ref in cut_off:
+        iid = arch.island(ref).id
+        if iid not in ids:
+            ids.append(iid)
+    return ids
+
+
+def _checked_routes(routes: Sequence[dict], lang: str) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for i, feat in enumerate(routes):
+        geom = feat.get("geometry") if isinstance(feat, Mapping) else None
+        kind = geom.get("type") if isinstance(geom, Mapping) else None
+        if not isinstance(feat, Mapping) or feat.get("type") != "Feature" or kind not in (
+                "LineString", "MultiLineString"):
+            msg = (f"routes[{i}] must be a GeoJSON Feature with LineString or MultiLineString "
+                   f"geometry, got {type(feat).__name__} with geometry type {kind!r}")
+            raise IslandcoverError(msg)
+        props = dict(feat.get("properties") or {})
+        label = props.get("name_zh" if lang == "zh" else "name_en") or props.get("name") or ""
+        out.append({"type": "Feature", "geometry": {"type": kind, "coordinates": geom["coordinates"]},
+                    "properties": {"_label": html.escape(str(label))}})
+    return out
+
+
+# --------------------------------------------------------------------------- geometry
+def _web_geometry(geometry: gpd.GeoSeries) -> pd.Series:
+    """Simplify in the metric CRS, back to WGS84, coordinates rounded; never drops an island."""
+    metric = geometry.to_crs(METRIC_CRS)
+    simple = shapely.simplify(metric.values, SIMPLIFY_M, preserve_topology=True)
+    back = gpd.GeoSeries(simple, index=geometry.index, crs=METRIC_CRS).to_crs(STORAGE_CRS)
+    rounded = shapely.transform(back.values, lambda xy: np.round(xy, COORD_DECIMALS))
+    out = pd.Series(list(rounded), index=geometry.index, dtype=object)
+    empty = [iid for iid, g in out.items() if g is None or g.is_empty]
+    if empty:  # cannot happen with preserve_topology; guard the rule "never drop an island"
+        msg = f"simplifying island(s) {', '.join(empty[:5])} for the web left no geometry"
+        raise DataError("islands.geojson", msg)
+    return out
+
+
+def _bridge_lines(arch: Archipelago) -> list[tuple[str, str, shapely.LineString]]:
+    """Each bridge as a line between the facing shores of its two islands (WGS84)."""
+    path = Path(arch.source) / "bridges.csv"
+    if not path.exists():
+        return []
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    metric = arch.islands.geometry.to_crs(METRIC_CRS)
+    lines = []
+    for row, b in enumerate(table.itertuples(index=False), start=1):
+        try:
+            ia, ib = arch.island(b.island_a).id, arch.island(b.island_b).id
+        except ValueError as exc:
+            raise DataError("bridges.csv", f"bridge {b.name_zh}: {exc}", row=row) from exc
+        pa, pb = shapely.ops.nearest_points(metric[ia], metric[ib])
+        line = gpd.GeoSeries([shapely.LineString([pa, pb])], crs=METRIC_CRS).to_crs(STORAGE_CRS)
+        lines.append((b.name_zh, b.name_en, line.iloc[0]))
+    return lines
+
+
+# --------------------------------------------------------------------------- layers
+def _popup_fields(zone_of: pd.Series | None, *, keys: bool = False) -> list[str]:
+    fields = ["name", "district", "eta", "pop"]
+    text_keys = ["island", "district", "eta", "population"]
+    if zone_of is not None:
+        fields.append("zone")
+        text_keys.append("zone")
+    return text_keys if keys else fields
+
+
+def _island_feature(arch: Archipelago, iid: str, geom: shapely.Geometry, eta: pd.Series,
+                    zone_of: pd.Series | None, station_name: pd.Series, text: Mapping[str, str],
+                    lang: str) -> dict[str, Any]:
+    row = arch.islands.loc[iid]
+    name = _island_name(row, iid, lang)
+    district = row["district"] if lang == "zh" else DISTRICT_EN.get(row["district"], row["district"])
+    if iid in eta.index:
+        value = eta[iid]
+        reachable = not (np.isnan(value) or np.isinf(value))
+        eta_text = text["minutes"].format(m=value) if reachable else text["unreachable"]
+    else:
+        eta_text = text["not_powered"]
+    pop = row["population"]
+    props: dict[str, Any] = {
+        "name": html.escape(name),
+        "district": html.escape(str(district)),
+        "eta": eta_text,
+        "pop": "" if pd.isna(pop) else f"{int(pop):,}",
+    }
+    if zone_of is not None:
+        sid = zone_of.get(iid)
+        props["zone"] = html.escape(str(station_name[sid])) if sid is not None else ""
+    return {"type": "Feature", "id": iid, "properties": props,
+            "geometry": shapely.geometry.mapping(geom)}
+
+
+def _island_name(row: pd.Series, iid: str, lang: str) -> str:
+    zh, en = row["name_zh"], row["name_en"]
+    zh = zh if isinstance(zh, str) and zh else None
+    en = en if isinstance(en, str) and en else None
+    if lang == "zh":
+        return zh or en or iid
+    return f"{en} {zh}" if en and zh else (en or zh or iid)
+
+
+def _island_styler(classes: Mapping[str, int]) -> Callable[[dict], dict[str, Any]]:
+    def style(feature: dict) -> dict[str, Any]:
+        k = classes.get(feature["id"])
+        if k is None:
+            return {"className": "ic-island ic-unpowered", "fillColor": UNPOWERED_COLOUR,
+                    "fillOpacity": 1.0, "color": "#8f8a78", "weight": 0.6}
+        return {"className": f"ic-island ic-powered ic-eta-{k}", "fillColor": ETA_COLOURS[k],
+                "fillOpacity": 0.92, "color": "#222222", "weight": 1.0}
+    return style
+
+
+def _zones_layer(m: folium.Map, arch: Archipelago, geoms: pd.Series, zone_of: pd.Series,
+                 station_name: pd.Series, text: Mapping[str, str], lang: str) -> None:
+    colour = _zone_colours(zone_of)
+    powered = arch.islands.index[arch.islands.powered.astype(bool)]
+    ids = list(dict.fromkeys([*zone_of.index, *powered]))  # zoned islands, then unassigned powered
+    feats = []
+    for iid in ids:
+        sid = zone_of.get(iid)
+        label = _island_name(arch.islands.loc[iid], iid, lang)
+        zone = station_name[sid] if sid is not None else text["unassigned"]
+        feats.append({"type": "Feature", "id": iid,
+                      "properties": {"label": html.escape(f"{label} → {zone}"),
+                                     "fill": colour.get(sid, _UNASSIGNED_COLOUR)},
+                      "geometry": shapely.geometry.mapping(geoms[iid])})
+    group = folium.FeatureGroup(name=text["zones"], show=False)
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": feats},
+        style_function=lambda f: {"className": "ic-zone", "fillColor": f["properties"]["fill"],
+                                  "fillOpacity": 0.95, "color": "#333333", "weight": 0.8},
+        tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
+    ).add_to(group)
+    group.add_to(m)
+
+
+def _path_hooks(layer: folium.PolyLine | folium.CircleMarker, class_name: str
+                ) -> folium.PolyLine | folium.CircleMarker:
+    """Put a vector layer in the top pane with a CSS class (folium < 0.20 drops both kwargs)."""
+    layer.options.update({"className": class_name, "pane": "ic-top"})
+    return layer
+
+
+def _zone_colours(zone_of: pd.Series) -> dict[str, str]:
+    return {sid: _ZONE_PALETTE[i % len(_ZONE_PALETTE)]
+            for i, sid in enumerate(sorted(set(zone_of)))}
+
+
+def _cut_off_layer(m: folium.Map, arch: Archipelago, geoms: pd.Series, cut_ids: list[str],
+                   weather: str, text: Mapping[str, str], lang: str) -> None:
+    feats = [{"type": "Feature", "id": iid,
+              "properties": {"label": html.escape(
+                  f"{_island_name(arch.islands.loc[iid], iid, lang)}: {text['cut_off_tip']} ({weather})")},
+              "geometry": shapely.geometry.mapping(geoms[iid])} for iid in cut_ids]
+    group = folium.FeatureGroup(name=text["cut_off"].format(weather=weather, n=len(cut_ids)), show=True)
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": feats},
+        style_function=lambda _f: {"className": "ic-cutoff", "color": _CUTOFF_COLOUR,
+                                   "weight": 4.5, "opacity": 1.0, "fill": False},
+        tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
+        pane="ic-top",
+    ).add_to(group)
+    group.add_to(m)
+
+
+def _station_layers(m: folium.Map, arch: Archipelago, zone_of: pd.Series | None,
+                    station_name: pd.Series, text: Mapping[str, str], lang: str) -> None:
+    st = arch.stations
+    points = st[st.kind == "service_point"]
+    if len(points):
+        group = folium.FeatureGroup(name=text["service_point"], show=True)
+        for sid, r in points.iterrows():
+            _path_hooks(folium.CircleMarker(
+                [float(r["lat"]), float(r["lon"])], radius=3.5, color="#1b2a3a", weight=1.2,
+                fill=True, fill_color="#ffffff", fill_opacity=1.0,
+                tooltip=html.escape(f"{station_name[sid]} ({sid})"),
+            ), "ic-service-point").add_to(group)
+        group.add_to(m)
+
+    group = folium.FeatureGroup(name=text["light_station"], show=True)
+    for sid, r in st[st.kind == "light_station"].iterrows():
+        marker = folium.Marker(
+            [float(r["lat"]), float(r["lon"])],
+            icon=folium.DivIcon(html=_BEACON_SVG, icon_size=(30, 30), icon_anchor=(15, 15),
+                                class_name="ic-beacon"),
+            tooltip=html.escape(str(station_name[sid])),
+        )
+        marker.add_child(_RawPopup(_beacon_popup(arch, sid, zone_of, station_name, text, lang)))
+        marker.add_to(group)
+    group.add_to(m)
+
+
+def _beacon_popup(arch: Archipelago, sid: str, zone_of: pd.Series | None, station_name: pd.Series,
+                  text: Mapping[str, str], lang: str) -> str:
+    r = arch.stations.loc[sid]
+    esc = html.escape
+    title = f"{r['name_zh']}" if lang == "zh" else f"{station_name[sid]} ({r['name_zh']})"
+    tag = text["illustrative_tag"] if bool(r["illustrative"]) else ""
+    island = arch.islands.loc[r["island_id"]]
+    parts = [f'<div class="ic-popup"><b>{esc(title)}</b> <small>{esc(sid)}{esc(tag)}</small>',
+             f"<div>{esc(text['station_island'])}: {esc(_island_name(island, r['island_id'], lang))}</div>"]
+    teams = arch.teams[arch.teams.station_id == sid]
+    parts.append(f"<div><b>{esc(text['teams'])}</b> ({len(teams)}):</div>")
+    if len(teams):
+        items = []
+        for tid, t in teams.iterrows():
+            boat = _BOAT[lang].get(t["boat_class"], t["boat_class"])
+            status = _STATUS[lang].get(t["status"], t["status"])
+            crew = text["crew"].format(n=int(t["head_count"])) if pd.notna(t.get("head_count")) else ""
+            name = f"{t['name']} · " if lang == "zh" and isinstance(t.get("name"), str) else ""
+            items.append(f"<li>{esc(str(tid))} {esc(name)}{esc(boat)} · {esc(crew)} · {esc(status)}</li>")
+        parts.append(f"<ul>{''.join(items)}</ul>")
+    else:
+        parts.append(f"<div>{esc(text['no_teams'])}</div>")
+    if zone_of is not None:
+        served = [iid for iid, s in zone_of.items() if s == sid]
+        names = "、".join if lang == "zh" else ", ".join
+        listed = names(esc(_island_name(arch.islands.loc[i], i, lang)) for i in served)
+        listed = listed or esc(text["no_teams"])
+        parts.append(f"<div><b>{esc(text['serves'])}</b> ({len(served)}): {listed}</div>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+# --------------------------------------------------------------------------- title and legend
+def _title_html(text: Mapping[str, str], weather: str, n_cut: int) -> str:
+    esc = html.escape
+    sub = f"{text['subtitle']} · {text['weather']}: {weather}"
+    if n_cut:
+        sub += f" · {text['cut_off_title'].format(n=n_cut)}"
+    return (f'<div class="ic-title" id="ic-title">{esc(text["title"])}'
+            f"<small>{esc(sub)}</small></div>")
+
+
+def _legend_html(text: Mapping[str, str], counts: list[int], weather: str, n_cut: int,
+                 bridges: bool, routes: bool, illustrative: bool, zone_of: pd.Series | None,
+                 station_name: pd.Series) -> str:
+    esc = html.escape
+    bounds = [0, *ETA_BREAKS_MIN]
+    labels = [f"{lo}–{hi}" if lo else f"≤ {hi}" for lo, hi in zip(bounds, ETA_BREAKS_MIN)]
+    labels += [f"> {ETA_BREAKS_MIN[-1]}", text["unreachable"]]
+    rows = [f'<div class="ic-legend" id="ic-legend"><h4>{esc(text["legend_eta"])}</h4>']
+    for k, (label, colour) in enumerate(zip(labels, ETA_COLOURS)):
+        rows.append(f'<div class="ic-row" data-eta-class="{k}"><span class="ic-sw" '
+                    f'style="background:{colour}"></span><span class="ic-lab">{esc(label)}</span>'
+                    f'<span class="ic-n">{esc(text["islands_n"].format(n=counts[k]))}</span></div>')
+    rows.append(f'<div class="ic-note">{esc(text["promise"])}</div>')
+    rows.append(f'<div class="ic-row"><span class="ic-sw" style="background:{UNPOWERED_COLOUR}">'
+                f'</span>{esc(text["unpowered"])}</div>')
+    rows.append(f'<div class="ic-row"><span class="ic-legend-beacon">{_BEACON_SVG}</span>'
+                f'{esc(text["light_station"])}</div>')
+    rows.append('<div class="ic-row"><span class="ic-sym"><span class="ic-dot"></span></span>'
+                f'{esc(text["service_point"])}</div>')
+    if bridges:
+        rows.append(f'<div class="ic-row"><span class="ic-sym"><span class="ic-line" '
+                    f'style="border-top:4px solid {_BRIDGE_COLOUR}"></span></span>'
+                    f'{esc(text["bridge"])}</div>')
+    if routes:
+        rows.append(f'<div class="ic-row"><span class="ic-sym"><span class="ic-line" '
+                    f'style="border-top:3px dashed {_ROUTE_COLOUR}"></span></span>'
+                    f'{esc(text["route"])}</div>')
+    rows.append(f'<div class="ic-row"><span class="ic-sw" style="background:transparent;'
+                f'border:3px solid {_CUTOFF_COLOUR}"></span>'
+                f'{esc(text["cut_off"].format(weather=weather, n=n_cut))}</div>')
+    if zone_of is not None:
+        colour = _zone_colours(zone_of)
+        items = "".join(f'<div class="ic-row"><span class="ic-sw" style="background:{c}"></span>'
+                        f"{esc(str(station_name[sid]))}</div>" for sid, c in colour.items())
+        rows.append(f"<details><summary>{esc(text['zones'])}</summary>{items}</details>")
+    if illustrative:
+        notice = esc(_ILLUSTRATIVE_NOTICE, quote=False)
+        rows.append(f'<div class="ic-illustrative" id="ic-illustrative">{notice}</div>')
+    rows.append("</div>")
+    return "".join(rows)
+
+
+_PAGE_CSS = f"""
+.leaflet-container {{ background: {_SEA_COLOUR}; font-family: {_FONTS}; }}
+.ic-title {{ position: absolute; top: 10px; left: 50%; transform: translateX(-50%);
+  z-index: 1000; background: rgba(255,255,255,0.93); padding: 6px 16px; border-radius: 6px;
+  box-shadow: 0 1px 5px rgba(0,0,0,0.35); font: 600 17px/1.35 {_FONTS}; color: #13222f;
+  text-align: center; pointer-events: none; white-space: nowrap; }}
+.ic-title small {{ display: block; font-weight: 400; font-size: 12.5px; color: #33414d; }}
+.ic-legend {{ position: absolute; left: 10px; bottom: 62px; z-index: 1000; max-width: 270px;
+  max-height: calc(100% - 150px); overflow: auto; background: rgba(255,255,255,0.95);
+  padding: 8px 10px; border-radius: 6px; box-shadow: 0 1px 5px rgba(0,0,0,0.35);
+  font: 12px/1.35 {_FONTS}; color: #1d1d1d; }}
+.ic-legend h4 {{ margin: 0 0 4px 0; font-size: 13px; }}
+.ic-legend .ic-row {{ display: flex; align-items: center; gap: 6px; margin: 2px 0; }}
+.ic-legend .ic-sw {{ flex: none; width: 20px; height: 12px; border: 1px solid #444;
+  box-sizing: border-box; }}
+.ic-legend .ic-n {{ margin-left: auto; color: #555; padding-left: 8px; }}
+.ic-legend .ic-sym {{ flex: none; width: 20px; display: flex; justify-content: center; }}
+.ic-legend .ic-dot {{ width: 7px; height: 7px; border-radius: 50%; background: #fff;
+  border: 1.5px solid #1b2a3a; }}
+.ic-legend .ic-line {{ width: 20px; height: 0; }}
+.ic-legend-beacon {{ flex: none; width: 20px; height: 20px; }}
+.ic-legend-beacon svg {{ width: 20px; height: 20px; }}
+.ic-legend .ic-note {{ font-size: 11px; color: #333; margin: 3px 0 5px 0; }}
+.ic-legend details {{ margin-top: 4px; }}
+.ic-legend summary {{ cursor: pointer; font-weight: 600; }}
+.ic-illustrative {{ margin-top: 6px; padding: 4px 6px; background: #fff3cd;
+  border: 1px solid #d9a400; color: #5a4300; font-weight: 600; }}
+.ic-beacon {{ background: none; border: none; }}
+.ic-popup ul {{ margin: 2px 0 4px 0; padding-left: 16px; }}
+.leaflet-control-layers-expanded {{ font: 12px/1.35 {_FONTS}; }}
+"""
+
+
+# --------------------------------------------------------------------------- offline page
+class _Raw(Element):
+    """Text put into the page verbatim: not rendered as a Jinja template."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._text = text
+
+    def render(self, **kwargs: Any) -> str:
+        return self._text
+
+
+class _RawPopup(MacroElement):
+    """A popup with HTML content bound to its parent marker (folium's Popup needs jQuery)."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "{{ this._parent.get_name() }}.bindPopup({{ this.content|tojson }}, {maxWidth: 340});"
+        "{% endmacro %}")
+
+    def __init__(self, content: str) -> None:
+        super().__init__()
+        self._name = "RawPopup"
+        self.content = content
+
+
+class _IslandIds(MacroElement):
+    """Give each GeoJSON feature's SVG path a ``data-island`` attribute with its id."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "{{ this._parent.get_name() }}.on('layeradd', function (e) {"
+        " var layer = e.layer;"
+        " if (layer.feature && layer.feature.id !== undefined && layer.getElement) {"
+        " var el = layer.getElement(); if (el) { el.setAttribute('data-island', layer.feature.id); } } });"
+        "{% endmacro %}")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "IslandIds"
+
+
+def _leaflet_assets() -> tuple[str, str]:
+    """Leaflet's JS and CSS from the vendored files, the CSS images as ``data:`` URIs."""
+    folder = resources.files("islandcover") / "web" / "leaflet"
+    js = (folder / "leaflet.js").read_text(encoding="utf-8")
+    js = re.sub(r"\n//# sourceMappingURL=\S+\s*$", "\n", js)
+    css = (folder / "leaflet.css").read_text(encoding="utf-8")
+
+    def data_uri(match: re.Match[str]) -> str:
+        png = (folder / "images" / match.group(1)).read_bytes()
+        return f"url(data:image/png;base64,{base64.b64encode(png).decode('ascii')})"
+
+    css = re.sub(r"url\(images/([\w\-]+\.png)\)", data_uri, css)
+    return js, css
+
+
+def _make_offline(m: folium.Map, title: str, lang: str) -> None:
+    """Drop Folium's CDN links and inline Leaflet and the chart's CSS into the page header."""
+    m.default_js = []
+    m.default_css = []
+    js, css = _leaflet_assets()
+    root = m.get_root()
+    root.title = html.escape(title)
+    header = root.header
+    header.add_child(_Raw(f"<!-- Leaflet {LEAFLET_VERSION} (BSD-2-Clause, (c) 2010-2023 Vladimir "
+                          "Agafonkin, (c) 2010-2011 CloudMade), inlined from "
+                          "islandcover/web/leaflet -->"), name="ic_leaflet_notice")
+    header.add_child(_Raw(f"<style>{css}</style>"), name="ic_leaflet_css")
+    header.add_child(_Raw(f"<script>{js}</script>"), name="ic_leaflet_js")
+    header.add_child(_Raw(f"<style>{_PAGE_CSS}</style>"), name="ic_page_css")
+    header.add_child(_Raw(f'<meta name="language" content="{"zh-CN" if lang == "zh" else "en"}">'),
+                     name="ic_lang")

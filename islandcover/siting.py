@@ -1,0 +1,514 @@
+"""Optimal station siting: maximal covering, p-median, p-center and location set cover.
+
+Every model is solved exactly with HiGHS (through :func:`scipy.optimize.milp`) after reducing
+the instance without changing its optimum:
+
+* times are rounded to 0.01 min, so ties are ties and answers are reproducible;
+* demand already served by a site kept open (``fixed``) leaves the covering models;
+* demand points with the same coverage set merge (weights add up) and a demand row whose
+  coverage set contains another's is implied by it (set cover);
+* a candidate whose coverage set is inside another candidate's is dominated and dropped
+  (covering models; ties keep the lower site id);
+* the p-median uses the *radius formulation* of García, Labbé & Marín (2011, INFORMS J.
+  Computing 23(4)), truncated: each demand gets only the distance levels up to its distance in
+  a greedy solution, which makes the model a relaxation; if no demand hits its last level the
+  relaxed optimum is feasible and hence optimal, otherwise the levels of those demands grow and
+  the model is solved again;
+* the p-center is a bisection over the sorted distinct times, each step a set-cover
+  feasibility check ("can ``p`` sites cover everyone within r?").
+
+``status`` is ``optimal`` only when HiGHS proved it; with a time limit the best solution found
+is returned with its bound and gap. Unreachable demand is never dropped silently: the covering
+models list it, the p-median and p-center raise :class:`SitingError` naming it.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import scipy
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import coo_array, csc_array, csr_array
+
+from islandcover.errors import IslandcoverError
+
+__all__ = ["SitingError", "SitingProblem", "SitingResult", "MODELS", "PRECISION_MIN"]
+
+#: Times are rounded to this many minutes before solving.
+PRECISION_MIN = 0.01
+
+#: The models :meth:`SitingProblem.solve` knows.
+MODELS = ("mclp", "pmedian", "pcenter", "setcover")
+
+_SOLVER = f"HiGHS (scipy {scipy.__version__})"
+
+
+class SitingError(IslandcoverError):
+    """A siting problem that cannot be posed or solved as asked (bad p, unreachable demand …)."""
+
+
+@dataclass(frozen=True)
+class SitingResult:
+    """Answer of a siting model.
+
+    Attributes
+    ----------
+    model : str
+        ``mclp``, ``pmedian``, ``pcenter`` or ``setcover``.
+    sites : list of str
+        The sites chosen by the model (not counting ``fixed`` ones).
+    fixed : list of str
+        Sites that were kept open.
+    objective : float
+        People covered (mclp), weighted minutes (pmedian), worst minutes (pcenter) or the
+        number of new sites (setcover).
+    status : str
+        ``optimal`` (proven), ``time_limit`` (best found; see ``bound`` and ``gap``).
+    bound : float
+        Best proven bound on the objective.
+    gap : float
+        Relative gap between ``objective`` and ``bound`` (0 when optimal).
+    seconds : float
+        Wall time of the solve, reductions included.
+    assignment : dict
+        Demand id → its nearest open site (None if no open site reaches it).
+    uncovered : list of str
+        Demand no candidate can reach (mclp, setcover) or left outside the threshold (mclp).
+    stats : dict
+        Sizes before and after reduction, solver name, iterations.
+    """
+
+    model: str
+    sites: list[str]
+    fixed: list[str]
+    objective: float
+    status: str
+    bound: float
+    gap: float
+    seconds: float
+    assignment: dict[str, str | None] = field(default_factory=dict)
+    uncovered: list[str] = field(default_factory=list)
+    stats: dict[str, object] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, object]:
+        return {"model": self.model, "sites": self.sites, "fixed": self.fixed,
+                "objective": round(self.objective, 3), "status": self.status, "bound": round(self.bound, 3),
+                "gap": round(self.gap, 6), "seconds": round(self.seconds, 3), "uncovered": self.uncovered,
+                "assignment": self.assignment, "stats": self.stats}
+
+
+@dataclass(frozen=True)
+class SitingProblem:
+    """A siting instance: a cost matrix (minutes), demand weights and sites kept open.
+
+    Build with :meth:`from_cost_matrix`; solve with :meth:`solve` or one model's method.
+    """
+
+    cost: np.ndarray  # demand × site, minutes, inf where unreachable
+    weights: np.ndarray
+    demand_ids: tuple[str, ...]
+    site_ids: tuple[str, ...]
+    fixed: tuple[str, ...] = ()
+
+    @classmethod
+    def from_cost_matrix(cls, cost: pd.DataFrame, weights: Sequence[float] | np.ndarray | pd.Series | None = None,
+                         fixed: Sequence[str] = ()) -> SitingProblem:
+        """Build from a DataFrame (rows demand, columns sites, minutes; NaN = unreachable).
+
+        Parameters
+        ----------
+        cost : pandas.DataFrame
+            Travel times, e.g. :meth:`islandcover.coverage.CoverageModel.candidate_matrix`.
+        weights : array-like, optional
+            Demand weights (people); default 1 each. Must be finite and ≥ 0.
+        fixed : sequence of str
+            Site ids kept open (existing stations); they must be columns of ``cost``.
+        """
+        c = cost.to_numpy(dtype=float)
+        if np.any(c[~np.isnan(c)] < 0):
+            raise SitingError("cost matrix has negative times")
+        c = np.round(np.where(np.isnan(c), np.inf, c) / PRECISION_MIN) * PRECISION_MIN
+        w = np.ones(len(cost)) if weights is None else np.asarray(weights, dtype=float)
+        if w.shape != (len(cost),):
+            raise SitingError(f"weights has {w.size} values for {len(cost)} demand points")
+        if not np.all(np.isfinite(w)) or np.any(w < 0):
+            raise SitingError("weights must be finite and ≥ 0 (fill missing populations first)")
+        sites = tuple(str(s) for s in cost.columns)
+        unknown = [f for f in fixed if f not in sites]
+        if unknown:
+            raise SitingError(f"fixed sites {unknown} are not candidate sites")
+        return cls(cost=c, weights=w, demand_ids=tuple(str(i) for i in cost.index), site_ids=sites, fixed=tuple(fixed))
+
+    # ------------------------------------------------------------------ dispatch
+    def solve(self, model: str, *, p: int | None = None, minutes: float | None = None,
+              time_limit: float | None = None) -> SitingResult:
+        """Solve one model by name (see :data:`MODELS`)."""
+        if model == "mclp":
+            return self.mclp(_need(p, "p", model), _need(minutes, "minutes", model), time_limit=time_limit)
+        if model == "pmedian":
+            return self.pmedian(_need(p, "p", model), time_limit=time_limit)
+        if model == "pcenter":
+            return self.pcenter(_need(p, "p", model), time_limit=time_limit)
+        if model == "setcover":
+            return self.setcover(_need(minutes, "minutes", model), time_limit=time_limit)
+        raise SitingError(f"unknown model '{model}' (models: {', '.join(MODELS)})")
+
+    # ------------------------------------------------------------------ helpers
+    def _free(self) -> np.ndarray:
+        return np.array([s not in self.fixed for s in self.site_ids])
+
+    def _check_p(self, p: int) -> None:
+        free = int(self._free().sum())
+        if isinstance(p, bool) or not isinstance(p, int | np.integer) or p < 1:
+            raise SitingError(f"p must be a whole number ≥ 1, got {p!r}")
+        if p > free:
+            raise SitingError(f"p = {p} but only {free} candidate sites are free")
+
+    def _assign(self, open_sites: Sequence[str]) -> dict[str, str | None]:
+        cols = [self.site_ids.index(s) for s in list(self.fixed) + list(open_sites)]
+        if not cols:
+            return {d: None for d in self.demand_ids}
+        sub = self.cost[:, cols]
+        best = np.argmin(sub, axis=1)
+        names = [self.site_ids[c] for c in cols]
+        return {d: (names[b] if np.isfinite(sub[i, b]) else None) for i, (d, b) in enumerate(zip(self.demand_ids, best))}
+
+    def _nearest_cost(self, open_sites: Sequence[str]) -> np.ndarray:
+        cols = [self.site_ids.index(s) for s in list(self.fixed) + list(open_sites)]
+        return self.cost[:, cols].min(axis=1) if cols else np.full(len(self.demand_ids), np.inf)
+
+    # ------------------------------------------------------------------ MCLP
+    def mclp(self, p: int, minutes: float, *, time_limit: float | None = None) -> SitingResult:
+        """Maximal covering: open ``p`` more sites to maximise the weight within ``minutes``."""
+        t0 = time.perf_counter()
+        self._check_p(p)
+        cover = self.cost <= minutes + 1e-9
+        free = self._free()
+        done = cover[:, ~free].any(axis=1)
+        reach = cover[:, free].any(axis=1)
+        rows = np.flatnonzero(~done & reach & (self.weights > 0))
+        a, w, _ = _merge_rows(cover[np.ix_(rows, np.flatnonzero(free))], self.weights[rows])
+        cols_free = np.flatnonzero(free)
+        keep = _undominated(a)
+        a, cols = a[:, keep], cols_free[keep]
+        stats: dict[str, object] = {"demand": len(self.demand_ids), "sites": len(self.site_ids),
+                                    "demand_reduced": a.shape[0], "sites_reduced": a.shape[1], "solver": _SOLVER}
+        base = float(self.weights[done].sum())
+        if a.shape[0] == 0:
+            chosen: list[str] = []
+            obj = bound = base
+            status = "optimal"
+        else:
+            nr, nc = a.shape
+            # variables: y (nc, binary) then x (nr, continuous 0..1); maximise w·x
+            c = np.concatenate([np.zeros(nc), -w])
+            a_sp = csr_array(a.astype(float))
+            link = _hstack(-a_sp, _eye(nr))  # x_i - Σ y_j ≤ 0
+            card = csr_array(np.concatenate([np.ones(nc), np.zeros(nr)])[None, :])
+            res = _milp(c, [LinearConstraint(link, -np.inf, 0), LinearConstraint(card, 0, min(p, nc))],
+                        np.concatenate([np.ones(nc), np.zeros(nr)]), time_limit)
+            y = res.x[:nc] > 0.5
+            chosen = sorted(self.site_ids[j] for j in cols[y])
+            obj = base - float(res.fun)
+            bound = base - float(res.mip_dual_bound if res.mip_dual_bound is not None else res.fun)
+            status = _status(res)
+        covered = (self._nearest_cost(chosen) <= minutes + 1e-9)
+        return SitingResult("mclp", chosen, list(self.fixed), obj, status, bound, _gap(obj, bound),
+                            time.perf_counter() - t0, self._assign(chosen),
+                            [d for d, c in zip(self.demand_ids, covered) if not c], stats)
+
+    # ------------------------------------------------------------------ set cover
+    def setcover(self, minutes: float, *, time_limit: float | None = None) -> SitingResult:
+        """Location set cover: the fewest new sites so that every demand is within ``minutes``."""
+        t0 = time.perf_counter()
+        cover = self.cost <= minutes + 1e-9
+        free = self._free()
+        unreachable = ~cover.any(axis=1)
+        if unreachable.any():
+            names = [self.demand_ids[i] for i in np.flatnonzero(unreachable)]
+            raise SitingError(f"no candidate site reaches {', '.join(names)} within {minutes:g} min; "
+                              f"set cover is infeasible (raise the threshold or add candidates)")
+        chosen, status, bound, stats = self._cover_min(cover, free, time_limit)
+        stats["solver"] = _SOLVER
+        return SitingResult("setcover", chosen, list(self.fixed), float(len(chosen)), status, bound,
+                            _gap(len(chosen), bound), time.perf_counter() - t0, self._assign(chosen), [], stats)
+
+    def _cover_min(self, cover: np.ndarray, free: np.ndarray, time_limit: float | None,
+                   limit: int | None = None) -> tuple[list[str], str, float, dict[str, object]]:
+        """Fewest free sites covering every demand not already covered by a fixed site."""
+        rows = np.flatnonzero(~cover[:, ~free].any(axis=1))
+        cols_free = np.flatnonzero(free)
+        a, _, _ = _merge_rows(cover[np.ix_(rows, cols_free)], np.ones(len(rows)))
+        a = a[_unimplied_rows(a)]
+        keep = _undominated(a)
+        a, cols = a[:, keep], cols_free[keep]
+        stats: dict[str, object] = {"demand_reduced": a.shape[0], "sites_reduced": a.shape[1]}
+        if a.shape[0] == 0:
+            return [], "optimal", 0.0, stats
+        if (~a.any(axis=1)).any():
+            return [], "infeasible", np.inf, stats
+        nc = a.shape[1]
+        cons = [LinearConstraint(csr_array(a.astype(float)), 1, np.inf)]
+        if limit is not None:
+            cons.append(LinearConstraint(csr_array(np.ones((1, nc))), 0, limit))
+        res = _milp(np.ones(nc), cons, np.ones(nc), time_limit)
+        if res.x is None:
+            return [], ("infeasible" if res.status == 2 else "time_limit"), np.inf, stats
+        chosen = sorted(self.site_ids[j] for j in cols[res.x > 0.5])
+        bound = float(np.ceil(res.mip_dual_bound - 1e-6)) if res.mip_dual_bound is not None else float(len(chosen))
+        return chosen, _status(res), bound, stats
+
+    # ------------------------------------------------------------------ p-center
+    def pcenter(self, p: int, *, time_limit: float | None = None) -> SitingResult:
+        """p-center: open ``p`` more sites to minimise the worst travel time to any demand."""
+        t0 = time.perf_counter()
+        self._check_p(p)
+        free = self._free()
+        self._require_reachable("p-center")
+        values = np.unique(self.cost[np.isfinite(self.cost)])
+        lower = float(self.cost.min(axis=1).max())  # no solution beats every demand's nearest site
+        greedy = _greedy_center(self.cost, free, p)
+        upper = float(self._nearest_cost([self.site_ids[j] for j in greedy]).max())
+        best = [self.site_ids[j] for j in greedy]
+        cand = values[(values >= lower) & (values <= upper)]
+        lo, hi = 0, len(cand) - 1  # cand[hi] is feasible
+        checks, proven = 0, True
+        deadline = None if time_limit is None else t0 + time_limit
+        while lo < hi:
+            mid = (lo + hi) // 2
+            left = None if deadline is None else max(deadline - time.perf_counter(), 0.01)
+            chosen, status, _, _ = self._cover_min(self.cost <= cand[mid] + 1e-9, free, left, limit=p)
+            checks += 1
+            if status in ("optimal", "time_limit") and chosen and len(chosen) <= p or (status == "optimal" and not chosen):
+                hi, best = mid, chosen
+            elif status == "infeasible":
+                lo = mid + 1
+            else:  # undecided within the time limit
+                proven = False
+                lo = mid + 1
+            if deadline is not None and time.perf_counter() > deadline:
+                proven = proven and lo >= hi
+                break
+        obj = float(self._nearest_cost(best).max())
+        bound = float(cand[lo]) if proven else lower
+        status = "optimal" if proven and lo >= hi else "time_limit"
+        best = sorted(best)
+        return SitingResult("pcenter", best, list(self.fixed), obj, status, min(bound, obj), _gap(obj, min(bound, obj)),
+                            time.perf_counter() - t0, self._assign(best), [],
+                            {"solver": _SOLVER, "bisection_checks": checks, "distinct_times": len(values),
+                             "lower_start": lower, "upper_start": upper})
+
+    def _require_reachable(self, model: str) -> None:
+        bad = ~np.isfinite(self.cost).any(axis=1)
+        if bad.any():
+            names = [self.demand_ids[i] for i in np.flatnonzero(bad)]
+            raise SitingError(f"{model}: no candidate site can reach {', '.join(names)}; "
+                              "remove them from the demand or use mclp, which reports them")
+
+    # ------------------------------------------------------------------ p-median
+    def pmedian(self, p: int, *, time_limit: float | None = None) -> SitingResult:
+        """p-median: open ``p`` more sites to minimise the weighted sum of travel times."""
+        t0 = time.perf_counter()
+        self._check_p(p)
+        self._require_reachable("p-median")
+        free = self._free()
+        rows = np.flatnonzero(self.weights > 0)
+        cost = self.cost[rows]
+        w = self.weights[rows]
+        cost_m, w_m, _ = _merge_rows(cost, w)
+        fixed_best = cost_m[:, ~free].min(axis=1) if (~free).any() else np.full(len(cost_m), np.inf)
+        cols = np.flatnonzero(free)
+        d = cost_m[:, cols]
+        capped = np.isfinite(fixed_best)
+        # distinct times of each demand, up to its fixed site's time (a cap: it is always open)
+        levels = [np.unique(np.append(row[row < cap], cap)) if np.isfinite(cap) else np.unique(row[np.isfinite(row)])
+                  for row, cap in zip(d, fixed_best)]
+        greedy = _greedy_median(d, w_m, fixed_best, p)
+        start = np.minimum(d[:, greedy].min(axis=1), fixed_best)
+        k_of = np.array([int(np.searchsorted(lv, s, side="left")) for lv, s in zip(levels, start)])
+        rounds = 0
+        deadline = None if time_limit is None else t0 + time_limit
+        while True:
+            rounds += 1
+            left = None if deadline is None else max(deadline - time.perf_counter(), 0.01)
+            res, y, bound = _radius_model(d, w_m, levels, k_of, capped, p, left)
+            if res.x is None:
+                raise SitingError(f"p-median could not be solved ({res.message})")
+            actual = np.minimum(np.where(y.any(), d[:, y].min(axis=1) if y.any() else np.inf, np.inf), fixed_best)
+            charged = np.array([lv[k] for lv, k in zip(levels, k_of)])
+            short = actual > charged + 1e-9
+            if not short.any() or _status(res) != "optimal" or (deadline is not None and time.perf_counter() > deadline):
+                break
+            grow = np.flatnonzero(short)
+            k_of[grow] = np.minimum(np.maximum(2 * k_of[grow], k_of[grow] + 4), [len(levels[i]) - 1 for i in grow])
+        chosen = sorted(self.site_ids[j] for j in cols[y])
+        obj = float((self._nearest_cost(chosen)[rows] * w).sum())
+        status = "optimal" if _status(res) == "optimal" and not short.any() else "time_limit"
+        bound = min(bound, obj)
+        if status == "optimal":
+            bound = obj  # the relaxation's optimum is attained: proven optimal
+        return SitingResult("pmedian", chosen, list(self.fixed), obj, status, bound, _gap(obj, bound),
+                            time.perf_counter() - t0, self._assign(chosen), [],
+                            {"solver": _SOLVER, "demand_reduced": len(d), "sites": len(cols), "rounds": rounds,
+                             "level_variables": int(k_of.sum())})
+
+
+# ---------------------------------------------------------------------- model pieces
+def _radius_model(d: np.ndarray, w: np.ndarray, levels: list[np.ndarray], k_of: np.ndarray,
+                  capped: np.ndarray, p: int, time_limit: float | None):  # type: ignore[no-untyped-def]
+    """Solve the truncated radius formulation.
+
+    For demand i with distinct times L_0 < L_1 < … (capped at a fixed site's time when
+    ``capped[i]``), z_i^k (k = 1..K_i, continuous in [0, 1]) is 1 when no open site is within
+    L_{k-1}:  z_i^1 + Σ_{d_ij ≤ L_0} y_j ≥ 1  and  z_i^k − z_i^{k−1} + Σ_{d_ij = L_{k−1}} y_j ≥ 0.
+    Cost Σ_i w_i (L_0 + Σ_k (L_k − L_{k−1}) z_i^k). With K_i short of the last level this is a
+    relaxation (a demand is charged at most L_{K_i}); with all levels of an uncapped demand the
+    constraint Σ_{d_ij = L_last} y_j ≥ z_i^last makes sure some site serves it.
+
+    Returns
+    -------
+    (result, open mask over the columns of d, relaxation bound)
+    """
+    n, m = d.shape
+    starts = np.concatenate([[0], np.cumsum(k_of)]).astype(int)
+    nz = int(starts[-1])
+    cost = np.zeros(m + nz)
+    const = 0.0
+    r_idx: list[np.ndarray] = []
+    c_idx: list[np.ndarray] = []
+    vals: list[np.ndarray] = []
+    lo: list[float] = []
+    r = 0
+    for i in range(n):
+        lv, k = levels[i], int(k_of[i])
+        const += w[i] * lv[0]
+        z0 = m + starts[i]
+        for kk in range(1, k + 1):
+            zi = z0 + kk - 1
+            cost[zi] = w[i] * (lv[kk] - lv[kk - 1])
+            js = np.flatnonzero(d[i] <= lv[0]) if kk == 1 else np.flatnonzero(d[i] == lv[kk - 1])
+            extra = [zi] if kk == 1 else [zi, zi - 1]
+            r_idx.append(np.full(len(js) + len(extra), r))
+            c_idx.append(np.concatenate([js, extra]))
+            vals.append(np.concatenate([np.ones(len(js)), [1.0] if kk == 1 else [1.0, -1.0]]))
+            lo.append(1.0 if kk == 1 else 0.0)
+            r += 1
+        if k == len(lv) - 1 and not capped[i]:
+            js = np.flatnonzero(d[i] == lv[-1]) if k > 0 else np.flatnonzero(d[i] <= lv[0])
+            extra = [z0 + k - 1] if k > 0 else []
+            r_idx.append(np.full(len(js) + len(extra), r))
+            c_idx.append(np.concatenate([js, extra]).astype(int))
+            vals.append(np.concatenate([np.ones(len(js)), [-1.0] * len(extra)]))
+            lo.append(0.0 if k > 0 else 1.0)
+            r += 1
+    cons = [LinearConstraint(csr_array(np.ones((1, m + nz)) * np.concatenate([np.ones(m), np.zeros(nz)])), p, p)]
+    if r:
+        a = coo_array((np.concatenate(vals), (np.concatenate(r_idx), np.concatenate(c_idx))), shape=(r, m + nz)).tocsr()
+        cons.append(LinearConstraint(a, np.asarray(lo), np.inf))
+    res = _milp(cost, cons, np.concatenate([np.ones(m), np.zeros(nz)]), time_limit)
+    if res.x is None:
+        return res, np.zeros(m, dtype=bool), -np.inf
+    bound = const + float(res.mip_dual_bound if res.mip_dual_bound is not None else res.fun)
+    return res, res.x[:m] > 0.5, bound
+
+
+def _status(res) -> str:  # type: ignore[no-untyped-def]
+    return "optimal" if res.status == 0 else ("infeasible" if res.status == 2 else "time_limit")
+
+
+def _gap(obj: float, bound: float) -> float:
+    if not np.isfinite(bound) or not np.isfinite(obj):
+        return float("inf")
+    return abs(obj - bound) / max(abs(obj), 1e-9) if obj != bound else 0.0
+
+
+def _need(v: object, name: str, model: str):  # type: ignore[no-untyped-def]
+    if v is None:
+        raise SitingError(f"model {model} needs {name}")
+    return v
+
+
+def _milp(c: np.ndarray, constraints: list[LinearConstraint], integrality: np.ndarray,
+          time_limit: float | None):  # type: ignore[no-untyped-def]
+    opts: dict[str, object] = {"mip_rel_gap": 1e-9, "disp": False}
+    if time_limit is not None:
+        opts["time_limit"] = float(time_limit)
+    ub = np.where(integrality > 0, 1.0, np.inf)
+    ub[integrality == 0] = 1.0
+    return milp(c, constraints=constraints, integrality=integrality, bounds=Bounds(0, ub), options=opts)
+
+
+def _eye(n: int) -> csr_array:
+    return csr_array((np.ones(n), (np.arange(n), np.arange(n))), shape=(n, n))
+
+
+def _hstack(a: csr_array, b: csr_array) -> csr_array:
+    from scipy.sparse import hstack
+
+    return csr_array(hstack([a, b], format="csr"))
+
+
+def _merge_rows(a: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Merge identical rows, adding their weights; returns (rows, weights, inverse index)."""
+    if len(a) == 0:
+        return a, w, np.zeros(0, dtype=int)
+    uniq, inv = np.unique(a, axis=0, return_inverse=True)
+    inv = inv.ravel()
+    return uniq, np.bincount(inv, weights=w, minlength=len(uniq)), inv
+
+
+def _undominated(a: np.ndarray) -> np.ndarray:
+    """Columns whose coverage set is not inside another column's (ties keep the first)."""
+    if a.shape[1] == 0:
+        return np.zeros(0, dtype=bool)
+    s = csc_array(a.astype(np.int32))
+    inter = (s.T @ s).toarray()
+    size = np.diag(inter)
+    inside = inter == size[:, None]  # inside[j, k]: cover(j) ⊆ cover(k)
+    np.fill_diagonal(inside, False)
+    idx = np.arange(a.shape[1])
+    strictly = inside & ~inside.T
+    same_earlier = inside & inside.T & (idx[None, :] < idx[:, None])
+    return ~(strictly | same_earlier).any(axis=1) & (size > 0)
+
+
+def _unimplied_rows(a: np.ndarray) -> np.ndarray:
+    """Rows not implied by another: a row whose set contains another row's set is redundant."""
+    if a.shape[0] <= 1:
+        return np.ones(a.shape[0], dtype=bool)
+    s = csr_array(a.astype(np.int32))
+    inter = (s @ s.T).toarray()
+    size = np.diag(inter)
+    contains = inter == size[None, :]  # contains[i, k]: set(k) ⊆ set(i)
+    np.fill_diagonal(contains, False)
+    return ~contains.any(axis=1)  # rows are unique after merging, so ⊆ is strict
+
+
+def _greedy_center(cost: np.ndarray, free: np.ndarray, p: int) -> list[int]:
+    """Greedy p-center start: repeatedly open the free site that most lowers the worst time."""
+    cur = cost[:, ~free].min(axis=1) if (~free).any() else np.full(len(cost), np.inf)
+    chosen: list[int] = []
+    for _ in range(p):
+        cand = np.flatnonzero(free & ~np.isin(np.arange(cost.shape[1]), chosen))
+        worst = np.array([np.minimum(cur, cost[:, j]).max() for j in cand])
+        j = int(cand[np.argmin(worst)])
+        chosen.append(j)
+        cur = np.minimum(cur, cost[:, j])
+    return chosen
+
+
+def _greedy_median(d: np.ndarray, w: np.ndarray, fixed_best: np.ndarray, p: int) -> list[int]:
+    """Greedy p-median start (add the site that lowers the weighted cost most)."""
+    big = np.where(np.isfinite(d), d, 1e9)
+    cur = np.where(np.isfinite(fixed_best), fixed_best, 1e9)
+    chosen: list[int] = []
+    for _ in range(p):
+        gain = (w[:, None] * np.minimum(cur[:, None], big)).sum(axis=0)
+        gain[chosen] = np.inf
+        j = int(np.argmin(gain))
+        chosen.append(j)
+        cur = np.minimum(cur, big[:, j])
+    return chosen
