@@ -7,14 +7,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import numpy as np
+
 from islandcover.archipelago import Archipelago
+from islandcover.coverage import THRESHOLDS_MIN, CoverageModel, Scenario, demand_weights, read_assignments
 from islandcover.errors import IslandcoverError
 from islandcover.network import load_network
 from islandcover.routing import Router
+from islandcover.siting import SitingProblem
 from islandcover.vessels import load_parameters
 from islandcover.weather import Weather, parse_typhoon
 
@@ -118,6 +123,135 @@ def cmd_cutoff(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---------------------------------------------------------------------- planning
+def _scenario(args: argparse.Namespace, name: str = "scenario") -> Scenario:
+    moves = []
+    for m in args.move or []:
+        sid, sep, where = m.partition("=")
+        if not sep:
+            raise IslandcoverError(f"--move '{m}' must be STATION=LON,LAT or STATION=ISLAND")
+        moves.append((sid.strip(), where.strip()))
+    return Scenario(name=name, add=tuple(args.add_station or ()), close=tuple(args.close or ()), move=tuple(moves),
+                    weather=_weather(args), vessel=args.vessel)
+
+
+def _progress(args: argparse.Namespace) -> Callable[[str], None] | None:
+    return None if getattr(args, "json", False) else (lambda m: print(f"  {m}", file=sys.stderr))
+
+
+def cmd_coverage(args: argparse.Namespace) -> int:
+    """Print coverage of the stations (with the scenario's changes) at each threshold."""
+    model = CoverageModel(_router(args))
+    scenario = _scenario(args)
+    stations = model.stations(scenario)
+    overrides = read_assignments(args.zones, model.router, [s.id for s in stations]) if args.zones else None
+    minutes = args.minutes or list(THRESHOLDS_MIN)
+    report = model.report(scenario, minutes, overrides)
+    data = report.to_dict(minutes)
+    first = data["thresholds"][next(iter(data["thresholds"]))]  # type: ignore[index]
+    for key in ("minutes", "islands_covered", "islands_covered_share", "people_covered", "people_covered_share",
+                "backup_islands", "by_district"):
+        data[key] = first[key]
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return 0
+    print(f"Coverage — {scenario.weather.describe()}, one {scenario.vessel} per station, "
+          f"{len(stations)} stations ({', '.join(s.id for s in stations)})")
+    print(f"  people shares count the {data['people_known']:,.0f} people of islands with a published population; "
+          f"{len(report.islands_without_population)} powered islands have none")
+    print(f"{'minutes':>8} {'islands':>10} {'share':>7} {'people':>9} {'share':>7} {'backup':>7}   by district (island share)")
+    for t in data["thresholds"].values():  # type: ignore[union-attr]
+        dist = "  ".join(f"{d} {v['islands_covered_share']:.0%}" for d, v in t["by_district"].items())
+        ps = t["people_covered_share"]
+        print(f"{t['minutes']:>8g} {t['islands_covered']:>4}/{report.table.shape[0]:<5} {t['islands_covered_share']:>7.0%} "
+              f"{t['people_covered']:>9,} {(f'{ps:.0%}' if ps is not None else '-'):>7} {t['backup_islands']:>7}   {dist}")
+    print(f"mean ETA {data['mean_eta_min']} min, 95th percentile {data['p95_eta_min']} min; unreachable: "
+          f"{', '.join(data['unreachable']) or 'none'}")  # type: ignore[arg-type]
+    print("worst served:")
+    for w in data["worst_served"]:  # type: ignore[union-attr]
+        eta = "unreachable" if w["best_eta_min"] is None else f"{w['best_eta_min']} min"
+        print(f"  {w['island_id']} {w['name_zh']}: {eta} (zone of {w['station']})")
+    return 0
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    if not path.parent.is_dir():
+        raise IslandcoverError(f"--out: folder '{path.parent}' does not exist")
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def cmd_matrix(args: argparse.Namespace) -> int:
+    """Write the travel-time matrix (demand islands × candidate sites, minutes) as CSV."""
+    model = CoverageModel(_router(args))
+    scenario = _scenario(args)
+    m = model.candidate_matrix(scenario) if args.sites == "candidates" else model.matrix(scenario)
+    _atomic_write_text(args.out, m.round(2).to_csv(index_label="island_id"))
+    print(f"wrote {args.out}: {m.shape[0]} islands × {m.shape[1]} sites, minutes ({scenario.weather.describe()}, "
+          f"{scenario.vessel}); empty = unreachable", file=sys.stderr)
+    return 0
+
+
+def cmd_site(args: argparse.Namespace) -> int:
+    """Solve a siting model over every landing as a candidate site."""
+    model = CoverageModel(_router(args))
+    scenario = _scenario(args)
+    cost = model.candidate_matrix(scenario)
+    fixed = [s.id for s in model.stations(scenario)] if args.keep_existing else []
+    weights = demand_weights(model.demand, args.weight)
+    missing = int(np.isnan(model.demand.people).sum())
+    if args.weight == "people" and missing and args.model in ("mclp", "pmedian") and not args.json:
+        print(f"  note: {missing} powered islands have no published population; they count only as a tie-break "
+              f"(1/{len(weights) + 1} each; --weight islands counts islands instead)", file=sys.stderr)
+    problem = SitingProblem.from_cost_matrix(cost, weights, fixed)
+    if not args.json:
+        print(f"  solving {args.model} on {cost.shape[0]} islands × {cost.shape[1]} candidate sites …", file=sys.stderr)
+    res = problem.solve(args.model, p=args.p, minutes=args.minutes, time_limit=args.time_limit)
+    out = res.to_dict()
+    out["weight"] = args.weight
+    out["scenario"] = scenario.to_dict()
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+        return 0
+    names = model.router.arch.stations.name_zh
+    print(f"{args.model}: status {res.status}, objective {res.objective:,.2f}, gap {res.gap:.4%}, {res.seconds:.2f} s")
+    print(f"  kept open: {', '.join(res.fixed) or 'none'}")
+    for sid in res.sites:
+        print(f"  new site {sid} {names.get(sid, '')}")
+    if res.uncovered:
+        print(f"  outside the threshold or unreachable: {', '.join(res.uncovered)}")
+    return 0
+
+
+def cmd_map(args: argparse.Namespace) -> int:
+    """Write the beacon chart (an offline HTML map)."""
+    from islandcover.beacon import beacon_chart, write_beacon_chart
+
+    router = _router(args)
+    model = CoverageModel(router)
+    scenario = _scenario(args)
+    zones = model.zones(scenario)
+    cut = [c.id for c in router.cutoff(scenario.weather)]
+    m = beacon_chart(router.arch, zones.best_eta_min, zones=zones.station.dropna(), cut_off=cut,
+                     weather_label=scenario.weather.describe(), lang=args.lang)
+    if not args.out.parent.is_dir():
+        raise IslandcoverError(f"-o/--out: folder '{args.out.parent}' does not exist")
+    path = write_beacon_chart(m, args.out)
+    print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB): {len(cut)} cut-off islands, {scenario.weather.describe()}",
+          file=sys.stderr)
+    return 0
+
+
+def _scenario_args(p: argparse.ArgumentParser) -> None:
+    _weather_args(p)
+    p.add_argument("--vessel", choices=("workboat", "fast", "ferry"), default="workboat",
+                   help="planning vessel class of every station (default workboat)")
+    p.add_argument("--add-station", action="append", metavar="LON,LAT|ISLAND", help="add a station (repeatable)")
+    p.add_argument("--close", action="append", metavar="ST-xx", help="close a station (repeatable)")
+    p.add_argument("--move", action="append", metavar="ST-xx=LON,LAT", help="move a station (repeatable)")
+
+
 def _weather_args(p: argparse.ArgumentParser) -> None:
     g = p.add_mutually_exclusive_group()
     g.add_argument("--wind", type=int, default=0, help="uniform wind, Beaufort 0–12 (default 0)")
@@ -164,7 +298,52 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_cutoff)
 
+    p = sub.add_parser("coverage", help="share of islands and people reached within 30/45/60/90/120 min")
+    _common(p)
+    _scenario_args(p)
+    p.add_argument("--minutes", type=_positive, action="append", help="threshold (repeatable; default 30 45 60 90 120)")
+    p.add_argument("--zones", type=Path, default=None, help="CSV of zone overrides: island,station")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_coverage)
+
+    p = sub.add_parser("matrix", help="write the travel-time matrix (islands × sites) as CSV")
+    _common(p)
+    _scenario_args(p)
+    p.add_argument("--out", type=Path, required=True, help="CSV file to write")
+    p.add_argument("--sites", choices=("candidates", "stations"), default="candidates",
+                   help="columns: every landing (default) or the scenario's stations")
+    p.set_defaults(func=cmd_matrix)
+
+    p = sub.add_parser("site", help="optimal station sites: mclp, pmedian, pcenter, setcover")
+    _common(p)
+    _scenario_args(p)
+    p.add_argument("--model", choices=("mclp", "pmedian", "pcenter", "setcover"), required=True)
+    p.add_argument("--p", type=int, default=None, help="number of new stations (mclp, pmedian, pcenter)")
+    p.add_argument("--minutes", type=_positive, default=None, help="coverage threshold (mclp, setcover)")
+    p.add_argument("--keep-existing", action="store_true", help="keep the scenario's stations open; --p counts new ones")
+    p.add_argument("--weight", choices=("people", "islands"), default="people", help="demand weight (default people)")
+    p.add_argument("--time-limit", type=_positive, default=None, help="seconds; the best solution found is returned")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_site)
+
+    p = sub.add_parser("map", help="write the beacon chart, an offline HTML map")
+    _common(p)
+    _scenario_args(p)
+    p.add_argument("-o", "--out", type=Path, default=Path("beacon.html"), help="HTML file (default beacon.html)")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh")
+    p.set_defaults(func=cmd_map)
+
     return parser
+
+
+def _positive(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if not (v > 0 and v < float("inf")):
+        raise argparse.ArgumentTypeError(f"{text} must be a positive number")
+    return v
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -31,7 +31,7 @@ from islandcover.travel_matrix import (Demand, Site, candidate_sites, island_dem
 from islandcover.weather import Weather
 
 __all__ = ["THRESHOLDS_MIN", "STATE_GRID_PROMISE_MIN", "Scenario", "CoverageReport", "CoverageModel",
-           "parse_site", "read_assignments"]
+           "parse_site", "read_assignments", "demand_weights"]
 
 #: Default thresholds of the reports, minutes. 45/90/120 are State Grid's published promise
 #: (urban 45 min, rural 90 min, remote 2 h); 30 and 60 are the planners' usual steps.
@@ -219,6 +219,21 @@ def _r(x: object, nd: int = 1) -> float | int | None:
 def _tkey(minutes: float) -> str:
     """A threshold as a key: ``30``, ``45``, ``37.5``."""
     return f"{float(minutes):g}"
+
+
+def demand_weights(demand: Demand, weight: str = "people") -> np.ndarray:
+    """Siting weights of the demand points.
+
+    ``people``: the published population, plus ``1/(n+1)`` per point, a tie-break that makes
+    a solution covering more islands win among solutions covering the same people (islands
+    without a published population get only the tie-break; no figure is invented for them).
+    ``islands``: 1 per point.
+    """
+    if weight == "islands":
+        return np.ones(len(demand))
+    if weight != "people":
+        raise IslandcoverError(f"weight must be 'people' or 'islands', got {weight!r}")
+    return np.nan_to_num(demand.people, nan=0.0) + 1.0 / (len(demand) + 1)
 
 
 class CoverageModel:

@@ -176,6 +176,16 @@ class SitingProblem:
         names = [self.site_ids[c] for c in cols]
         return {d: (names[b] if np.isfinite(sub[i, b]) else None) for i, (d, b) in enumerate(zip(self.demand_ids, best))}
 
+    def _pad(self, chosen: list[str], p: int) -> list[str]:
+        """Fill up to ``p`` sites when fewer already reach the optimum (the extra ones change
+        nothing): the free sites with the lowest mean time to the demand, ties by id."""
+        if len(chosen) >= p:
+            return sorted(chosen)
+        free = [j for j, s in enumerate(self.site_ids) if s not in self.fixed and s not in chosen]
+        mean = np.where(np.isfinite(self.cost[:, free]), self.cost[:, free], 1e9).mean(axis=0) if len(self.cost) else np.zeros(len(free))
+        order = sorted(range(len(free)), key=lambda k: (mean[k], self.site_ids[free[k]]))
+        return sorted(chosen + [self.site_ids[free[k]] for k in order[: p - len(chosen)]])
+
     def _nearest_cost(self, open_sites: Sequence[str]) -> np.ndarray:
         cols = [self.site_ids.index(s) for s in list(self.fixed) + list(open_sites)]
         return self.cost[:, cols].min(axis=1) if cols else np.full(len(self.demand_ids), np.inf)
@@ -215,6 +225,7 @@ class SitingProblem:
             obj = base - float(res.fun)
             bound = base - float(res.mip_dual_bound if res.mip_dual_bound is not None else res.fun)
             status = _status(res)
+        chosen = self._pad(chosen, p)
         covered = (self._nearest_cost(chosen) <= minutes + 1e-9)
         return SitingResult("mclp", chosen, list(self.fixed), obj, status, bound, _gap(obj, bound),
                             time.perf_counter() - t0, self._assign(chosen),
@@ -292,6 +303,7 @@ class SitingProblem:
             if deadline is not None and time.perf_counter() > deadline:
                 proven = proven and lo >= hi
                 break
+        best = self._pad(list(best), p)
         obj = float(self._nearest_cost(best).max())
         bound = float(cand[lo]) if proven else lower
         status = "optimal" if proven and lo >= hi else "time_limit"

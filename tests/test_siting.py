@@ -1,0 +1,150 @@
+"""Siting: exact objectives against brute-force enumeration (hypothesis) and against PySAL
+spopt + CBC on the Zhoushan instance; reductions must not change an optimum."""
+from __future__ import annotations
+
+import itertools
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from islandcover.coverage import CoverageModel, Scenario, demand_weights
+from islandcover.siting import SitingError, SitingProblem
+
+
+def _brute(c: np.ndarray, w: np.ndarray, fixed: list[int], p: int, model: str, minutes: float) -> float | None:
+    free = [j for j in range(c.shape[1]) if j not in fixed]
+    if model == "setcover":
+        for k in range(len(free) + 1):
+            for s in itertools.combinations(free, k):
+                cols = fixed + list(s)
+                if cols and (c[:, cols].min(axis=1) <= minutes).all():
+                    return float(k)
+        return None
+    vals = []
+    for s in itertools.combinations(free, p):
+        d = c[:, fixed + list(s)].min(axis=1)
+        vals.append({"mclp": -(w * (d <= minutes)).sum(), "pmedian": (w * d).sum(), "pcenter": d.max()}[model])
+    return -min(vals) if model == "mclp" else min(vals)
+
+
+@st.composite
+def instances(draw):
+    n = draw(st.integers(1, 9))
+    m = draw(st.integers(2, 6))
+    # small integer times make ties (and identical rows) common: the hard case for reductions
+    c = np.array(draw(st.lists(st.lists(st.integers(1, 12), min_size=m, max_size=m), min_size=n, max_size=n)), float)
+    w = np.array(draw(st.lists(st.integers(0, 5), min_size=n, max_size=n)), float)
+    fixed = draw(st.lists(st.integers(0, m - 1), max_size=1, unique=True))
+    p = draw(st.integers(1, m - len(fixed)))
+    minutes = float(draw(st.sampled_from(sorted(set(c.ravel())))))
+    return c, w, fixed, p, minutes
+
+
+@settings(max_examples=150, deadline=None)
+@given(inst=instances(), model=st.sampled_from(["mclp", "pmedian", "pcenter", "setcover"]))
+def test_objective_equals_brute_force(inst, model):
+    c, w, fixed, p, minutes = inst
+    df = pd.DataFrame(c, index=[f"d{i}" for i in range(len(c))], columns=[f"s{j}" for j in range(c.shape[1])])
+    prob = SitingProblem.from_cost_matrix(df, w, [f"s{j}" for j in fixed])
+    expect = _brute(c, w, fixed, p, model, minutes)
+    if expect is None:
+        with pytest.raises(SitingError, match="infeasible"):
+            prob.solve(model, p=p, minutes=minutes)
+        return
+    res = prob.solve(model, p=p, minutes=minutes)
+    assert res.status == "optimal" and res.gap == 0
+    assert res.objective == pytest.approx(expect)
+    # the reported sites really achieve the objective
+    cols = [df.columns.get_loc(s) for s in res.fixed + res.sites]
+    d = c[:, cols].min(axis=1)
+    achieved = {"mclp": (w * (d <= minutes)).sum(), "pmedian": (w * d).sum(), "pcenter": d.max(),
+                "setcover": len(res.sites)}[model]
+    assert achieved == pytest.approx(expect)
+    assert len(res.sites) <= (p if model != "setcover" else c.shape[1])
+
+
+def test_unreachable_demand_is_named():
+    df = pd.DataFrame([[5.0, np.nan], [np.nan, np.nan]], index=["a", "b"], columns=["s1", "s2"])
+    prob = SitingProblem.from_cost_matrix(df)
+    with pytest.raises(SitingError, match="b"):
+        prob.pcenter(1)
+    with pytest.raises(SitingError, match="reaches b"):
+        prob.setcover(10)
+    r = prob.mclp(1, 10)
+    assert r.objective == 1 and r.uncovered == ["b"]
+
+
+@pytest.mark.parametrize("kw,msg", [({"model": "pmedian", "p": 0}, "p must"), ({"model": "pmedian", "p": 3}, "only 2"),
+                                    ({"model": "mclp", "p": 1}, "needs minutes"), ({"model": "zzz", "p": 1}, "unknown model")])
+def test_bad_requests(kw, msg):
+    prob = SitingProblem.from_cost_matrix(pd.DataFrame([[1.0, 2.0]], columns=["s1", "s2"]))
+    with pytest.raises(SitingError, match=msg):
+        prob.solve(**kw)
+
+
+def test_bad_weights_and_fixed():
+    df = pd.DataFrame([[1.0, 2.0]], columns=["s1", "s2"])
+    with pytest.raises(SitingError, match="weights"):
+        SitingProblem.from_cost_matrix(df, [np.nan])
+    with pytest.raises(SitingError, match="s9"):
+        SitingProblem.from_cost_matrix(df, fixed=["s9"])
+
+
+@pytest.fixture(scope="module")
+def zhoushan(router):
+    model = CoverageModel(router)
+    cost = model.candidate_matrix(Scenario())
+    return cost, demand_weights(model.demand, "people")
+
+
+@pytest.mark.parametrize("model", ["mclp", "pmedian", "pcenter", "setcover"])
+def test_zhoushan_objectives_equal_spopt(zhoushan, model):
+    """Second method: PySAL spopt with CBC on the same (rounded) cost matrix."""
+    pulp = pytest.importorskip("pulp")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from spopt.locate import LSCP, MCLP, PCenter, PMedian
+    cost, w = zhoushan
+    prob = SitingProblem.from_cost_matrix(cost, w)
+    c = prob.cost
+    p, minutes = 4, 60.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        solver = pulp.PULP_CBC_CMD(msg=False)
+        if model == "mclp":
+            ref = MCLP.from_cost_matrix(c, w, service_radius=minutes, p_facilities=p).solve(solver)
+        elif model == "pmedian":
+            ref = PMedian.from_cost_matrix(c, w, p_facilities=p).solve(solver)
+        elif model == "pcenter":
+            ref = PCenter.from_cost_matrix(c, p_facilities=p).solve(solver)
+        else:
+            ref = LSCP.from_cost_matrix(c, service_radius=minutes).solve(solver)
+    expect = pulp.value(ref.problem.objective)
+    got = prob.solve(model, p=p, minutes=minutes)
+    assert got.status == "optimal"
+    assert got.objective == pytest.approx(expect, rel=1e-6)
+
+
+def test_keep_existing_adds_only_new_sites(zhoushan):
+    cost, w = zhoushan
+    fixed = [f"ST-{k:02d}" for k in range(1, 13)]
+    prob = SitingProblem.from_cost_matrix(cost, w, fixed)
+    r = prob.pcenter(3)
+    assert len(r.sites) == 3 and not set(r.sites) & set(fixed)
+    before = cost[fixed].min(axis=1).max()
+    assert r.objective <= before
+
+
+def test_time_limit_reports_bound_honestly():
+    rng = np.random.default_rng(3)
+    c = rng.uniform(0, 100, (400, 60))
+    prob = SitingProblem.from_cost_matrix(pd.DataFrame(c))
+    r = prob.pmedian(8, time_limit=0.05)
+    assert r.status in ("optimal", "time_limit")
+    assert r.bound <= r.objective + 1e-6
+    if r.status == "optimal":
+        assert r.gap == 0
