@@ -27,7 +27,7 @@ from islandcover.weather import Weather
 
 
 def nx_graph(router: Router, vessel: str, weather: Weather) -> nx.DiGraph:
-    g, _ = router._graph(vessel, weather)
+    g, _ = router.graph(vessel, weather)
     coo = g.tocoo()
     G = nx.DiGraph()
     G.add_weighted_edges_from(zip(coo.row.tolist(), coo.col.tolist(), coo.data.tolist()))
