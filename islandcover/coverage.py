@@ -156,7 +156,7 @@ class CoverageReport:
     def share(self, minutes: float, by: str | None = None) -> pd.DataFrame:
         """Islands and people covered within ``minutes``, overall or grouped by a column."""
         t = self.table.assign(covered=self.covered(minutes), people_covered=lambda d: d.people.where(d.covered, 0.0))
-        groups = [("all", t)] if by is None else list(t.groupby(by, sort=False))
+        groups = [("all", t)] if by is None else list(t.groupby(by, sort=True, observed=False))
         rows = []
         for key, g in groups:
             people = float(g.people.sum())
