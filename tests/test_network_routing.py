@@ -188,7 +188,7 @@ def test_eta_never_decreases_when_the_wind_rises(router, w, island):
 def test_closing_an_edge_never_shortens_any_trip(router, seed):
     """Remove random open sea edges: no shortest time gets shorter (checked on the raw graph)."""
     rng = np.random.default_rng(seed)
-    g, ok = router._graph("workboat", Weather.uniform(4))
+    g, ok = router.graph("workboat", Weather.uniform(4))
     src = [router.net.station_node["ST-06"]]
     base = dijkstra(g, indices=src)[0]
     coo = g.tocoo()
