@@ -234,7 +234,7 @@ def cmd_map(args: argparse.Namespace) -> int:
     zones = model.zones(scenario)
     cut = [c.id for c in router.cutoff(scenario.weather)]
     m = beacon_chart(router.arch, zones.best_eta_min, zones=zones.station.dropna(), cut_off=cut,
-                     weather_label=scenario.weather.describe(), lang=args.lang)
+                     weather_label=scenario.weather.describe(args.lang), lang=args.lang)
     if not args.out.parent.is_dir():
         raise IslandcoverError(f"-o/--out: folder '{args.out.parent}' does not exist")
     path = write_beacon_chart(m, args.out)

@@ -74,8 +74,13 @@ class Weather:
             return f"wind{self.wind_bft}"
         return f"typhoon{self.centre[0]:.3f},{self.centre[1]:.3f},{self.r7_km:g},{self.r10_km:g}"
 
-    def describe(self) -> str:
-        """Human-readable description."""
+    def describe(self, lang: str = "en") -> str:
+        """Human-readable description, in English (``en``) or Chinese (``zh``)."""
+        if lang == "zh":
+            if self.centre is None:
+                return "静风" if self.wind_bft == 0 else f"全域 {self.wind_bft} 级风"
+            return (f"台风 中心 {self.centre[0]:.2f}°E {self.centre[1]:.2f}°N，七级风圈 {self.r7_km:g} km，"
+                    f"十级风圈 {self.r10_km:g} km")
         if self.centre is None:
             return f"uniform wind force {self.wind_bft}"
         return (f"typhoon at {self.centre[0]:.2f}E {self.centre[1]:.2f}N, R7 {self.r7_km:g} km, "

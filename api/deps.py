@@ -1,0 +1,186 @@
+"""Dependencies of the API: the loaded model (once per app), the store, weather and API-key roles."""
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+import pathlib
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request, Security
+from fastapi.security import APIKeyHeader
+
+from islandcover.archipelago import Archipelago
+from islandcover.coverage import CoverageModel, Scenario
+from islandcover.errors import IslandcoverError
+from islandcover.network import load_network
+from islandcover.routing import Router
+from islandcover.store import Store, UnknownScenario
+from islandcover.weather import Weather
+
+#: A row id path parameter (a 64-bit integer).
+DbId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+__all__ = [
+    "AppConfig", "AppState", "get_state", "State", "WeatherQuery", "Dispatcher", "Planner", "field_error",
+    "as_field", "scenario_from_spec", "scenario_number", "load_scenario", "DbId",
+]
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    """How an app finds its data and database (set by :func:`api.app.create_app`)."""
+
+    state_dir: str | pathlib.Path | None = None
+    database_url: str | None = None
+    router: Router | None = None
+
+
+@dataclass
+class AppState:
+    """Everything loaded once per app: the model, the network, the router, coverage and the store."""
+
+    arch: Archipelago
+    router: Router
+    model: CoverageModel
+    store: Store
+    island_features: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, config: AppConfig) -> AppState:
+        router = config.router
+        if router is None:
+            arch = Archipelago.load()
+            router = Router(arch, load_network(arch))
+        store = Store.open(state_dir=config.state_dir, database_url=config.database_url)
+        store.sync_teams({str(t): str(s) for t, s in router.arch.teams.status.items()})
+        gj = json.loads(router.arch.islands.reset_index(drop=True).to_json(na="null", drop_id=True, ensure_ascii=False))
+        features = {str(f["properties"]["id"]): f for f in gj["features"]}
+        return cls(arch=router.arch, router=router, model=CoverageModel(router), store=store,
+                   island_features=features)
+
+
+def _holder(app: FastAPI) -> tuple[AppConfig, threading.Lock]:
+    return app.state.ic_config, app.state.ic_lock
+
+
+def ensure_state(app: FastAPI) -> AppState:
+    """The app's state, loading it on first use (at startup, or at the first request)."""
+    state: AppState | None = getattr(app.state, "ic", None)
+    if state is None:
+        config, lock = _holder(app)
+        with lock:
+            state = getattr(app.state, "ic", None)
+            if state is None:
+                state = AppState.load(config)
+                app.state.ic = state
+    return state
+
+
+def get_state(request: Request) -> AppState:
+    """Dependency: the loaded model and store of this app."""
+    return ensure_state(request.app)
+
+
+State = Annotated[AppState, Depends(get_state)]
+
+
+# ---------------------------------------------------------------------- errors naming a field
+def field_error(loc: tuple[str | int, ...], msg: str, status: int = 422) -> HTTPException:
+    """An HTTP 422 in FastAPI's validation format, naming the field at ``loc``."""
+    return HTTPException(status, detail=[{"loc": list(loc), "msg": msg, "type": "value_error"}])
+
+
+@contextmanager
+def as_field(*loc: str | int) -> Iterator[None]:
+    """Turn an :class:`IslandcoverError` raised inside into a 422 naming the field ``loc``."""
+    try:
+        yield
+    except IslandcoverError as exc:
+        raise field_error(loc, str(exc)) from None
+
+
+# ---------------------------------------------------------------------- weather
+def weather_query(
+    wind: Annotated[int | None, Query(ge=0, le=12, description="uniform wind, Beaufort 0–12 (default 0)")] = None,
+    lon: Annotated[float | None, Query(description="typhoon centre longitude (with lat, r7, r10)")] = None,
+    lat: Annotated[float | None, Query(description="typhoon centre latitude")] = None,
+    r7: Annotated[float | None, Query(description="typhoon radius of force-7 winds, km")] = None,
+    r10: Annotated[float | None, Query(description="typhoon radius of force-10 winds, km")] = None,
+) -> Weather | None:
+    """Dependency: the weather of the query (None when none is given)."""
+    ty = {"lon": lon, "lat": lat, "r7": r7, "r10": r10}
+    given = [k for k, v in ty.items() if v is not None]
+    if not given:
+        return None if wind is None else Weather.uniform(wind)
+    if wind is not None:
+        raise field_error(("query", "wind"), "give either wind or a typhoon (lon, lat, r7, r10), not both")
+    missing = [k for k in ty if ty[k] is None]
+    if missing:
+        raise field_error(("query", missing[0]), f"a typhoon needs lon, lat, r7 and r10; missing {', '.join(missing)}")
+    try:
+        return Weather.typhoon(lon, lat, r7, r10)  # type: ignore[arg-type]
+    except IslandcoverError as exc:
+        msg = str(exc)
+        name = "r10" if "R10" in msg else "r7" if "R7" in msg else "lon"
+        raise field_error(("query", name), msg) from None
+
+
+WeatherQuery = Annotated[Weather | None, Depends(weather_query)]
+
+
+# ---------------------------------------------------------------------- scenarios
+def scenario_from_spec(spec: dict[str, Any], name: str = "scenario") -> Scenario:
+    """A :class:`Scenario` from its stored JSON spec."""
+    ty = spec.get("typhoon")
+    weather = (Weather.typhoon(ty["lon"], ty["lat"], ty["r7_km"], ty["r10_km"]) if ty
+               else Weather.uniform(spec.get("wind", 0)))
+    return Scenario(name=name, add=tuple(spec.get("add", ())), close=tuple(spec.get("close", ())),
+                    move=tuple((str(a), str(b)) for a, b in spec.get("move", ())), weather=weather,
+                    vessel=spec.get("vessel", "workboat"))
+
+
+def scenario_number(ref: str | int) -> int:
+    """The stored scenario id of ``ref``; raises :class:`UnknownScenario` for anything else."""
+    text = str(ref).strip()
+    if not (text.isascii() and text.isdigit() and 0 < len(text) <= 18):
+        raise UnknownScenario(f"no scenario '{text}' (ids are whole numbers, or 'base')")
+    return int(text)
+
+
+def load_scenario(state: AppState, ref: str | int | None, weather: Weather | None = None) -> Scenario:
+    """The base scenario (``None`` or ``"base"``) or a stored one; ``weather`` replaces its weather."""
+    if ref is None or str(ref) == "base":
+        sc = Scenario(name="base")
+    else:
+        row = state.store.scenario(scenario_number(ref))
+        sc = scenario_from_spec(row["spec"], row["name"])
+    return sc if weather is None else replace(sc, weather=weather)
+
+
+# ---------------------------------------------------------------------- API keys and roles
+_api_key = APIKeyHeader(name="X-API-Key", auto_error=False,
+                        description="key from `islandcover keys create --role dispatcher|planner`")
+
+
+def require_role(role: str) -> Callable[..., str]:
+    """Dependency factory: the request must carry an ``X-API-Key`` of ``role`` (401 / 403 otherwise)."""
+
+    def check(state: State, key: Annotated[str | None, Security(_api_key)]) -> str:
+        if not key:
+            raise HTTPException(401, detail=f"missing X-API-Key header (a {role} key is needed)",
+                                headers={"WWW-Authenticate": "APIKey"})
+        got = state.store.key_role(key)
+        if got is None:
+            raise HTTPException(401, detail="unknown API key", headers={"WWW-Authenticate": "APIKey"})
+        if got != role:
+            raise HTTPException(403, detail=f"this needs a {role} key; yours is a {got} key")
+        return got
+
+    return check
+
+
+Dispatcher = Annotated[str, Depends(require_role("dispatcher"))]
+Planner = Annotated[str, Depends(require_role("planner"))]

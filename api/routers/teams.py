@@ -1,0 +1,52 @@
+"""Teams with their live status."""
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from api.deps import Dispatcher, State, field_error
+from api.schemas import LonLat, TeamOut, TeamPatch
+from islandcover.settings import BOUNDS
+
+router = APIRouter(tags=["teams"])
+
+
+def _team_out(state: State, tid: str, live: dict[str, Any]) -> TeamOut:
+    t = state.arch.team(tid)
+    loc = LonLat(lon=live["lon"], lat=live["lat"]) if live.get("lon") is not None else None
+    return TeamOut(id=t.id, name=t.name, station_id=t.station_id, boat_class=t.boat_class, head_count=t.head_count,
+                   status=live.get("status", t.status), incident_id=live.get("incident_id"), location=loc,
+                   updated_at=live.get("updated_at"))
+
+
+@router.get("/teams", response_model=list[TeamOut])
+def teams(state: State) -> list[TeamOut]:
+    """Every team with its live status, open incident and last position."""
+    live = state.store.team_states()
+    return [_team_out(state, str(t), live.get(str(t), {})) for t in state.arch.teams.index]
+
+
+@router.get("/teams/{team_id}", response_model=TeamOut, responses={404: {"description": "no such team"}})
+def team(state: State, team_id: str) -> TeamOut:
+    """One team with its live status."""
+    t = state.arch.team(team_id)
+    return _team_out(state, t.id, state.store.team_states().get(t.id, {}))
+
+
+@router.patch("/teams/{team_id}", response_model=TeamOut,
+              responses={401: {"description": "no key"}, 403: {"description": "not a dispatcher key"},
+                         404: {"description": "no such team"},
+                         409: {"description": "team is on an open incident"}})
+def patch_team(state: State, _role: Dispatcher, team_id: str, body: TeamPatch) -> TeamOut:
+    """Set a team's status (available, busy, off-duty) and/or its last position (dispatcher key)."""
+    t = state.arch.team(team_id)
+    loc = None
+    if body.location is not None:
+        w, s, e, n = BOUNDS
+        if not (w <= body.location.lon <= e and s <= body.location.lat <= n):
+            raise field_error(("body", "location"), f"({body.location.lon}, {body.location.lat}) is outside the "
+                              f"archipelago (lon {w}–{e}, lat {s}–{n})")
+        loc = (body.location.lon, body.location.lat)
+    live = state.store.set_team(t.id, status=body.status, location=loc)
+    return _team_out(state, t.id, live)
