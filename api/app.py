@@ -1,26 +1,86 @@
-"""FastAPI application: validation, auth and serialisation over islandcover (issue 5 fills it in).
+"""FastAPI application: validation, auth and serialisation over islandcover.
 
-Run with ``uvicorn api.app:app``.
+Run with ``islandcover serve`` or ``uvicorn api.app:app``. The archipelago, its travel
+network, the router, the coverage model and the store are loaded once per app, at startup
+(:class:`api.deps.AppState`, kept on ``app.state``).
+
+Errors: bad input is a 422 naming the field (``{"detail": [{"loc": [...], "msg": ...}]}``);
+an unknown island, station, team, incident or scenario in the URL is a 404; a request that
+contradicts the live state (team busy, incident closed) is a 409; a missing or unknown
+``X-API-Key`` is a 401 and a key of the wrong role a 403.
 """
 from __future__ import annotations
 
-from functools import lru_cache
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
-from islandcover import Archipelago
+from api.deps import AppConfig, State, ensure_state
+from api.routers import coverage, dispatch, incidents, islands, scenarios, siting, teams
+from api.schemas import Health
+from islandcover.errors import IslandcoverError, UnknownIsland, UnknownStation, UnknownTeam
+from islandcover.routing import Router
+from islandcover.store import Conflict, UnknownIncident, UnknownScenario
 
-app = FastAPI(title="islandcover", version="0.1.0")
+__all__ = ["app", "create_app"]
+
+_NOT_FOUND = (UnknownIsland, UnknownStation, UnknownTeam, UnknownIncident, UnknownScenario)
 
 
-@lru_cache(maxsize=1)
-def get_archipelago() -> Archipelago:
-    """The archipelago, loaded once per process."""
-    return Archipelago.load()
+def create_app(*, state_dir: str | Path | None = None, database_url: str | None = None,
+               router: Router | None = None) -> FastAPI:
+    """Build the API.
+
+    Parameters
+    ----------
+    state_dir : path, optional
+        Folder of the SQLite ``state.db`` (default ``$ISLANDCOVER_STATE_DIR`` or
+        ``~/.local/share/islandcover``).
+    database_url : str, optional
+        SQLAlchemy URL (default ``$ISLANDCOVER_DATABASE_URL``); wins over ``state_dir``.
+    router : Router, optional
+        An already loaded archipelago and network (default: the shipped data, loaded at startup).
+    """
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        ensure_state(app)
+        yield
+        state = getattr(app.state, "ic", None)
+        if state is not None:
+            state.store.close()
+
+    app = FastAPI(title="islandcover", version="0.1.0", lifespan=lifespan,
+                  description="Emergency-crew coverage over the Zhoushan archipelago. Reads are public; "
+                              "incident and team writes need a dispatcher key, scenarios and siting a "
+                              "planner key (header `X-API-Key`).")
+    app.state.ic_config = AppConfig(state_dir=state_dir, database_url=database_url, router=router)
+    app.state.ic_lock = threading.Lock()
+
+    @app.exception_handler(IslandcoverError)
+    async def _islandcover_error(request: Request, exc: IslandcoverError) -> JSONResponse:
+        if isinstance(exc, _NOT_FOUND):
+            return JSONResponse({"detail": str(exc)}, status_code=404)
+        if isinstance(exc, Conflict):
+            return JSONResponse({"detail": str(exc)}, status_code=409)
+        return JSONResponse({"detail": [{"loc": ["request"], "msg": str(exc), "type": "value_error"}]},
+                            status_code=422)
+
+    @app.get("/health", response_model=Health, tags=["health"])
+    def health(state: State) -> Health:
+        """Liveness and the size of the loaded model."""
+        arch = state.arch
+        return Health(status="ok", islands=len(arch.islands), powered=int(arch.islands.powered.sum()),
+                      teams=len(arch.teams), database=state.store.engine.dialect.name)
+
+    for r in (islands.router, teams.router, dispatch.router, incidents.router, scenarios.router,
+              coverage.router, siting.router):
+        app.include_router(r)
+    return app
 
 
-@app.get("/health")
-def health() -> dict[str, object]:
-    """Liveness and the size of the loaded model."""
-    arch = get_archipelago()
-    return {"status": "ok", "islands": len(arch.islands), "powered": int(arch.islands.powered.sum())}
+app = create_app()

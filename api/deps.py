@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import json
+import pathlib
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-import pathlib
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request, Security
@@ -24,8 +24,19 @@ from islandcover.weather import Weather
 DbId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 __all__ = [
-    "AppConfig", "AppState", "get_state", "State", "WeatherQuery", "Dispatcher", "Planner", "field_error",
-    "as_field", "scenario_from_spec", "scenario_number", "load_scenario", "DbId",
+    "AppConfig",
+    "AppState",
+    "DbId",
+    "Dispatcher",
+    "Planner",
+    "State",
+    "WeatherQuery",
+    "as_field",
+    "field_error",
+    "get_state",
+    "load_scenario",
+    "scenario_from_spec",
+    "scenario_number",
 ]
 
 

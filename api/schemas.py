@@ -6,9 +6,25 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
-    "Vessel", "TeamStatus", "LonLat", "Typhoon", "Health", "StationOut", "TeamOut", "TeamPatch",
-    "TripOut", "ExclusionOut", "NearestOut", "CutOffOut", "ScenarioIn", "ScenarioOut", "SitingIn", "IncidentIn",
-    "AssignIn", "AssignmentOut", "IncidentOut",
+    "AssignIn",
+    "AssignmentOut",
+    "CutOffOut",
+    "ExclusionOut",
+    "Health",
+    "IncidentIn",
+    "IncidentOut",
+    "LonLat",
+    "NearestOut",
+    "ScenarioIn",
+    "ScenarioOut",
+    "SitingIn",
+    "StationOut",
+    "TeamOut",
+    "TeamPatch",
+    "TeamStatus",
+    "TripOut",
+    "Typhoon",
+    "Vessel",
 ]
 
 Vessel = Literal["workboat", "fast", "ferry"]

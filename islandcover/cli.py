@@ -243,6 +243,42 @@ def cmd_map(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---------------------------------------------------------------------- API: keys and server
+def cmd_keys_create(args: argparse.Namespace) -> int:
+    """Create an API key; print it once (only its hash is stored)."""
+    from islandcover.store import Store
+
+    store = Store.open(state_dir=args.state_dir, database_url=args.database_url)
+    try:
+        key = store.create_key(args.role, label=args.label)
+        where = store.engine.url.render_as_string(hide_password=True)
+    finally:
+        store.close()
+    print(key)
+    print(f"  {args.role} key created in {where}; it is shown only now (only its SHA-256 is stored). "
+          "Send it as the X-API-Key header.", file=sys.stderr)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve the API (uvicorn) on the shipped data."""
+    import uvicorn
+
+    if args.state_dir is not None:
+        os.environ["ISLANDCOVER_STATE_DIR"] = str(args.state_dir)
+    if args.database_url is not None:
+        os.environ["ISLANDCOVER_DATABASE_URL"] = args.database_url
+    uvicorn.run("api.app:create_app", factory=True, host=args.host, port=args.port)
+    return 0
+
+
+def _state_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--state-dir", type=Path, default=None,
+                   help="folder of the SQLite state.db (default $ISLANDCOVER_STATE_DIR or ~/.local/share/islandcover)")
+    p.add_argument("--database-url", default=None,
+                   help="SQLAlchemy URL, e.g. postgresql+psycopg://… (default $ISLANDCOVER_DATABASE_URL)")
+
+
 def _scenario_args(p: argparse.ArgumentParser) -> None:
     _weather_args(p)
     p.add_argument("--vessel", choices=("workboat", "fast", "ferry"), default="workboat",
@@ -332,6 +368,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--out", type=Path, default=Path("beacon.html"), help="HTML file (default beacon.html)")
     p.add_argument("--lang", choices=("zh", "en"), default="zh")
     p.set_defaults(func=cmd_map)
+
+    p = sub.add_parser("keys", help="API keys")
+    keys = p.add_subparsers(dest="keys_command", required=True, parser_class=_Parser)
+    p = keys.add_parser("create", help="create an API key and print it once")
+    p.add_argument("--role", choices=("dispatcher", "planner"), required=True,
+                   help="dispatcher: incidents and teams; planner: scenarios and siting")
+    p.add_argument("--label", default=None, help="a note on whose key it is")
+    _state_args(p)
+    p.set_defaults(func=cmd_keys_create)
+
+    p = sub.add_parser("serve", help="serve the HTTP API (uvicorn)")
+    p.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1")
+    p.add_argument("--port", type=int, default=8000, help="default 8000")
+    _state_args(p)
+    p.set_defaults(func=cmd_serve)
 
     return parser
 

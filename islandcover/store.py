@@ -27,8 +27,25 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import (JSON, Column, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text,
-                        create_engine, event, func, insert, select, update)
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.engine import Connection, Engine
 
 from islandcover.errors import IslandcoverError
@@ -36,12 +53,12 @@ from islandcover.errors import IslandcoverError
 __all__ = [
     "ROLES",
     "TEAM_STATUSES",
+    "Conflict",
     "Store",
     "StoreError",
+    "TeamUnavailable",
     "UnknownIncident",
     "UnknownScenario",
-    "Conflict",
-    "TeamUnavailable",
     "default_database_url",
     "hash_key",
 ]

@@ -6,7 +6,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import Field
 
-from api.deps import Planner, State, as_field, field_error, load_scenario, scenario_from_spec, scenario_number
+from api.deps import (
+    Planner,
+    State,
+    as_field,
+    field_error,
+    load_scenario,
+    scenario_from_spec,
+    scenario_number,
+)
 from api.schemas import ScenarioIn, ScenarioOut
 from islandcover.coverage import THRESHOLDS_MIN, parse_site
 
