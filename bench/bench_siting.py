@@ -56,7 +56,10 @@ def run_spopt(model: str, c: np.ndarray, w: np.ndarray, p: int, minutes: float, 
         r = PCenter.from_cost_matrix(c, p_facilities=p)
     else:
         r = LSCP.from_cost_matrix(c, service_radius=minutes)
-    r.solve(solver)
+    try:
+        r.solve(solver)
+    except RuntimeError:  # spopt raises when CBC stops at the time limit without a proven solution
+        return time.perf_counter() - t0, None, f"stopped at {limit:g} s"
     secs = time.perf_counter() - t0
     status = pulp.LpStatus[r.problem.status]
     return secs, pulp.value(r.problem.objective), status
