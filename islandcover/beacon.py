@@ -29,9 +29,7 @@ import base64
 import bisect
 import html
 import math
-import os
 import re
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
@@ -48,6 +46,7 @@ from branca.element import Element, MacroElement
 from jinja2 import Template
 
 from islandcover.archipelago import Archipelago
+from islandcover.atomic import write_text_atomic
 from islandcover.errors import DataError, IslandcoverError, UnknownIsland, UnknownStation
 from islandcover.settings import DISTRICT_EN, DISTRICTS, METRIC_CRS, STORAGE_CRS
 
@@ -391,25 +390,14 @@ def write_beacon_chart(m: folium.Map, path: str | Path) -> Path:
     ------
     FileNotFoundError
         If the folder of ``path`` does not exist.
+    IslandcoverError
+        If the write itself fails (disk full, permissions); the old file, if any, is kept.
     """
     target = Path(path).resolve()
-    folder = target.parent
-    if not folder.is_dir():
-        msg = f"cannot write the beacon chart to {target}: folder {folder} does not exist (create it first)"
+    if not target.parent.is_dir():
+        msg = f"cannot write the beacon chart to {target}: folder {target.parent} does not exist (create it first)"
         raise FileNotFoundError(msg)
-    page = m.get_root().render()
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(page)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp_name, 0o644)
-        os.replace(tmp_name, target)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    return target
+    return write_text_atomic(target, m.get_root().render(), what="beacon chart")
 
 
 # --------------------------------------------------------------------------- checking inputs

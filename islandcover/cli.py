@@ -15,11 +15,11 @@ from pathlib import Path
 import numpy as np
 
 from islandcover.archipelago import Archipelago
-from islandcover.coverage import THRESHOLDS_MIN, CoverageModel, Scenario, demand_weights, read_assignments
+from islandcover.atomic import write_text_atomic
+from islandcover.coverage import THRESHOLDS_MIN, CoverageModel, Scenario, read_assignments
 from islandcover.errors import IslandcoverError
 from islandcover.network import load_network
 from islandcover.routing import Router
-from islandcover.siting import SitingProblem
 from islandcover.vessels import load_parameters
 from islandcover.weather import Weather, parse_typhoon
 
@@ -174,20 +174,12 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     return 0
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
-    if not path.parent.is_dir():
-        raise IslandcoverError(f"--out: folder '{path.parent}' does not exist")
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def cmd_matrix(args: argparse.Namespace) -> int:
     """Write the travel-time matrix (demand islands × candidate sites, minutes) as CSV."""
     model = CoverageModel(_router(args))
     scenario = _scenario(args)
     m = model.candidate_matrix(scenario) if args.sites == "candidates" else model.matrix(scenario)
-    _atomic_write_text(args.out, m.round(2).to_csv(index_label="island_id"))
+    write_text_atomic(args.out, m.round(2).to_csv(index_label="island_id"), what="travel-time matrix")
     print(f"wrote {args.out}: {m.shape[0]} islands × {m.shape[1]} sites, minutes ({scenario.weather.describe()}, "
           f"{scenario.vessel}); empty = unreachable", file=sys.stderr)
     return 0
@@ -197,16 +189,13 @@ def cmd_site(args: argparse.Namespace) -> int:
     """Solve a siting model over every landing as a candidate site."""
     model = CoverageModel(_router(args))
     scenario = _scenario(args)
-    cost = model.candidate_matrix(scenario)
-    fixed = [s.id for s in model.stations(scenario)] if args.keep_existing else []
-    weights = demand_weights(model.demand, args.weight)
+    problem = model.siting_problem(scenario, keep_existing=args.keep_existing, weight=args.weight)
     missing = int(np.isnan(model.demand.people).sum())
     if args.weight == "people" and missing and args.model in ("mclp", "pmedian") and not args.json:
         print(f"  note: {missing} powered islands have no published population; they count only as a tie-break "
-              f"(1/{len(weights) + 1} each; --weight islands counts islands instead)", file=sys.stderr)
-    problem = SitingProblem.from_cost_matrix(cost, weights, fixed)
+              f"(1/{len(problem.demand_ids) + 1} each; --weight islands counts islands instead)", file=sys.stderr)
     if not args.json:
-        print(f"  solving {args.model} on {cost.shape[0]} islands × {cost.shape[1]} candidate sites …", file=sys.stderr)
+        print(f"  solving {args.model} on {len(problem.demand_ids)} islands × {len(problem.site_ids)} candidate sites …", file=sys.stderr)
     res = problem.solve(args.model, p=args.p, minutes=args.minutes, time_limit=args.time_limit)
     out = res.to_dict()
     out["weight"] = args.weight
@@ -226,7 +215,7 @@ def cmd_site(args: argparse.Namespace) -> int:
 
 def cmd_map(args: argparse.Namespace) -> int:
     """Write the beacon chart (an offline HTML map)."""
-    from islandcover.beacon import beacon_chart, write_beacon_chart
+    from islandcover.beacon import beacon_chart
 
     router = _router(args)
     model = CoverageModel(router)
@@ -235,9 +224,7 @@ def cmd_map(args: argparse.Namespace) -> int:
     cut = [c.id for c in router.cutoff(scenario.weather)]
     m = beacon_chart(router.arch, zones.best_eta_min, zones=zones.station.dropna(), cut_off=cut,
                      weather_label=scenario.weather.describe(args.lang), lang=args.lang)
-    if not args.out.parent.is_dir():
-        raise IslandcoverError(f"-o/--out: folder '{args.out.parent}' does not exist")
-    path = write_beacon_chart(m, args.out)
+    path = write_text_atomic(args.out, m.get_root().render(), what="beacon chart")
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB): {len(cut)} cut-off islands, {scenario.weather.describe()}",
           file=sys.stderr)
     return 0

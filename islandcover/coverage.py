@@ -15,6 +15,8 @@ Planning assumptions (stated in every report):
 """
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -26,6 +28,7 @@ import pandas as pd
 from islandcover.errors import DataError, IslandcoverError, UnknownStation
 from islandcover.routing import Router
 from islandcover.settings import DISTRICTS
+from islandcover.siting import SitingProblem
 from islandcover.travel_matrix import (Demand, Site, candidate_sites, island_demand, site_at, site_on_island,
                                        travel_matrix)
 from islandcover.weather import Weather
@@ -247,16 +250,21 @@ class CoverageModel:
         Demand points (default: one per powered island, :func:`island_demand`).
     """
 
+    #: How many travel-time matrices are kept (least recently used ones are dropped).
+    CACHE_SIZE = 64
+
     def __init__(self, router: Router, demand: Demand | None = None) -> None:
         self.router = router
         self.arch = router.arch
         self.demand = demand or island_demand(router)
-        self._matrices: dict[tuple[str, str], pd.DataFrame] = {}
+        self.candidates: tuple[Site, ...] = tuple(candidate_sites(router))
+        self._matrices: OrderedDict[tuple[str, str, str], pd.DataFrame] = OrderedDict()
+        self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ sites and matrices
     def stations(self, scenario: Scenario) -> list[Site]:
         """The stations of a scenario: the light stations, changed as it says."""
-        base = {s.id: s for s in candidate_sites(self.router) if s.kind == "light_station"}
+        base = {s.id: s for s in self.candidates if s.kind == "light_station"}
         for sid in list(scenario.close) + [m[0] for m in scenario.move]:
             if sid not in base:
                 raise UnknownStation(f"no light station '{sid}' to close or move "
@@ -278,14 +286,41 @@ class CoverageModel:
         Rows are demand ids, columns site ids, NaN where unreachable; cached per scenario.
         """
         use = list(sites) if sites is not None else self.stations(scenario)
-        key = (scenario.key, "|".join(f"{s.id}@{s.node}@{s.lon:.6f},{s.lat:.6f}" for s in use))
-        if key not in self._matrices:
-            self._matrices[key] = travel_matrix(self.router, use, self.demand, scenario.vessel, scenario.weather)
-        return self._matrices[key]
+        key = (scenario.weather.key, scenario.vessel, "|".join(f"{s.id}@{s.node}@{s.lon:.6f},{s.lat:.6f}" for s in use))
+        with self._lock:
+            if key in self._matrices:
+                self._matrices.move_to_end(key)
+                return self._matrices[key]
+        m = travel_matrix(self.router, use, self.demand, scenario.vessel, scenario.weather)
+        with self._lock:
+            self._matrices[key] = m
+            while len(self._matrices) > self.CACHE_SIZE:
+                self._matrices.popitem(last=False)
+        return m
 
     def candidate_matrix(self, scenario: Scenario, extra: Sequence[Site] = ()) -> pd.DataFrame:
         """Minutes from every candidate site (every landing, plus ``extra``) to each demand point."""
-        return self.matrix(scenario, candidate_sites(self.router) + list(extra))
+        return self.matrix(scenario, list(self.candidates) + list(extra))
+
+    def siting_problem(self, scenario: Scenario, *, keep_existing: bool = False, weight: str = "people") -> SitingProblem:
+        """The siting instance of a scenario: every landing as a candidate, with the scenario's
+        stations in place (closed ones removed, moved ones at their new place, added ones in).
+
+        Parameters
+        ----------
+        scenario : Scenario
+            Weather, vessel and station changes.
+        keep_existing : bool
+            Keep the scenario's stations open (``p`` then counts new sites only).
+        weight : str
+            ``people`` or ``islands`` (:func:`demand_weights`).
+        """
+        stations = self.stations(scenario)
+        sites = {s.id: s for s in self.candidates if s.id not in scenario.close}
+        sites.update({s.id: s for s in stations})
+        cost = self.matrix(scenario, list(sites.values()))
+        fixed = [s.id for s in stations] if keep_existing else []
+        return SitingProblem.from_cost_matrix(cost, demand_weights(self.demand, weight), fixed)
 
     # ------------------------------------------------------------------ zones and metrics
     def zones(self, scenario: Scenario, overrides: Mapping[str, str] | None = None) -> pd.DataFrame:

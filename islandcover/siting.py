@@ -8,7 +8,7 @@ the instance without changing its optimum:
 * demand points with the same coverage set merge (weights add up) and a demand row whose
   coverage set contains another's is implied by it (set cover);
 * a candidate whose coverage set is inside another candidate's is dominated and dropped
-  (covering models; ties keep the lower site id);
+  (covering models; of identical candidates the first column is kept);
 * the p-median uses the *radius formulation* of García, Labbé & Marín (2011, INFORMS J.
   Computing 23(4)), truncated: each demand gets only the distance levels up to its distance in
   a greedy solution, which makes the model a relaxation; if no demand hits its last level the
@@ -19,7 +19,9 @@ the instance without changing its optimum:
 
 ``status`` is ``optimal`` only when HiGHS proved it; with a time limit the best solution found
 is returned with its bound and gap. Unreachable demand is never dropped silently: the covering
-models list it, the p-median and p-center raise :class:`SitingError` naming it.
+models list it (mclp) or raise naming it (set cover); the p-median and p-center raise
+:class:`SitingError` when no candidate reaches a demand, or when no ``p`` sites together reach
+every demand.
 """
 from __future__ import annotations
 
@@ -76,7 +78,7 @@ class SitingResult:
     assignment : dict
         Demand id → its nearest open site (None if no open site reaches it).
     uncovered : list of str
-        Demand no candidate can reach (mclp, setcover) or left outside the threshold (mclp).
+        Demand left outside the threshold or unreachable (mclp; set cover raises instead).
     stats : dict
         Sizes before and after reduction, solver name, iterations.
     """
@@ -220,12 +222,19 @@ class SitingProblem:
             card = csr_array(np.concatenate([np.ones(nc), np.zeros(nr)])[None, :])
             res = _milp(c, [LinearConstraint(link, -np.inf, 0), LinearConstraint(card, 0, min(p, nc))],
                         np.concatenate([np.ones(nc), np.zeros(nr)]), time_limit)
-            y = res.x[:nc] > 0.5
-            chosen = sorted(self.site_ids[j] for j in cols[y])
-            obj = base - float(res.fun)
-            bound = base - float(res.mip_dual_bound if res.mip_dual_bound is not None else res.fun)
-            status = _status(res)
+            if res.x is None:  # stopped before any solution: keep only the fixed sites (padded below)
+                chosen = []
+                obj = base
+                bound = base - float(res.mip_dual_bound) if res.mip_dual_bound is not None else float(self.weights.sum())
+                status = "time_limit"
+            else:
+                y = res.x[:nc] > 0.5
+                chosen = sorted(self.site_ids[j] for j in cols[y])
+                obj = base - float(res.fun)
+                bound = base - float(res.mip_dual_bound if res.mip_dual_bound is not None else res.fun)
+                status = _status(res)
         chosen = self._pad(chosen, p)
+        obj = float(self.weights[self._nearest_cost(chosen) <= minutes + 1e-9].sum())  # padding may add some
         covered = (self._nearest_cost(chosen) <= minutes + 1e-9)
         return SitingResult("mclp", chosen, list(self.fixed), obj, status, bound, _gap(obj, bound),
                             time.perf_counter() - t0, self._assign(chosen),
@@ -284,10 +293,19 @@ class SitingProblem:
         greedy = _greedy_center(self.cost, free, p)
         upper = float(self._nearest_cost([self.site_ids[j] for j in greedy]).max())
         best = [self.site_ids[j] for j in greedy]
-        cand = values[(values >= lower) & (values <= upper)]
-        lo, hi = 0, len(cand) - 1  # cand[hi] is feasible
         checks, proven = 0, True
         deadline = None if time_limit is None else t0 + time_limit
+        if not np.isfinite(upper):  # the greedy start leaves someone unreached: is any p-set feasible?
+            upper = float(values[-1])
+            chosen, status, _, _ = self._cover_min(self.cost <= upper + 1e-9, free, time_limit, limit=p)
+            checks += 1
+            if status == "infeasible":
+                raise SitingError(f"p-center: no {p} sites together reach every demand; raise p or use mclp")
+            if not chosen and status != "optimal":
+                raise SitingError("p-center: the time limit ran out before any feasible solution was found")
+            best = chosen
+        cand = values[(values >= lower) & (values <= upper)]
+        lo, hi = 0, len(cand) - 1  # cand[hi] is feasible
         while lo < hi:
             mid = (lo + hi) // 2
             left = None if deadline is None else max(deadline - time.perf_counter(), 0.01)
@@ -313,8 +331,10 @@ class SitingProblem:
                             {"solver": _SOLVER, "bisection_checks": checks, "distinct_times": len(values),
                              "lower_start": lower, "upper_start": upper})
 
-    def _require_reachable(self, model: str) -> None:
-        bad = ~np.isfinite(self.cost).any(axis=1)
+    def _require_reachable(self, model: str, rows: np.ndarray | None = None) -> None:
+        bad = np.zeros(len(self.cost), dtype=bool)
+        use = np.arange(len(self.cost)) if rows is None else rows
+        bad[use] = ~np.isfinite(self.cost[use]).any(axis=1)
         if bad.any():
             names = [self.demand_ids[i] for i in np.flatnonzero(bad)]
             raise SitingError(f"{model}: no candidate site can reach {', '.join(names)}; "
@@ -325,9 +345,9 @@ class SitingProblem:
         """p-median: open ``p`` more sites to minimise the weighted sum of travel times."""
         t0 = time.perf_counter()
         self._check_p(p)
-        self._require_reachable("p-median")
-        free = self._free()
         rows = np.flatnonzero(self.weights > 0)
+        self._require_reachable("p-median", rows)
+        free = self._free()
         cost = self.cost[rows]
         w = self.weights[rows]
         cost_m, w_m, _ = _merge_rows(cost, w)
@@ -340,26 +360,33 @@ class SitingProblem:
                   for row, cap in zip(d, fixed_best)]
         greedy = _greedy_median(d, w_m, fixed_best, p)
         start = np.minimum(d[:, greedy].min(axis=1), fixed_best)
-        k_of = np.array([int(np.searchsorted(lv, s, side="left")) for lv, s in zip(levels, start)])
+        k_of = np.array([min(int(np.searchsorted(lv, s, side="left")), len(lv) - 1) for lv, s in zip(levels, start)])
         rounds = 0
         deadline = None if time_limit is None else t0 + time_limit
+        short = np.ones(len(d), dtype=bool)
         while True:
             rounds += 1
             left = None if deadline is None else max(deadline - time.perf_counter(), 0.01)
             res, y, bound = _radius_model(d, w_m, levels, k_of, capped, p, left)
+            if res.status == 2:
+                raise SitingError(f"p-median: no {p} sites together reach every demand; raise p or use mclp")
             if res.x is None:
-                raise SitingError(f"p-median could not be solved ({res.message})")
-            actual = np.minimum(np.where(y.any(), d[:, y].min(axis=1) if y.any() else np.inf, np.inf), fixed_best)
+                break  # time limit before any solution of this round: the greedy start stands
+            actual = np.minimum(d[:, y].min(axis=1) if y.any() else np.inf, fixed_best)
             charged = np.array([lv[k] for lv, k in zip(levels, k_of)])
             short = actual > charged + 1e-9
             if not short.any() or _status(res) != "optimal" or (deadline is not None and time.perf_counter() > deadline):
                 break
             grow = np.flatnonzero(short)
             k_of[grow] = np.minimum(np.maximum(2 * k_of[grow], k_of[grow] + 4), [len(levels[i]) - 1 for i in grow])
-        chosen = sorted(self.site_ids[j] for j in cols[y])
-        obj = float((self._nearest_cost(chosen)[rows] * w).sum())
-        status = "optimal" if _status(res) == "optimal" and not short.any() else "time_limit"
-        bound = min(bound, obj)
+        greedy_sites = [self.site_ids[j] for j in cols[greedy]]
+        solver_sites = [self.site_ids[j] for j in cols[y]] if res.x is not None else []
+        objective = {tuple(c): float((self._nearest_cost(c)[rows] * w).sum()) for c in (greedy_sites, solver_sites) if c}
+        best_sites = min(objective, key=lambda c: objective[c])  # a time-limited round may be worse than greedy
+        chosen, obj = sorted(best_sites), objective[best_sites]
+        proven = res.x is not None and _status(res) == "optimal" and not short.any()
+        status = "optimal" if proven else "time_limit"
+        bound = min(bound, obj) if np.isfinite(bound) else -np.inf
         if status == "optimal":
             bound = obj  # the relaxation's optimum is attained: proven optimal
         return SitingResult("pmedian", chosen, list(self.fixed), obj, status, bound, _gap(obj, bound),
@@ -448,9 +475,7 @@ def _milp(c: np.ndarray, constraints: list[LinearConstraint], integrality: np.nd
     opts: dict[str, object] = {"mip_rel_gap": 1e-9, "disp": False}
     if time_limit is not None:
         opts["time_limit"] = float(time_limit)
-    ub = np.where(integrality > 0, 1.0, np.inf)
-    ub[integrality == 0] = 1.0
-    return milp(c, constraints=constraints, integrality=integrality, bounds=Bounds(0, ub), options=opts)
+    return milp(c, constraints=constraints, integrality=integrality, bounds=Bounds(0, 1), options=opts)
 
 
 def _eye(n: int) -> csr_array:

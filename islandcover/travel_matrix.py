@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
@@ -99,10 +98,6 @@ class Demand:
 
     def __len__(self) -> int:
         return len(self.ids)
-
-    @property
-    def key(self) -> str:
-        return f"{len(self.ids)}:{hash(self.ids)}"
 
 
 # ---------------------------------------------------------------------- sites
@@ -286,9 +281,3 @@ def _attach(router: Router, g: csr_array, vessel: str, pts: list[tuple[float, fl
     coo = g.tocoo()
     data = np.maximum(np.concatenate([coo.data, np.asarray(vals, dtype=float)]), 1e-9)
     return csr_array((data, (np.concatenate([coo.row, rows]), np.concatenate([coo.col, cols]))), shape=(m, m))
-
-
-def demand_frame(demand: Demand) -> gpd.GeoDataFrame:
-    """Demand points as a GeoDataFrame (EPSG:4326) with island id and people."""
-    return gpd.GeoDataFrame({"id": demand.ids, "island_id": demand.island_ids, "people": demand.people},
-                            geometry=gpd.points_from_xy(demand.lon, demand.lat), crs="EPSG:4326")

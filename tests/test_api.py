@@ -236,11 +236,17 @@ class TestSiting:
         sid = client.post("/scenarios", json={"name": "p", "close": ["ST-01"]}, headers=planner).json()["id"]
         r = client.post("/siting", json={"model": "pcenter", "p": 3, "scenario": sid, "time_limit": 20},
                         headers=planner)
+        assert r.status_code == 200, r.text  # calm weather: every island is reachable
+        assert len(r.json()["sites"]) == 3 and r.json()["scenario"]["close"] == ["ST-01"]
+        assert r.json()["status"] == "optimal" and "ST-01" not in r.json()["sites"]
+
+    def test_storm_siting_is_an_answer_or_a_named_422(self, client, planner):
+        r = client.post("/siting", json={"model": "pmedian", "p": 3, "wind": 8, "time_limit": 20}, headers=planner)
         assert r.status_code in (200, 422), r.text
-        if r.status_code == 200:
-            assert len(r.json()["sites"]) == 3 and r.json()["scenario"]["close"] == ["ST-01"]
-        else:  # unreachable demand is named, never a 500
-            assert "unreachable" in r.text
+        if r.status_code == 422:
+            assert "reach" in r.text
+        else:
+            assert r.json()["objective"] is not None
         assert client.post("/siting", json={"model": "pcenter", "p": 3, "scenario": 999999},
                            headers=planner).status_code == 404
 

@@ -293,7 +293,7 @@ class TestWriteAtomically:
             raise OSError("disk full")
 
         monkeypatch.setattr(os, "replace", fail)
-        with pytest.raises(OSError, match="disk full"):
+        with pytest.raises(IslandcoverError, match="disk full"):
             write_beacon_chart(chart_zh, target)
         assert target.read_text(encoding="utf-8") == "old chart"
         assert sorted(p.name for p in tmp_path.iterdir()) == ["beacon.html"]

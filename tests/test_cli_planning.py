@@ -74,6 +74,8 @@ def test_map_writes_offline_html(tmp_path):
     (("site", "--model", "mclp", "--p", "2"), "needs minutes"),
     (("map", "-o", "/nonexistent/dir/b.html"), "does not exist"),
     (("matrix", "--out", "/nonexistent/dir/t.csv"), "does not exist"),
+    (("matrix", "--out", "/tmp"), "is a folder"),
+    (("site", "--model", "pcenter", "--p", "2", "--wind", "9", "--keep-existing"), "reach"),
 ])
 def test_bad_input_exits_2_with_one_line(args, needle):
     out = run(*args)

@@ -40,5 +40,5 @@ def beacon_map(state: State, weather: WeatherQuery, scenario: ScenarioRef = None
     zones = state.model.zones(sc)
     cut = [c.id for c in state.router.cutoff(sc.weather)]
     m = beacon_chart(state.arch, zones.best_eta_min, zones=zones.station.dropna(), cut_off=cut,
-                     weather_label=sc.weather.describe(), lang=lang)
+                     weather_label=sc.weather.describe(lang), lang=lang)
     return HTMLResponse(m.get_root().render())

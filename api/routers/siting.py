@@ -8,8 +8,6 @@ from fastapi import APIRouter
 
 from api.deps import Planner, State, as_field, field_error, load_scenario
 from api.schemas import SitingIn
-from islandcover.coverage import demand_weights
-from islandcover.siting import SitingProblem
 from islandcover.weather import Weather
 
 router = APIRouter(tags=["siting"])
@@ -29,12 +27,9 @@ def siting(state: State, _role: Planner, body: SitingIn) -> dict[str, Any]:
         if getattr(body, name) is None:
             raise field_error(("body", name), f"model {body.model} needs {name}")
     sc = load_scenario(state, body.scenario, None if body.wind is None else Weather.uniform(body.wind))
-    cost = state.model.candidate_matrix(sc)
     with as_field("body", "scenario"):
-        fixed = [s.id for s in state.model.stations(sc)] if body.keep_existing else []
-    weights = demand_weights(state.model.demand, body.weight)
+        problem = state.model.siting_problem(sc, keep_existing=body.keep_existing, weight=body.weight)
     with as_field("body"):
-        problem = SitingProblem.from_cost_matrix(cost, weights, fixed)
         res = problem.solve(body.model, p=body.p, minutes=body.minutes, time_limit=body.time_limit)
     out = res.to_dict()
     out["weight"] = body.weight
