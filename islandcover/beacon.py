@@ -47,10 +47,12 @@ from jinja2 import Template
 
 from islandcover.archipelago import Archipelago
 from islandcover.atomic import write_text_atomic
+from islandcover.coverage import CoverageModel, Scenario
 from islandcover.errors import DataError, IslandcoverError, UnknownIsland, UnknownStation
 from islandcover.settings import DISTRICT_EN, DISTRICTS, METRIC_CRS, STORAGE_CRS
 
 __all__ = [
+    "scenario_chart",
     "ETA_BREAKS_MIN",
     "ETA_COLOURS",
     "LANGS",
@@ -365,6 +367,30 @@ def beacon_chart(
                                           bool(route_features), illustrative, zone_of,
                                           station_name)), name="ic_legend")
     return m
+
+
+def scenario_chart(model: CoverageModel, scenario: Scenario, *, lang: str = "zh") -> tuple[folium.Map, list[str]]:
+    """The beacon chart of a scenario: fastest ETAs, zones and cut-off islands under its weather.
+
+    Parameters
+    ----------
+    model : CoverageModel
+        Gives the archipelago, the router and the scenario's zones.
+    scenario : Scenario
+        Stations and weather.
+    lang : str
+        ``zh`` or ``en``.
+
+    Returns
+    -------
+    (folium.Map, list of str)
+        The chart and the ids of the cut-off islands.
+    """
+    zones = model.zones(scenario)
+    cut = [c.id for c in model.router.cutoff(scenario.weather)]
+    m = beacon_chart(model.arch, zones.best_eta_min, zones=zones.station.dropna(), cut_off=cut,
+                     weather_label=scenario.weather.describe(lang), lang=lang)
+    return m, cut
 
 
 def write_beacon_chart(m: folium.Map, path: str | Path) -> Path:

@@ -215,15 +215,10 @@ def cmd_site(args: argparse.Namespace) -> int:
 
 def cmd_map(args: argparse.Namespace) -> int:
     """Write the beacon chart (an offline HTML map)."""
-    from islandcover.beacon import beacon_chart
+    from islandcover.beacon import scenario_chart
 
-    router = _router(args)
-    model = CoverageModel(router)
     scenario = _scenario(args)
-    zones = model.zones(scenario)
-    cut = [c.id for c in router.cutoff(scenario.weather)]
-    m = beacon_chart(router.arch, zones.best_eta_min, zones=zones.station.dropna(), cut_off=cut,
-                     weather_label=scenario.weather.describe(args.lang), lang=args.lang)
+    m, cut = scenario_chart(CoverageModel(_router(args)), scenario, lang=args.lang)
     path = write_text_atomic(args.out, m.get_root().render(), what="beacon chart")
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB): {len(cut)} cut-off islands, {scenario.weather.describe()}",
           file=sys.stderr)

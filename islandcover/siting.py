@@ -37,13 +37,17 @@ from scipy.sparse import coo_array, csc_array, csr_array
 
 from islandcover.errors import IslandcoverError
 
-__all__ = ["SitingError", "SitingProblem", "SitingResult", "MODELS", "PRECISION_MIN"]
+__all__ = ["SitingError", "SitingProblem", "SitingResult", "MODELS", "MODEL_PARAMS", "PRECISION_MIN"]
 
 #: Times are rounded to this many minutes before solving.
 PRECISION_MIN = 0.01
 
+#: The models :meth:`SitingProblem.solve` knows, with the parameters each one needs.
+MODEL_PARAMS: dict[str, tuple[str, ...]] = {"mclp": ("p", "minutes"), "pmedian": ("p",), "pcenter": ("p",),
+                                           "setcover": ("minutes",)}
+
 #: The models :meth:`SitingProblem.solve` knows.
-MODELS = ("mclp", "pmedian", "pcenter", "setcover")
+MODELS = tuple(MODEL_PARAMS)
 
 _SOLVER = f"HiGHS (scipy {scipy.__version__})"
 
@@ -148,15 +152,19 @@ class SitingProblem:
     def solve(self, model: str, *, p: int | None = None, minutes: float | None = None,
               time_limit: float | None = None) -> SitingResult:
         """Solve one model by name (see :data:`MODELS`)."""
+        if model not in MODEL_PARAMS:
+            raise SitingError(f"unknown model '{model}' (models: {', '.join(MODELS)})")
+        given = {"p": p, "minutes": minutes}
+        for name in MODEL_PARAMS[model]:
+            if given[name] is None:
+                raise SitingError(f"model {model} needs {name}")
         if model == "mclp":
-            return self.mclp(_need(p, "p", model), _need(minutes, "minutes", model), time_limit=time_limit)
+            return self.mclp(p, minutes, time_limit=time_limit)  # type: ignore[arg-type]
         if model == "pmedian":
-            return self.pmedian(_need(p, "p", model), time_limit=time_limit)
+            return self.pmedian(p, time_limit=time_limit)  # type: ignore[arg-type]
         if model == "pcenter":
-            return self.pcenter(_need(p, "p", model), time_limit=time_limit)
-        if model == "setcover":
-            return self.setcover(_need(minutes, "minutes", model), time_limit=time_limit)
-        raise SitingError(f"unknown model '{model}' (models: {', '.join(MODELS)})")
+            return self.pcenter(p, time_limit=time_limit)  # type: ignore[arg-type]
+        return self.setcover(minutes, time_limit=time_limit)  # type: ignore[arg-type]
 
     # ------------------------------------------------------------------ helpers
     def _free(self) -> np.ndarray:
@@ -462,12 +470,6 @@ def _gap(obj: float, bound: float) -> float:
     if not np.isfinite(bound) or not np.isfinite(obj):
         return float("inf")
     return abs(obj - bound) / max(abs(obj), 1e-9) if obj != bound else 0.0
-
-
-def _need(v: object, name: str, model: str):  # type: ignore[no-untyped-def]
-    if v is None:
-        raise SitingError(f"model {model} needs {name}")
-    return v
 
 
 def _milp(c: np.ndarray, constraints: list[LinearConstraint], integrality: np.ndarray,

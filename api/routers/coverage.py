@@ -34,11 +34,7 @@ def coverage(state: State, weather: WeatherQuery, scenario: ScenarioRef = None,
 def beacon_map(state: State, weather: WeatherQuery, scenario: ScenarioRef = None,
                lang: Literal["zh", "en"] = "zh") -> HTMLResponse:
     """The beacon chart (one offline HTML page): response times, zones, cut-off islands."""
-    from islandcover.beacon import beacon_chart
+    from islandcover.beacon import scenario_chart
 
-    sc = load_scenario(state, scenario, weather)
-    zones = state.model.zones(sc)
-    cut = [c.id for c in state.router.cutoff(sc.weather)]
-    m = beacon_chart(state.arch, zones.best_eta_min, zones=zones.station.dropna(), cut_off=cut,
-                     weather_label=sc.weather.describe(lang), lang=lang)
+    m, _ = scenario_chart(state.model, load_scenario(state, scenario, weather), lang=lang)
     return HTMLResponse(m.get_root().render())

@@ -8,12 +8,10 @@ from fastapi import APIRouter
 
 from api.deps import Planner, State, as_field, field_error, load_scenario
 from api.schemas import SitingIn
+from islandcover.siting import MODEL_PARAMS
 from islandcover.weather import Weather
 
 router = APIRouter(tags=["siting"])
-
-_NEEDS = {"mclp": ("p", "minutes"), "pmedian": ("p",), "pcenter": ("p",), "setcover": ("minutes",)}
-
 
 @router.post("/siting", responses={401: {"description": "missing or unknown X-API-Key"},
                                    403: {"description": "not a planner key"},
@@ -23,7 +21,7 @@ def siting(state: State, _role: Planner, body: SitingIn) -> dict[str, Any]:
 
     ``time_limit`` (≤ 60 s) bounds the solver; the best solution found is returned with its gap.
     """
-    for name in _NEEDS[body.model]:
+    for name in MODEL_PARAMS[body.model]:
         if getattr(body, name) is None:
             raise field_error(("body", name), f"model {body.model} needs {name}")
     sc = load_scenario(state, body.scenario, None if body.wind is None else Weather.uniform(body.wind))
