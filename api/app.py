@@ -20,15 +20,15 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from api.deps import AppConfig, State, ensure_state
-from api.routers import coverage, dispatch, incidents, islands, scenarios, siting, teams
+from api.routers import calendar, coverage, dispatch, incidents, islands, links, scenarios, siting, teams
 from api.schemas import Health
-from islandcover.errors import IslandcoverError, UnknownIsland, UnknownStation, UnknownTeam
+from islandcover.errors import IslandcoverError, UnknownIsland, UnknownPlace, UnknownStation, UnknownTeam
 from islandcover.routing import Router
 from islandcover.store import Conflict, UnknownIncident, UnknownScenario
 
 __all__ = ["app", "create_app"]
 
-_NOT_FOUND = (UnknownIsland, UnknownStation, UnknownTeam, UnknownIncident, UnknownScenario)
+_NOT_FOUND = (UnknownIsland, UnknownPlace, UnknownStation, UnknownTeam, UnknownIncident, UnknownScenario)
 
 
 def create_app(*, state_dir: str | Path | None = None, database_url: str | None = None,
@@ -77,8 +77,8 @@ def create_app(*, state_dir: str | Path | None = None, database_url: str | None 
         return Health(status="ok", islands=len(arch.islands), powered=int(arch.islands.powered.sum()),
                       teams=len(arch.teams), database=state.store.engine.dialect.name)
 
-    for r in (islands.router, teams.router, dispatch.router, incidents.router, scenarios.router,
-              coverage.router, siting.router):
+    for r in (islands.router, teams.router, dispatch.router, links.router, incidents.router, scenarios.router,
+              coverage.router, siting.router, calendar.router):
         app.include_router(r)
     return app
 

@@ -15,6 +15,7 @@ from fastapi.security import APIKeyHeader
 from islandcover.archipelago import Archipelago
 from islandcover.coverage import CoverageModel, Scenario
 from islandcover.errors import IslandcoverError
+from islandcover.links import LinkBoard
 from islandcover.network import load_network
 from islandcover.routing import Router
 from islandcover.store import Store, UnknownScenario
@@ -58,6 +59,7 @@ class AppState:
     model: CoverageModel
     store: Store
     island_features: dict[str, dict[str, Any]] = field(default_factory=dict)
+    board: LinkBoard | None = None
 
     @classmethod
     def load(cls, config: AppConfig) -> AppState:
@@ -70,7 +72,7 @@ class AppState:
         gj = json.loads(router.arch.islands.reset_index(drop=True).to_json(na="null", drop_id=True, ensure_ascii=False))
         features = {str(f["properties"]["id"]): f for f in gj["features"]}
         return cls(arch=router.arch, router=router, model=CoverageModel(router), store=store,
-                   island_features=features)
+                   island_features=features, board=LinkBoard(router))
 
 
 def _holder(app: FastAPI) -> tuple[AppConfig, threading.Lock]:

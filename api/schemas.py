@@ -13,8 +13,11 @@ __all__ = [
     "Health",
     "IncidentIn",
     "IncidentOut",
+    "LinkOut",
+    "LinksOut",
     "LonLat",
     "NearestOut",
+    "RouteOut",
     "ScenarioIn",
     "ScenarioOut",
     "SitingIn",
@@ -119,6 +122,40 @@ class CutOffOut(BaseModel):
     name_zh: str
     name_en: str
     has_own_team: bool
+
+
+class RouteOut(BaseModel):
+    status: Literal["ok", "unreachable"]
+    eta_min: float | None = Field(description="minutes; null when unreachable")
+    length_km: float = Field(description="sum of the legs, km (metric, along the path)")
+    legs: list[dict[str, Any]]
+    closed: list[str] = Field(description="when unreachable: why the calm-weather route is shut now")
+    from_: str = Field(alias="from", description="what the origin was resolved to")
+    to: str
+    vessel: str
+    weather: str
+
+
+class LinkOut(BaseModel):
+    kind: Literal["sea lanes", "ferry", "bridge"]
+    id: str
+    name: str
+    status: Literal["open", "closed", "partly closed"]
+    wind_bft: int
+    limit_bft: int
+    reason: str
+    isolates: list[str] = Field(description="powered islands that reopening this link alone would reconnect")
+    lanes_closed: int | None = None
+    lanes_total: int | None = None
+
+
+class LinksOut(BaseModel):
+    weather: str
+    vessel: str
+    closed: int
+    links: list[LinkOut]
+    cut_off: list[CutOffOut]
+    limits: list[dict[str, Any]] = Field(description="the wind limits in force (Beaufort)")
 
 
 class ScenarioIn(_In):

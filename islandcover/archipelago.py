@@ -18,8 +18,9 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from islandcover import ferries as ferry_data
 from islandcover import io
-from islandcover.errors import OutsideArchipelago, UnknownIsland, UnknownStation, UnknownTeam
+from islandcover.errors import OutsideArchipelago, UnknownIsland, UnknownPlace, UnknownStation, UnknownTeam
 from islandcover.settings import BOUNDS, DISTRICTS, METRIC_CRS, data_dir
 
 __all__ = ["Island", "Station", "Team", "Archipelago", "name_keys"]
@@ -130,18 +131,24 @@ class Archipelago:
         Light stations and service points, indexed by id.
     teams : pandas.DataFrame
         Teams, indexed by id.
+    piers : geopandas.GeoDataFrame
+        Piers of the scheduled ferries (``piers.csv``), indexed by id, with ``island_id``.
+    ferries : pandas.DataFrame
+        Scheduled sailings between piers (``ferries.csv``), indexed by id.
     source : Path
         Folder the islands were read from.
     """
 
     def __init__(self, islands: gpd.GeoDataFrame, stations: gpd.GeoDataFrame, teams: pd.DataFrame,
-                 source: Path) -> None:
+                 source: Path, *, piers: gpd.GeoDataFrame | None = None, ferries: pd.DataFrame | None = None) -> None:
         self.islands = islands
         self.stations = stations
         self.teams = teams
         self.source = source
         self._by_name = self._name_index()
         self._islands_m: gpd.GeoSeries | None = None
+        self.piers = piers if piers is not None else ferry_data.empty_piers()
+        self.ferries = ferries if ferries is not None else ferry_data.empty_ferries()
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -158,8 +165,9 @@ class Archipelago:
         Parameters
         ----------
         folder : path, optional
-            Folder with ``islands.geojson``, ``stations.geojson`` and ``teams.csv``;
-            default: ``$ISLANDCOVER_DATA`` or the shipped data set.
+            Folder with ``islands.geojson``, ``stations.geojson`` and ``teams.csv`` (and,
+            optionally, the scheduled ferries: ``piers.csv`` and ``ferries.csv``); default:
+            ``$ISLANDCOVER_DATA`` or the shipped data set.
         stations, teams : path, optional
             The operator's own stations (GeoJSON, GeoPackage or CSV with lon/lat) and teams
             (CSV), replacing the illustrative ones shipped in ``folder``.
@@ -171,7 +179,12 @@ class Archipelago:
         islands = io.read_islands(folder / "islands.geojson")
         st = io.read_stations(Path(stations) if stations else folder / "stations.geojson", islands, crs=crs)
         tm = io.read_teams(Path(teams) if teams else folder / "teams.csv", st.index)
-        return cls(islands, st, tm, folder)
+        arch = cls(islands, st, tm, folder)
+        if (folder / "piers.csv").exists():
+            arch.piers = ferry_data.read_piers(folder / "piers.csv", islands, lambda ref: arch.island(ref).id)
+            if (folder / "ferries.csv").exists():
+                arch.ferries = ferry_data.read_ferries(folder / "ferries.csv", arch.piers.index)
+        return arch
 
     # ------------------------------------------------------------------ lookups
     def _name_index(self) -> dict[str, list[str]]:
@@ -256,6 +269,13 @@ class Archipelago:
         return Station(id=key, name_zh=r["name_zh"], name_en=r["name_en"], kind=r["kind"],
                        island_id=r["island_id"], lon=float(r["lon"]), lat=float(r["lat"]),
                        illustrative=bool(r["illustrative"]))
+
+    def pier(self, pid: str) -> pd.Series:
+        """Return the pier with this id (``"P-03"``) as a row of :attr:`piers`; raises :class:`UnknownPlace`."""
+        key = str(pid).strip().upper()
+        if key not in self.piers.index:
+            raise UnknownPlace(f"no pier '{pid}' ({len(self.piers)} piers are loaded)")
+        return self.piers.loc[key]
 
     def team(self, tid: str) -> Team:
         """Return the team with this id; raises :class:`UnknownTeam`."""

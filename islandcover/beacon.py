@@ -112,7 +112,7 @@ _TEXT: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "light_station": "光明驿站",
         "service_point": "服务点",
         "bridge": "桥梁",
-        "route": "航线",
+        "route": "客运航线",
         "cut_off": "风暴孤岛（{weather}）：{n} 座",
         "zones": "责任区（按光明驿站）",
         "unassigned": "未分配",
@@ -147,7 +147,7 @@ _TEXT: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "light_station": "Light stations",
         "service_point": "Service points",
         "bridge": "Bridges",
-        "route": "Routes",
+        "route": "Ferry routes",
         "cut_off": "Cut off ({weather}): {n} islands",
         "zones": "Responsibility zones (by light station)",
         "unassigned": "unassigned",
@@ -252,7 +252,8 @@ def beacon_chart(
         Language of the title, legend, layer names and popups.
     routes : sequence of dict
         GeoJSON Features with LineString or MultiLineString geometry (e.g. ferry routes),
-        drawn as a dashed layer; ``properties.name`` (or ``name_zh``/``name_en``) is the tooltip.
+        drawn as a dashed layer; ``properties.name`` (or ``name_zh``/``name_en``) is the tooltip,
+        and ``properties.open`` false draws it grey and dotted (a suspended sailing).
     tiles : bool
         Add OpenStreetMap tiles as an optional layer, off at first (it needs the internet).
 
@@ -344,8 +345,10 @@ def beacon_chart(
         group = folium.FeatureGroup(name=text["route"], show=True)
         folium.GeoJson(
             {"type": "FeatureCollection", "features": route_features},
-            style_function=lambda _f: {"color": _ROUTE_COLOUR, "weight": 2.5, "opacity": 0.9,
-                                       "dashArray": "7 6", "className": "ic-route"},
+            style_function=lambda f: {"color": _ROUTE_COLOUR if f["properties"]["_open"] else "#888888",
+                                      "weight": 2.5 if f["properties"]["_open"] else 1.5, "opacity": 0.9,
+                                      "dashArray": "7 6" if f["properties"]["_open"] else "2 6",
+                                      "className": "ic-route" if f["properties"]["_open"] else "ic-route ic-route-closed"},
             tooltip=folium.GeoJsonTooltip(fields=["_label"], labels=False),
             pane="ic-top",
         ).add_to(group)
@@ -386,9 +389,12 @@ def scenario_chart(model: CoverageModel, scenario: Scenario, *, lang: str = "zh"
     (folium.Map, list of str)
         The chart and the ids of the cut-off islands.
     """
+    from islandcover.links import sailing_features
+
     zones = model.zones(scenario)
     cut = [c.id for c in model.router.cutoff(scenario.weather)]
     m = beacon_chart(model.arch, zones.best_eta_min, zones=zones.station.dropna(), cut_off=cut,
+                     routes=sailing_features(model.router, scenario.weather),
                      weather_label=scenario.weather.describe(lang), lang=lang)
     return m, cut
 
@@ -504,7 +510,7 @@ def _checked_routes(routes: Sequence[dict], lang: str) -> list[dict[str, Any]]:
         props = dict(feat.get("properties") or {})
         label = props.get("name_zh" if lang == "zh" else "name_en") or props.get("name") or ""
         out.append({"type": "Feature", "geometry": {"type": kind, "coordinates": geom["coordinates"]},
-                    "properties": {"_label": html.escape(str(label))}})
+                    "properties": {"_label": html.escape(str(label)), "_open": props.get("open", True) is not False}})
     return out
 
 

@@ -123,6 +123,59 @@ def cmd_cutoff(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_route(args: argparse.Namespace) -> int:
+    """Print the fastest route between two places with one vessel class."""
+    router = _router(args)
+    r = router.route(args.origin, args.destination, args.vessel, _weather(args))
+    if args.json:
+        print(json.dumps(r.to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    print(f"Route {r.origin} → {r.destination} by {r.vessel} — {r.weather}")
+    if r.status != "ok":
+        print("  unreachable: no open route in this weather")
+        for c in r.closed:
+            print(f"    {c}")
+        return 0
+    print(f"  ETA {r.eta_min:.0f} min, {r.length_km:.1f} km")
+    for leg in r.legs:
+        via = f" via {leg.via}" if leg.via else ""
+        print(f"    {leg.mode:6s} {leg.from_} → {leg.to}{via}: {leg.length_km:.1f} km, {leg.minutes:.0f} min")
+    return 0
+
+
+def cmd_links(args: argparse.Namespace) -> int:
+    """Print the link status board: sea lane groups, sailings and bridges, open or closed and why."""
+    from islandcover.links import LinkBoard, limits_table
+
+    router = _router(args)
+    board = LinkBoard(router).status(_weather(args), args.vessel)
+    if args.json:
+        out = board.to_dict()
+        out["limits"] = limits_table(router)
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+        return 0
+    names = router.arch.islands.name_zh
+    shown = [x for x in board.links if args.all or x.status != "open"]
+    closed = sum(x.status != "open" for x in board.links)
+    print(f"Link status — {board.weather}; sea lanes judged for {board.vessel}: "
+          f"{closed} of {len(board.links)} links not open")
+    for kind, title in (("sea lanes", "sea lane groups"), ("ferry", "scheduled sailings"), ("bridge", "bridges")):
+        rows = [x for x in shown if x.kind == kind]
+        if not rows:
+            continue
+        print(f"{title}:")
+        for x in rows:
+            sign = ">" if x.status != "open" else "≤"
+            lanes = f" ({x.lanes_closed} of {x.lanes_total} lanes shut)" if x.kind == "sea lanes" and x.status != "open" else ""
+            iso = f"; isolates {', '.join(str(names.get(i) or i) for i in x.isolates)}" if x.isolates else ""
+            print(f"  {x.status:13s} {x.name}: wind {x.wind_bft} {sign} limit {x.limit_bft}{lanes}{iso}")
+    if not args.all:
+        print(f"  ({len(board.links) - closed} open links not shown; --all lists them)")
+    cut = ", ".join(f"{c.name_zh or c.id}{'' if c.has_own_team else ' (no team of its own)'}" for c in board.cut_off)
+    print(f"cut off now: {cut or 'none'}")
+    return 0
+
+
 # ---------------------------------------------------------------------- planning
 def _scenario(args: argparse.Namespace, name: str = "scenario") -> Scenario:
     moves = []
@@ -316,6 +369,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_cutoff)
 
+    p = sub.add_parser("route", help="the fastest route between two places with one vessel class")
+    _common(p)
+    p.add_argument("origin", metavar="FROM", help="island (id, name, pinyin), station id, pier id or LON,LAT")
+    p.add_argument("destination", metavar="TO", help="island, station id, pier id or LON,LAT")
+    p.add_argument("--vessel", choices=("workboat", "fast", "ferry"), default="workboat",
+                   help="own boat (workboat, fast) or the scheduled ferries (ferry); default workboat")
+    _weather_args(p)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_route)
+
+    p = sub.add_parser("links", help="link status board: sea lanes, sailings, bridges open or closed, and why")
+    _common(p)
+    _weather_args(p)
+    p.add_argument("--vessel", choices=("workboat", "fast"), default="workboat",
+                   help="own-boat class whose limits judge the sea lanes (default workboat)")
+    p.add_argument("--all", action="store_true", help="list the open links too")
+    p.add_argument("--json", action="store_true", help="print JSON (every link, and the table of limits)")
+    p.set_defaults(func=cmd_links)
+
     p = sub.add_parser("coverage", help="share of islands and people reached within 30/45/60/90/120 min")
     _common(p)
     _scenario_args(p)
@@ -350,6 +422,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--out", type=Path, default=Path("beacon.html"), help="HTML file (default beacon.html)")
     p.add_argument("--lang", choices=("zh", "en"), default="zh")
     p.set_defaults(func=cmd_map)
+
+    from islandcover.cli_calendar import add_commands as add_calendar
+
+    add_calendar(sub)
 
     p = sub.add_parser("keys", help="API keys")
     keys = p.add_subparsers(dest="keys_command", required=True, parser_class=_Parser)

@@ -13,6 +13,8 @@ __all__ = [
     "UnknownTeam",
     "OutsideArchipelago",
     "UnknownCRS",
+    "UnknownPlace",
+    "PointAtSea",
 ]
 
 
@@ -66,3 +68,12 @@ class OutsideArchipelago(IslandcoverError):
 
 class UnknownCRS(IslandcoverError):
     """A coordinate reference system islandcover does not accept."""
+
+
+class UnknownPlace(IslandcoverError):
+    """No station, service point or pier has the given id."""
+
+
+class PointAtSea(IslandcoverError):
+    """A point that no travel mode can start from or reach: too far from every sea lane, or at
+    sea for a mode that only stops at piers."""

@@ -20,6 +20,7 @@ from pyproj import CRS
 from islandcover.coordinates import GCJ02, normalise_crs, to_wgs84
 from islandcover.errors import DataError, UnknownCRS
 from islandcover.settings import BOUNDS, DISTRICTS, METRIC_CRS
+from islandcover.vessels import MODES
 
 __all__ = [
     "STATION_KINDS",
@@ -34,8 +35,8 @@ __all__ = [
 
 #: Kinds of station: a light station (光明驿站) or a service point (服务点) on a powered island.
 STATION_KINDS = ("light_station", "service_point")
-#: Boat classes a team can travel with (see islandcover.network for speeds and wind limits).
-BOAT_CLASSES = ("workboat", "fast", "ferry")
+#: Boat classes a team can travel with (see islandcover.vessels for speeds and wind limits).
+BOAT_CLASSES = MODES
 #: Team statuses.
 TEAM_STATUSES = ("available", "busy", "off-duty")
 #: A station farther than this from any land polygon is rejected as being on open water.

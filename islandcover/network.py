@@ -12,8 +12,17 @@ vectorised call, against the unsimplified islands buffered by 20 m. Edges are li
 (worst-case detour < 1.2%, typically < 0.3%). Only edges tangent at both ends are kept
 (a shortest path never turns into an obstacle), which removes most of the candidates.
 
-Landings: every station and service point is joined to the sea at the nearest point of its
-island's buffered shore (an ``embark`` edge: launch/boarding overhead is charged there).
+Lengths: every edge carries the length of its straight segment on the WGS84 ellipsoid (the
+geometry is built in UTM 51N, whose distances run up to 0.04% short here).
+
+Landings: every station, service point and ferry pier is joined to the sea at the nearest
+point of its island's buffered shore (an ``embark`` edge: launch/boarding overhead is charged
+there).
+
+Scheduled ferries (``ferries.csv``): one ``ferry`` edge per sailing, between the land nodes of
+its two piers. Its length and geometry are the shortest sea path between the piers' landings
+over the sea lanes (so it never crosses land), kept node by node in ``ferry_ptr`` /
+``ferry_nodes``; it is ``open``-sea when any lane along it is.
 
 Roads: land nodes (stations, service points, bridge ends) on the same land mass are joined
 pairwise; travel time uses the straight distance times a detour factor (no road data is
@@ -34,22 +43,25 @@ import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import Transformer
+from pyproj import Geod, Transformer
+from scipy.sparse import csr_array
+from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
 from islandcover.archipelago import Archipelago
 from islandcover.errors import DataError
 from islandcover.settings import BOUNDS, METRIC_CRS
 
-__all__ = ["TravelNetwork", "build_network", "load_network", "NETWORK_VERSION"]
+__all__ = ["TravelNetwork", "build_network", "load_network", "read_bridges", "geodesic_m", "NETWORK_VERSION"]
 
-NETWORK_VERSION = "3"
+NETWORK_VERSION = "5"
 SIMPLIFY_M = 30.0
 OBSTACLE_BUFFER_M = 60.0
 CLEARANCE_M = 20.0
@@ -67,7 +79,9 @@ class TravelNetwork:
 
     Edges are stored once; ``embark`` edges run land → sea (the launch overhead applies in
     that direction). Node kinds: ``sea`` (shore corner), ``grid`` (open water), ``landing``
-    (sea side of a landing), ``land`` (station, service point or bridge end).
+    (sea side of a landing), ``land`` (station, service point, pier or bridge end). Edge
+    modes: ``sea``, ``embark``, ``road``, ``bridge``, ``ferry``. The path of ferry edge ``k``
+    (the k-th ferry edge in edge order) is ``ferry_nodes[ferry_ptr[k]:ferry_ptr[k + 1]]``.
     """
 
     node_x: np.ndarray
@@ -85,9 +99,12 @@ class TravelNetwork:
     edge_name: np.ndarray
     edge_mid_lon: np.ndarray
     edge_mid_lat: np.ndarray
+    ferry_ptr: np.ndarray
+    ferry_nodes: np.ndarray
     station_node: dict[str, int]
     island_node: dict[str, int]
     landmass: dict[str, int]
+    pier_node: dict[str, int]
 
     @property
     def n_nodes(self) -> int:
@@ -101,7 +118,8 @@ class TravelNetwork:
     def save(self, path: Path) -> None:
         """Write the network to an ``.npz`` file (atomically)."""
         arrays = {k: getattr(self, k) for k in self.__dataclass_fields__ if isinstance(getattr(self, k), np.ndarray)}
-        meta = {"station_node": self.station_node, "island_node": self.island_node, "landmass": self.landmass}
+        meta = {"station_node": self.station_node, "island_node": self.island_node, "landmass": self.landmass,
+                "pier_node": self.pier_node}
         tmp = path.with_suffix(".tmp.npz")
         np.savez_compressed(tmp, meta=np.array(json.dumps(meta)), **{k: _np_str(v) for k, v in arrays.items()})
         os.replace(tmp, path)
@@ -113,7 +131,19 @@ class TravelNetwork:
             meta = json.loads(str(z["meta"]))
             kw = {k: z[k] for k in cls.__dataclass_fields__ if k in z.files}
         return cls(**kw, station_node=meta["station_node"], island_node=meta["island_node"],
-                   landmass={k: int(v) for k, v in meta["landmass"].items()})
+                   landmass={k: int(v) for k, v in meta["landmass"].items()}, pier_node=meta["pier_node"])
+
+    def ferry_path(self, edge: int) -> np.ndarray:
+        """Node path of a ferry edge (pier land node → landing → … → landing → pier land node)."""
+        k = int(self._ferry_rank[edge])
+        return self.ferry_nodes[self.ferry_ptr[k]:self.ferry_ptr[k + 1]]
+
+    @cached_property
+    def _ferry_rank(self) -> np.ndarray:
+        rank = np.full(self.n_edges, -1, dtype=np.int64)
+        ferry = np.flatnonzero(self.edge_mode == "ferry")
+        rank[ferry] = np.arange(len(ferry))
+        return rank
 
 
 def _np_str(a: np.ndarray) -> np.ndarray:
@@ -129,7 +159,9 @@ def _key(arch: Archipelago) -> str:
     h = hashlib.sha256(NETWORK_VERSION.encode())
     h.update(arch.islands[["id", "geometry"]].to_json().encode())
     h.update(arch.stations[["id", "lon", "lat", "island_id"]].to_json().encode())
-    h.update(_read_bridges(arch.source).to_json().encode())
+    h.update(read_bridges(arch.source).to_json().encode())
+    h.update(arch.piers[["id", "lon", "lat", "island_id"]].to_json().encode())
+    h.update(arch.ferries[["id", "from_pier", "to_pier"]].to_json().encode())
     return h.hexdigest()[:16]
 
 
@@ -159,7 +191,8 @@ def load_network(arch: Archipelago, *, progress: Callable[[str], None] | None = 
     return net
 
 
-def _read_bridges(folder: Path) -> pd.DataFrame:
+def read_bridges(folder: Path) -> pd.DataFrame:
+    """The bridges of a data folder (``bridges.csv``; an empty table if there is none)."""
     path = folder / "bridges.csv"
     if not path.exists():
         return pd.DataFrame(columns=["name_zh", "name_en", "island_a", "island_b", "length_km"])
@@ -208,12 +241,14 @@ def build_network(arch: Archipelago, *, progress: Callable[[str], None] | None =
     keep = ~shapely.intersects(shore, shapely.points(grid)) & shapely.within(shapely.points(grid), mainland_box)
     grid = grid[keep]
 
-    # land nodes: stations and service points
+    # land nodes: stations, service points and piers
     say("landings")
     st = arch.stations.to_crs(METRIC_CRS)
-    land_xy = np.column_stack([st.geometry.x, st.geometry.y])
-    land_island = st.island_id.to_numpy(dtype=object)
-    land_label = st.id.to_numpy(dtype=object)
+    pr = arch.piers.to_crs(METRIC_CRS)
+    land_xy = np.vstack([np.column_stack([st.geometry.x, st.geometry.y]),
+                         np.column_stack([pr.geometry.x, pr.geometry.y]).reshape(-1, 2)])
+    land_island = np.concatenate([st.island_id.to_numpy(dtype=object), pr.island_id.to_numpy(dtype=object)])
+    land_label = np.concatenate([st.id.to_numpy(dtype=object), pr.id.to_numpy(dtype=object)])
     tree_obs = shapely.STRtree(obstacle_parts)
     landing_xy = np.empty_like(land_xy)
     for i, (x, y) in enumerate(land_xy):
@@ -223,7 +258,7 @@ def build_network(arch: Archipelago, *, progress: Callable[[str], None] | None =
         landing_xy[i] = np.asarray(ring.interpolate(ring.project(p)).coords[0])
 
     # bridge ends
-    bridges = _read_bridges(arch.source)
+    bridges = read_bridges(arch.source)
     b_rows = []
     for _, b in bridges.iterrows():
         try:
@@ -256,7 +291,7 @@ def build_network(arch: Archipelago, *, progress: Callable[[str], None] | None =
         say(f"sea lanes: {start}/{len(pairs)} candidates tested")
         clear[start:start + 200_000] = ~shapely.intersects(clearance, lines[start:start + 200_000])
     pairs, lines = pairs[clear], lines[clear]
-    sea_len = shapely.length(lines)
+    sea_len = geodesic_m(sea_xy[pairs[:, 0]], sea_xy[pairs[:, 1]])
     mids = shapely.line_interpolate_point(lines, 0.5, normalized=True)
     shore_tree = shapely.STRtree(simple)
     _, mid_d = shore_tree.query_nearest(mids, return_distance=True, all_matches=False)
@@ -267,7 +302,7 @@ def build_network(arch: Archipelago, *, progress: Callable[[str], None] | None =
     # ---- embark edges: land node -> its landing
     emb_u = np.arange(land0, land0 + n_l)
     emb_v = np.arange(landing0, landing0 + n_l)
-    emb_len = np.hypot(*(land_xy - landing_xy).T)
+    emb_len = geodesic_m(land_xy, landing_xy)
 
     # ---- roads: all pairs of land nodes on the same land mass
     say("roads and bridges")
@@ -278,38 +313,109 @@ def build_network(arch: Archipelago, *, progress: Callable[[str], None] | None =
         groups.setdefault(landmass[island[node]], []).append(int(node))
     road = np.array([(a, b) for nodes in groups.values() for i, a in enumerate(nodes) for b in nodes[i + 1:]],
                     dtype=np.int64).reshape(-1, 2)
-    road_len = np.hypot(*(xy[road[:, 0]] - xy[road[:, 1]]).T)
+    road_len = geodesic_m(xy[road[:, 0]], xy[road[:, 1]])
 
     nb = len(b_rows)
     br_u = np.arange(bridge0, bridge0 + nb)
     br_v = np.arange(bridge0 + nb, bridge0 + 2 * nb)
-    br_len = np.array([max(r[5] or 0.0, r[3].distance(r[4])) for r in b_rows])
+    br_len = np.array([max(r[5] or 0.0, float(geodesic_m(np.array([[r[3].x, r[3].y]]), np.array([[r[4].x, r[4].y]]))[0]))
+                       for r in b_rows])
     br_name = [r[0] for r in b_rows]
 
-    u = np.concatenate([pairs[:, 0], emb_u, road[:, 0], br_u]).astype(np.int64)
-    v = np.concatenate([pairs[:, 1], emb_v, road[:, 1], br_v]).astype(np.int64)
-    length = np.concatenate([sea_len, emb_len, road_len, br_len])
-    mode = np.array(["sea"] * len(pairs) + ["embark"] * n_l + ["road"] * len(road) + ["bridge"] * nb, dtype=object)
-    expo = np.concatenate([exposure, [""] * (n_l + len(road) + nb)]).astype(object)
-    name = np.array([""] * (len(pairs) + n_l + len(road)) + br_name, dtype=object)
+    say("ferry sailings")
+    land_of = {str(lab): land0 + i for i, lab in enumerate(land_label)}
+    fe = _ferry_edges(arch, pairs, sea_len, exposure, len(sea_xy), land_of, landing0, land0, emb_len, landmass)
+    f_u, f_v, f_len, f_expo, f_name, ferry_ptr, ferry_nodes = fe
+
+    u = np.concatenate([pairs[:, 0], emb_u, road[:, 0], br_u, f_u]).astype(np.int64)
+    v = np.concatenate([pairs[:, 1], emb_v, road[:, 1], br_v, f_v]).astype(np.int64)
+    length = np.concatenate([sea_len, emb_len, road_len, br_len, f_len])
+    mode = np.array(["sea"] * len(pairs) + ["embark"] * n_l + ["road"] * len(road) + ["bridge"] * nb
+                    + ["ferry"] * len(f_u), dtype=object)
+    expo = np.concatenate([exposure, [""] * (n_l + len(road) + nb), f_expo]).astype(object)
+    name = np.array([""] * (len(pairs) + n_l + len(road)) + br_name + f_name, dtype=object)
 
     to_ll = Transformer.from_crs(METRIC_CRS, "EPSG:4326", always_xy=True)
     lon, lat = to_ll.transform(xy[:, 0], xy[:, 1])
     mid_lon, mid_lat = to_ll.transform((xy[u, 0] + xy[v, 0]) / 2, (xy[u, 1] + xy[v, 1]) / 2)
-    station_node = {str(sid): int(land0 + i) for i, sid in enumerate(land_label)}
+    station_node = {str(sid): int(land0 + i) for i, sid in enumerate(land_label[:len(st)])}
+    pier_node = {str(pid): int(land0 + len(st) + i) for i, pid in enumerate(land_label[len(st):])}
     sp = arch.stations[arch.stations.kind == "service_point"]
     island_node = {str(r.island_id): station_node[str(r.id)] for r in sp.itertuples()}
     for r in arch.light_stations.itertuples():
         island_node.setdefault(str(r.island_id), station_node[str(r.id)])
-    say(f"done: {len(xy)} nodes, {len(u)} edges ({len(pairs)} sea lanes)")
+    say(f"done: {len(xy)} nodes, {len(u)} edges ({len(pairs)} sea lanes, {len(f_u)} ferry sailings)")
     return TravelNetwork(
         node_x=xy[:, 0], node_y=xy[:, 1], node_lon=np.asarray(lon), node_lat=np.asarray(lat),
         node_kind=kind, node_island=island, node_label=label,
         edge_u=u, edge_v=v, edge_len_m=length, edge_mode=mode, edge_exposure=expo, edge_name=name,
         edge_mid_lon=np.asarray(mid_lon), edge_mid_lat=np.asarray(mid_lat),
+        ferry_ptr=ferry_ptr, ferry_nodes=ferry_nodes,
         station_node=station_node, island_node=island_node,
-        landmass={k: int(v) for k, v in landmass.items()},
+        landmass={k: int(v) for k, v in landmass.items()}, pier_node=pier_node,
     )
+
+
+def _ferry_edges(arch: Archipelago, pairs: np.ndarray, sea_len: np.ndarray, exposure: np.ndarray, n_sea: int,
+                 land_of: dict[str, int], landing0: int, land0: int, emb_len: np.ndarray,
+                 landmass: dict[str, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str], np.ndarray, np.ndarray]:
+    """One edge per scheduled sailing: the shortest sea path between its piers' landings."""
+    ferries = arch.ferries
+    if ferries.empty:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, np.empty(0), np.empty(0, dtype=object), [], np.zeros(1, dtype=np.int64), empty
+    g = csr_array((np.concatenate([sea_len, sea_len]), (np.concatenate([pairs[:, 0], pairs[:, 1]]),
+                                                         np.concatenate([pairs[:, 1], pairs[:, 0]]))),
+                  shape=(n_sea, n_sea))
+    open_sea = {(int(a), int(b)) for (a, b), e in zip(pairs, exposure) if e == "open"}
+    landing = {pid: node - land0 + landing0 for pid, node in land_of.items()}
+    sources = sorted({landing[p] for p in ferries.from_pier})
+    dist, pred = dijkstra(g, directed=False, indices=sources, return_predecessors=True)
+    row = {s: i for i, s in enumerate(sources)}
+    pier_island = arch.piers.island_id
+
+    def same_mass(a: str, b: str) -> bool:
+        return landmass[pier_island[a]] == landmass[pier_island[b]]
+
+    f_u, f_v, f_len, f_expo, paths = [], [], [], [], []
+    for fid, f in ferries.iterrows():
+        a, b = landing[f.from_pier], landing[f.to_pier]
+        r = row[a]
+        if not np.isfinite(dist[r, b]):
+            raise DataError("ferries.csv", f"sailing {fid}: no sea path between piers {f.from_pier} and {f.to_pier}",
+                            field="to_pier")
+        path = [b]
+        while path[-1] != a:
+            path.append(int(pred[r, path[-1]]))
+        path = path[::-1]
+        steps = {(min(x, y), max(x, y)) for x, y in zip(path[:-1], path[1:])}
+        ua, vb = land_of[f.from_pier], land_of[f.to_pier]
+        if same_mass(f.from_pier, f.to_pier):
+            raise DataError("ferries.csv", f"sailing {fid} joins two piers of one land mass ({f.from_pier}, "
+                                           f"{f.to_pier}): the road between them is the link", field="to_pier")
+        f_u.append(ua)
+        f_v.append(vb)
+        f_len.append(float(dist[r, b]) + emb_len[ua - land0] + emb_len[vb - land0])
+        f_expo.append("open" if steps & open_sea else "sheltered")
+        paths.append([ua, *path, vb])
+    ptr = np.concatenate([[0], np.cumsum([len(p) for p in paths])]).astype(np.int64)
+    return (np.array(f_u, dtype=np.int64), np.array(f_v, dtype=np.int64), np.array(f_len),
+            np.array(f_expo, dtype=object), [str(i) for i in ferries.index], ptr,
+            np.concatenate(paths).astype(np.int64))
+
+
+_TO_LONLAT = Transformer.from_crs(METRIC_CRS, "EPSG:4326", always_xy=True)
+_GEOD = Geod(ellps="WGS84")
+
+
+def geodesic_m(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Length on the WGS84 ellipsoid (m) of the straight segments between metric points ``a`` and ``b``.
+
+    UTM distances are up to 0.04% short over the archipelago; edge lengths are true lengths.
+    """
+    alon, alat = _TO_LONLAT.transform(a[:, 0], a[:, 1])
+    blon, blat = _TO_LONLAT.transform(b[:, 0], b[:, 1])
+    return np.asarray(_GEOD.inv(alon, alat, blon, blat)[2], dtype=float).reshape(-1)
 
 
 def _tangent(pairs: np.ndarray, xy: np.ndarray, n_corner: int, prev: np.ndarray, nxt: np.ndarray) -> np.ndarray:

@@ -2,32 +2,44 @@
 
 The network is built once; a scenario is a mask over its edges. A closed link is *absent*
 from the graph, never merely expensive, so "unreachable" is an explicit answer. Travel times
-come from one multi-source Dijkstra (scipy.sparse.csgraph) per vessel class per scenario,
-cached, and paths are rebuilt from the predecessor arrays.
+come from one multi-source Dijkstra (scipy.sparse.csgraph) per travel mode per scenario,
+cached (the most recent scenarios only), and paths are rebuilt from the predecessor arrays.
+Cut-off islands need only reachability, so they come from connected components of the open
+graph, not from shortest paths.
+
+Travel modes (:mod:`islandcover.vessels`): ``workboat`` and ``fast`` sail the team's own boat
+on any open sea lane; ``ferry`` rides the scheduled sailings only. Every mode drives the
+roads and bridges. Where two sailings join the same two piers (a conventional boat and a
+high-speed boat), the faster open one is used.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from scipy.sparse import csr_array
-from scipy.sparse.csgraph import dijkstra
+from scipy.sparse.csgraph import connected_components, dijkstra
 
 from islandcover.archipelago import Archipelago
 from islandcover.errors import IslandcoverError
-from islandcover.network import TravelNetwork
-from islandcover.vessels import TravelParameters
+from islandcover.lru import LRUCache
+from islandcover.network import TravelNetwork, read_bridges
+from islandcover.vessels import FERRY_MODE, TravelParameters
 from islandcover.weather import Weather
 
-__all__ = ["Leg", "Trip", "Exclusion", "Dispatch", "Route", "CutOffIsland", "Router"]
+__all__ = ["Leg", "Trip", "Exclusion", "Dispatch", "Route", "CutOffIsland", "OpenGraph", "Router"]
 
 _EPS = 1e-9
 
 
 @dataclass(frozen=True)
 class Leg:
-    """One leg of a trip: a stretch of road, a bridge, or a boat ride (launch included)."""
+    """One leg of a trip: a stretch of road, a bridge, a boat ride (launch included) or a sailing.
+
+    ``via`` names the bridge or the scheduled sailing (``"F-14 沈家门半升洞—庙子湖"``), else ``""``.
+    """
 
     mode: str
     from_: str
@@ -35,10 +47,11 @@ class Leg:
     length_km: float
     minutes: float
     coordinates: list[list[float]]
+    via: str = ""
 
     def to_dict(self) -> dict[str, object]:
-        return {"mode": self.mode, "from": self.from_, "to": self.to, "length_km": round(self.length_km, 3),
-                "minutes": round(self.minutes, 1),
+        return {"mode": self.mode, "from": self.from_, "to": self.to, "via": self.via or None,
+                "length_km": round(self.length_km, 3), "minutes": round(self.minutes, 1),
                 "geometry": {"type": "LineString", "coordinates": [[round(x, 5), round(y, 5)] for x, y in self.coordinates]}}
 
 
@@ -88,12 +101,30 @@ class Dispatch:
 
 @dataclass(frozen=True)
 class Route:
-    """Answer of :meth:`Router.route`."""
+    """Answer of :meth:`Router.route`.
+
+    Attributes
+    ----------
+    status : str
+        ``"ok"`` or ``"unreachable"``.
+    eta_min : float or None
+        Travel time, minutes (None when unreachable).
+    legs : list of Leg
+        The legs, in order; ``length_km`` is their sum.
+    closed : list of str
+        When unreachable: why the links of the calm-weather route are shut now.
+    origin, destination : str
+        What the two ends were resolved to.
+    """
 
     status: str
     eta_min: float | None
     legs: list[Leg]
     closed: list[str] = field(default_factory=list)
+    origin: str = ""
+    destination: str = ""
+    vessel: str = ""
+    weather: str = ""
 
     @property
     def length_km(self) -> float:
@@ -102,7 +133,8 @@ class Route:
     def to_dict(self) -> dict[str, object]:
         return {"status": self.status, "eta_min": None if self.eta_min is None else round(self.eta_min, 1),
                 "length_km": round(self.length_km, 3), "legs": [leg.to_dict() for leg in self.legs],
-                "closed": self.closed}
+                "closed": self.closed, "from": self.origin, "to": self.destination, "vessel": self.vessel,
+                "weather": self.weather}
 
 
 @dataclass(frozen=True)
@@ -118,54 +150,123 @@ class CutOffIsland:
         return {"id": self.id, "name_zh": self.name_zh, "name_en": self.name_en, "has_own_team": self.has_own_team}
 
 
+@dataclass(frozen=True)
+class OpenGraph:
+    """The open graph of one travel mode under one weather scenario.
+
+    Attributes
+    ----------
+    minutes : scipy.sparse.csr_array
+        Directed travel minutes between nodes (only open links; one entry per node pair, the
+        fastest of parallel links).
+    edges : scipy.sparse.csr_array
+        Same sparsity: the network edge id + 1 each entry comes from (negative ids are
+        query-time links, see :mod:`islandcover.places`).
+    ok : numpy.ndarray
+        Boolean mask of open network edges.
+    """
+
+    minutes: csr_array
+    edges: csr_array
+    ok: np.ndarray
+
+
 class Router:
     """Answers travel questions on a :class:`TravelNetwork`.
 
     Parameters
     ----------
     arch : Archipelago
-        The loaded model (teams, stations, islands).
+        The loaded model (teams, stations, islands, piers, ferries).
     net : TravelNetwork
         Its travel network (:func:`islandcover.network.load_network`).
     params : TravelParameters, optional
         Speeds, overheads and wind limits; defaults in :mod:`islandcover.vessels`.
     """
 
+    #: How many (mode, weather) graphs and searches are kept; older ones are recomputed.
+    CACHE_SIZE = 12
+
     def __init__(self, arch: Archipelago, net: TravelNetwork, params: TravelParameters | None = None) -> None:
         self.arch = arch
         self.net = net
         self.params = params or TravelParameters()
-        self._graphs: dict[tuple[str, str], tuple[csr_array, np.ndarray]] = {}
-        self._searches: dict[tuple[str, str], tuple[np.ndarray, np.ndarray, dict[int, int]]] = {}
-        self._winds: dict[str, np.ndarray] = {}
+        self._graphs: LRUCache[tuple[str, str], OpenGraph] = LRUCache(self.CACHE_SIZE)
+        self._searches: LRUCache[tuple[str, str], tuple[np.ndarray, np.ndarray, dict[int, int]]] = LRUCache(
+            self.CACHE_SIZE)
+        self._components: LRUCache[tuple[str, str], np.ndarray] = LRUCache(self.CACHE_SIZE)
+        self._winds: LRUCache[str, np.ndarray] = LRUCache(self.CACHE_SIZE)
         self._minutes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        n = net.n_nodes
-        # lookup of the edge between two nodes: +(e+1) stored u->v, -(e+1) for v->u
-        e = np.arange(net.n_edges)
-        self._edge_of = csr_array((np.concatenate([e + 1, -(e + 1)]),
-                                   (np.concatenate([net.edge_u, net.edge_v]), np.concatenate([net.edge_v, net.edge_u]))),
-                                  shape=(n, n))
+        self._limits: dict[str, np.ndarray] = {}
         self._mode = net.edge_mode.astype(str)
         self._expo = net.edge_exposure.astype(str)
+        self._name = net.edge_name.astype(str)
+        ferry = np.flatnonzero(self._mode == "ferry")
+        self._ferry_edges = ferry
+        pair_edge = {(int(a), int(b)): e for e, (a, b) in enumerate(zip(net.edge_u, net.edge_v))
+                     if self._mode[e] in ("sea", "embark")}
+        self._ferry_path_edges = []
+        for e in ferry:
+            path = net.ferry_path(int(e))
+            self._ferry_path_edges.append(np.array([pair_edge.get((int(a), int(b)), pair_edge.get((int(b), int(a)), -1))
+                                                    for a, b in zip(path[:-1], path[1:])], dtype=np.int64))
+        self._service = np.full(net.n_edges, "", dtype=object)
+        if len(ferry):
+            self._service[ferry] = arch.ferries.loc[self._name[ferry], "service"].to_numpy()
+        own = read_bridges(arch.source)
+        own_limit = {str(r.name_zh): int(r.max_wind) for r in own.itertuples()
+                     if "max_wind" in own.columns and str(r.max_wind).strip()}
+        bridge = np.flatnonzero(self._mode == "bridge")
+        self._bridge_limit = np.zeros(net.n_edges, dtype=np.int64)
+        self._bridge_limit[bridge] = [self.params.bridge_limit(self._name[e], own_limit.get(self._name[e]))
+                                      for e in bridge]
 
     # ------------------------------------------------------------------ graph per scenario
     def edge_wind(self, weather: Weather) -> np.ndarray:
-        """Beaufort force at every edge's midpoint (computed once per scenario)."""
-        if weather.key not in self._winds:
-            self._winds[weather.key] = weather.wind_at(self.net.edge_mid_lon, self.net.edge_mid_lat)
-        return self._winds[weather.key]
+        """Beaufort force at every edge (computed once per scenario).
+
+        Sea, road and bridge edges take the wind at their midpoint; a ferry edge the strongest
+        wind along its sailing.
+        """
+        def compute() -> np.ndarray:
+            wind = np.asarray(weather.wind_at(self.net.edge_mid_lon, self.net.edge_mid_lat), dtype=np.int64)
+            for e, path in zip(self._ferry_edges, self._ferry_path_edges):
+                sea = path[path >= 0]
+                if len(sea):
+                    wind[e] = int(wind[sea].max())
+            return wind
+        return self._winds.get(weather.key, compute)
+
+    def limits(self, vessel: str) -> np.ndarray:
+        """The wind limit (Beaufort) of every edge for ``vessel``: −1 where the mode cannot use it at all."""
+        if vessel not in self._limits:
+            self._limits[vessel] = self._edge_limits(vessel)
+        return self._limits[vessel]
+
+    def _edge_limits(self, vessel: str) -> np.ndarray:
+        p = self.params
+        p.check_mode(vessel)
+        lim = np.full(self.net.n_edges, 12, dtype=np.int64)  # roads never close
+        sea = (self._mode == "sea") | (self._mode == "embark")
+        ferry = self._mode == "ferry"
+        if vessel == FERRY_MODE:
+            lim[sea] = -1
+            for name, svc in p.services.items():
+                here = ferry & (self._service == name)
+                lim[here] = np.where(self._expo[here] == "open", svc.max_wind_open, svc.max_wind_sheltered)
+        else:
+            v = p.vessel(vessel)
+            lim[sea] = np.where(self._expo[sea] == "open", v.max_wind_open, v.max_wind_sheltered)
+            lim[self._mode == "embark"] = 12
+            lim[ferry] = -1
+        bridge = self._mode == "bridge"
+        lim[bridge] = self._bridge_limit[bridge]
+        return lim
 
     def open_edges(self, vessel: str, weather: Weather) -> np.ndarray:
         """Boolean mask of edges open to ``vessel`` under ``weather``."""
-        v = self.params.vessel(vessel)
-        wind = self.edge_wind(weather)
-        sea = self._mode == "sea"
-        limit = np.where(self._expo == "open", v.max_wind_open, v.max_wind_sheltered)
-        ok = np.ones(self.net.n_edges, dtype=bool)
-        ok[sea] = wind[sea] <= limit[sea]
-        bridge = self._mode == "bridge"
-        ok[bridge] = wind[bridge] <= self.params.bridge_max_wind
-        return ok
+        lim = self.limits(vessel)
+        return (lim >= 0) & (self.edge_wind(weather) <= lim)
 
     def edge_minutes(self, vessel: str) -> tuple[np.ndarray, np.ndarray]:
         """Travel minutes of every edge for ``vessel``: (forward u→v, backward v→u), cached."""
@@ -175,43 +276,75 @@ class Router:
 
     def _edge_minutes(self, vessel: str) -> tuple[np.ndarray, np.ndarray]:
         p = self.params
-        v = p.vessel(vessel)
+        p.check_mode(vessel)
         length_km = self.net.edge_len_m / 1000.0
         road = length_km * p.road_detour / p.road_speed_kmh * 60
+        ferry = np.zeros(self.net.n_edges)
+        for name, svc in p.services.items():
+            here = self._service == name
+            ferry[here] = svc.launch_min + p.crossing_min(name, length_km[here])
+        if vessel == FERRY_MODE:
+            sea_min, launch = np.full(self.net.n_edges, np.inf), 0.0
+        else:
+            v = p.vessel(vessel)
+            sea_min, launch = length_km / v.speed_kmh * 60, v.launch_min
         fwd = np.select(
-            [self._mode == "sea", self._mode == "bridge", self._mode == "embark"],
-            [length_km / v.speed_kmh * 60, length_km / p.bridge_speed_kmh * 60, road + v.launch_min],
+            [self._mode == "sea", self._mode == "bridge", self._mode == "embark", self._mode == "ferry"],
+            [sea_min, length_km / p.bridge_speed_kmh * 60, road + launch, ferry],
             default=road,
         )
         bwd = np.where(self._mode == "embark", road, fwd)
         return fwd, bwd
 
-    def graph(self, vessel: str, weather: Weather) -> tuple[csr_array, np.ndarray]:
-        """The open graph for ``vessel`` under ``weather`` (CSR, minutes) and its open-edge mask, cached."""
-        key = (vessel, weather.key)
-        if key not in self._graphs:
+    def open_graph(self, vessel: str, weather: Weather) -> OpenGraph:
+        """The open graph of ``vessel`` under ``weather`` (cached for recent scenarios)."""
+        def compute() -> OpenGraph:
             ok = self.open_edges(vessel, weather)
             fwd, bwd = self.edge_minutes(vessel)
-            u, v = self.net.edge_u[ok], self.net.edge_v[ok]
-            data = np.maximum(np.concatenate([fwd[ok], bwd[ok]]), _EPS)
+            ferry = np.zeros(self.net.n_edges, dtype=bool)
+            ferry[self._ferry_edges] = True
+            parts = []
+            for e in (np.flatnonzero(ok & ~ferry), np.flatnonzero(ok & ferry)):
+                u, v = self.net.edge_u[e], self.net.edge_v[e]
+                parts.append((np.concatenate([u, v]), np.concatenate([v, u]),
+                              np.maximum(np.concatenate([fwd[e], bwd[e]]), _EPS), np.concatenate([e, e]) + 1))
+            # parallel sailings between the same two piers (a conventional and a high-speed
+            # boat): keep the fastest. Other edges join distinct node pairs by construction.
+            rows, cols, data, ids = parts[1]
+            order = np.lexsort((data, cols, rows))
+            rows, cols, data, ids = rows[order], cols[order], data[order], ids[order]
+            first = np.ones(len(rows), dtype=bool)
+            first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
+            rows, cols, data, ids = (np.concatenate([a, b[first]]) for a, b in zip(parts[0], (rows, cols, data, ids)))
             n = self.net.n_nodes
-            g = csr_array((data, (np.concatenate([u, v]), np.concatenate([v, u]))), shape=(n, n))
-            self._graphs[key] = (g, ok)
-        return self._graphs[key]
+            g = csr_array((data, (rows, cols)), shape=(n, n))
+            eid = csr_array((ids, (rows, cols)), shape=(n, n))
+            return OpenGraph(minutes=g, edges=eid, ok=ok)
+        return self._graphs.get((vessel, weather.key), compute)
+
+    def graph(self, vessel: str, weather: Weather) -> tuple[csr_array, np.ndarray]:
+        """The open graph for ``vessel`` under ``weather`` (CSR, minutes) and its open-edge mask, cached."""
+        og = self.open_graph(vessel, weather)
+        return og.minutes, og.ok
+
+    def components(self, vessel: str, weather: Weather) -> np.ndarray:
+        """Connected-component label of every node in the open graph of ``vessel`` (cached)."""
+        def compute() -> np.ndarray:
+            return connected_components(self.open_graph(vessel, weather).minutes, directed=False)[1]
+        return self._components.get((vessel, weather.key), compute)
 
     def _search(self, vessel: str, weather: Weather) -> tuple[np.ndarray, np.ndarray, dict[int, int]]:
         """Multi-source Dijkstra from every station node that has a team of this vessel class."""
-        key = (vessel, weather.key)
-        if key not in self._searches:
-            g, _ = self.graph(vessel, weather)
+        def compute() -> tuple[np.ndarray, np.ndarray, dict[int, int]]:
+            g = self.open_graph(vessel, weather).minutes
             stations = sorted({self.net.station_node[s] for s in
                                self.arch.teams.loc[self.arch.teams.boat_class == vessel, "station_id"]})
             if stations:
                 dist, pred = dijkstra(g, directed=True, indices=stations, return_predecessors=True)
             else:
                 dist = pred = np.empty((0, self.net.n_nodes))
-            self._searches[key] = (dist, pred, {s: i for i, s in enumerate(stations)})
-        return self._searches[key]
+            return dist, pred, {s: i for i, s in enumerate(stations)}
+        return self._searches.get((vessel, weather.key), compute)
 
     def _from_station(self, vessel: str, station_id: str, weather: Weather) -> tuple[np.ndarray, np.ndarray]:
         """Minutes and predecessors from one station, for one vessel class (one row of the search)."""
@@ -246,7 +379,8 @@ class Router:
         dist, pred = self._from_station(team.boat_class, team.station_id, weather)
         if not np.isfinite(dist[target]):
             return None
-        return self._make_trip(team.id, team.station_id, team.boat_class, float(dist[target]), self._path(pred, target))
+        return self._make_trip(team.id, team.station_id, team.boat_class, float(dist[target]),
+                               self._path(pred, target), weather)
 
     def nearest(self, island: str, weather: Weather, k: int = 3, *,
                 statuses: dict[str, str] | None = None) -> Dispatch:
@@ -282,35 +416,55 @@ class Router:
         chosen = []
         for eta, tid, sid, vessel in reachable[:k]:
             pred = self._from_station(vessel, sid, weather)[1]
-            chosen.append(self._make_trip(tid, sid, vessel, eta, self._path(pred, target)))
+            chosen.append(self._make_trip(tid, sid, vessel, eta, self._path(pred, target), weather))
         bound = chosen[-1].eta_min if len(chosen) == k else np.inf
         excluded = self._exclusions(isl.id, target, weather, statuses, {t.team_id for t in chosen}, bound)
         return Dispatch(island_id=isl.id, weather=weather.describe(), trips=chosen, excluded=excluded)
 
     def cutoff(self, weather: Weather, *, statuses: dict[str, str] | None = None) -> list[CutOffIsland]:
-        """Powered islands that no available team based on another island can reach (岛自为战)."""
+        """Powered islands that no available team based on another island can reach (岛自为战).
+
+        Reachability only: an island is reached when some available team from another island
+        lies in the same connected piece of its travel mode's open graph.
+        """
+        return self.cutoff_given(lambda mode: self.components(mode, weather), statuses=statuses)
+
+    def cutoff_given(self, labels_of: Callable[[str], np.ndarray], *,
+                     statuses: dict[str, str] | None = None) -> list[CutOffIsland]:
+        """Cut-off islands from given component labels per travel mode (``labels_of(mode)``).
+
+        Used by :meth:`cutoff` and by the link board, which asks "what if this link reopened".
+        """
         teams = self._teams(statuses)
-        times = self.travel_times(weather, statuses=statuses)
-        team_island = teams.station_id.map(self.arch.stations.island_id)
+        station_island = self.arch.stations.island_id
+        islands = np.array([i for i in self.arch.powered.index if i in self.net.island_node], dtype=object)
+        nodes = np.array([self.net.island_node[i] for i in islands], dtype=np.int64)
+        reached = np.zeros(len(islands), dtype=bool)
+        for mode, group in teams.groupby("boat_class"):
+            lab = labels_of(str(mode))
+            base = np.array([self.net.station_node[s] for s in group.station_id], dtype=np.int64)
+            home = station_island[group.station_id].to_numpy(dtype=object)
+            same = lab[nodes][:, None] == lab[base][None, :]
+            reached |= (same & (islands[:, None] != home[None, :])).any(axis=1)
+        own_team = set(self.arch.teams.station_id.map(station_island))
         out = []
-        for iid in times.columns:
-            outside = team_island != iid
-            reachable = times.loc[outside[outside].index, iid].notna().any()
-            if not reachable:
-                isl = self.arch.island(iid)
-                own = bool((self.arch.teams.station_id.map(self.arch.stations.island_id) == iid).any())
-                out.append(CutOffIsland(isl.id, isl.name_zh or "", isl.name_en or "", own))
+        for iid in islands[~reached]:
+            isl = self.arch.island(str(iid))
+            out.append(CutOffIsland(isl.id, isl.name_zh or "", isl.name_en or "", iid in own_team))
         return out
 
     def route(self, origin: str, destination: str, vessel: str, weather: Weather) -> Route:
-        """Fastest route between two places with one vessel class.
+        """Fastest route between two places with one travel mode.
 
         Parameters
         ----------
         origin, destination : str
-            A station id (``"ST-03"``) or an island (id, Chinese name, pinyin).
+            An island (id, Chinese name with or without 岛/山, pinyin), a station id
+            (``"ST-03"``, ``"SP-0044"``), a pier id (``"P-03"``) or a ``"lon,lat"`` point
+            (WGS84): a point on an island is joined to that island's landings and coast, a
+            point at sea to the nearest sea lane (at most 2 km away; own boats only).
         vessel : str
-            ``workboat``, ``fast`` or ``ferry``.
+            ``workboat``, ``fast`` (own boat) or ``ferry`` (scheduled sailings).
         weather : Weather
             The scenario.
 
@@ -319,23 +473,30 @@ class Router:
         Route
             ``status`` is ``"ok"`` or ``"unreachable"`` (then ``closed`` lists the links on the
             calm-weather route that are shut now).
-        """
-        a, b = self._place_node(origin), self._place_node(destination)
-        self.params.vessel(vessel)
-        g, _ = self.graph(vessel, weather)
-        dist, pred = dijkstra(g, directed=True, indices=[a], return_predecessors=True)
-        if not np.isfinite(dist[0, b]):
-            gc, _ = self.graph(vessel, Weather.uniform(0))
-            _, pc = dijkstra(gc, directed=True, indices=[a], return_predecessors=True)
-            closed = self._closures(self._path(pc[0], b), vessel, weather) if pc[0, b] >= 0 else []
-            return Route(status="unreachable", eta_min=None, legs=[], closed=closed)
-        return Route(status="ok", eta_min=float(dist[0, b]), legs=self.legs(self._path(pred[0], b), vessel))
 
-    def _place_node(self, ref: str) -> int:
-        text = str(ref).strip()
-        if text.upper() in self.net.station_node:
-            return self.net.station_node[text.upper()]
-        return self._island_node(text)
+        Raises
+        ------
+        UnknownIsland, UnknownPlace, OutsideArchipelago, ConfigError
+            For an end that cannot be resolved or an unknown vessel class.
+        """
+        from islandcover.places import attach, resolve_place
+
+        self.params.check_mode(vessel)
+        a, b = resolve_place(self, origin, vessel), resolve_place(self, destination, vessel)
+        og = attach(self, self.open_graph(vessel, weather), vessel, [a, b])
+        src, dst = og.node_of(a), og.node_of(b)
+        common = {"origin": a.label, "destination": b.label, "vessel": vessel, "weather": weather.describe()}
+        if src == dst:
+            return Route(status="ok", eta_min=0.0, legs=[], **common)
+        dist, pred = dijkstra(og.graph.minutes, directed=True, indices=[src], return_predecessors=True)
+        if not np.isfinite(dist[0, dst]):
+            calm = attach(self, self.open_graph(vessel, Weather.uniform(0)), vessel, [a, b])
+            dc, pc = dijkstra(calm.graph.minutes, directed=True, indices=[src], return_predecessors=True)
+            closed = self._closures(self._path(pc[0], dst), vessel, weather, calm) if np.isfinite(dc[0, dst]) else []
+            if not closed and not np.isfinite(dc[0, dst]):
+                closed = [f"no {vessel} route exists even in calm weather"]
+            return Route(status="unreachable", eta_min=None, legs=[], closed=closed, **common)
+        return Route(status="ok", eta_min=float(dist[0, dst]), legs=self.legs(self._path(pred[0], dst), og), **common)
 
     # ------------------------------------------------------------------ helpers
     def _status(self, statuses: dict[str, str] | None) -> pd.Series:
@@ -360,47 +521,63 @@ class Router:
             path.append(int(pred_row[path[-1]]))
         return path[::-1]
 
-    def _label(self, node: int) -> str:
+    def node_label(self, node: int) -> str:
+        """A readable name of a network node (station or pier with its id, bridge end, …)."""
         lab = str(self.net.node_label[node])
         if lab in self.arch.stations.index:
-            st = self.arch.stations.loc[lab]
-            return f"{st.name_zh} ({lab})"
+            return f"{self.arch.stations.at[lab, 'name_zh']} ({lab})"
+        if lab in self.arch.piers.index:
+            return f"{self.arch.piers.at[lab, 'name_zh']} ({lab})"
         return lab
 
-    def _make_trip(self, tid: str, sid: str, vessel: str, eta: float, path: list[int]) -> Trip:
-        return Trip(team_id=tid, station_id=sid, vessel=vessel, eta_min=eta, legs=self.legs(path, vessel))
+    def via(self, edge: int) -> str:
+        """What a bridge or sailing edge is called (``""`` for other edges)."""
+        if self._mode[edge] == "ferry":
+            fid = self._name[edge]
+            return f"{fid} {self.arch.ferries.at[fid, 'name_zh']}"
+        return self._name[edge] if self._mode[edge] == "bridge" else ""
 
-    def legs(self, path: list[int], vessel: str) -> list[Leg]:
-        """Group a node path into legs (road, bridge, sea; a launch belongs to its sea leg)."""
-        fwd, bwd = self.edge_minutes(vessel)
+    def _make_trip(self, tid: str, sid: str, vessel: str, eta: float, path: list[int], weather: Weather) -> Trip:
+        from islandcover.places import AttachedGraph
+
+        og = AttachedGraph.plain(self, self.open_graph(vessel, weather))
+        return Trip(team_id=tid, station_id=sid, vessel=vessel, eta_min=eta, legs=self.legs(path, og))
+
+    def legs(self, path: list[int], og: object) -> list[Leg]:
+        """Group a node path into legs (road, bridge, sea with its launch, one per sailing).
+
+        Parameters
+        ----------
+        path : list of int
+            Nodes, as rebuilt from a search's predecessors.
+        og : AttachedGraph
+            The graph the path was found in (:mod:`islandcover.places`).
+        """
         legs: list[Leg] = []
         cur: dict[str, object] | None = None
         for a, b in zip(path[:-1], path[1:]):
-            code = int(self._edge_of[a, b])
-            e, forward = abs(code) - 1, code > 0
-            mode = "sea" if self._mode[e] in ("sea", "embark") else str(self._mode[e])
-            minutes = float(fwd[e] if forward else bwd[e])
-            km = float(self.net.edge_len_m[e]) / 1000
-            if cur is None or cur["mode"] != mode:
+            mode, km, minutes, via, coords = og.step(a, b)  # type: ignore[attr-defined]
+            if cur is None or cur["mode"] != mode or cur["via"] != via or mode == "ferry":
                 if cur is not None:
-                    legs.append(self._close(cur))
-                cur = {"mode": mode, "from": a, "to": b, "km": 0.0, "min": 0.0, "nodes": [a]}
+                    legs.append(self._close(cur, og))
+                cur = {"mode": mode, "via": via, "from": a, "to": b, "km": 0.0, "min": 0.0, "coords": [coords[0]]}
             cur["to"] = b
             cur["km"] = float(cur["km"]) + km  # type: ignore[arg-type]
             cur["min"] = float(cur["min"]) + minutes  # type: ignore[arg-type]
-            cur["nodes"].append(b)  # type: ignore[union-attr]
+            cur["coords"].extend(coords[1:])  # type: ignore[union-attr]
         if cur is not None:
-            legs.append(self._close(cur))
+            legs.append(self._close(cur, og))
         return [leg for leg in legs if leg.length_km > 0.001 or leg.minutes > 0.01]
 
-    def _close(self, cur: dict[str, object]) -> Leg:
-        nodes: list[int] = cur["nodes"]  # type: ignore[assignment]
-        coords = [[float(self.net.node_lon[n]), float(self.net.node_lat[n])] for n in nodes]
-        return Leg(mode=str(cur["mode"]), from_=self._label(int(cur["from"])), to=self._label(int(cur["to"])),  # type: ignore[arg-type]
-                   length_km=float(cur["km"]), minutes=float(cur["min"]), coordinates=coords)  # type: ignore[arg-type]
+    def _close(self, cur: dict[str, object], og: object) -> Leg:
+        return Leg(mode=str(cur["mode"]), from_=og.label(int(cur["from"])), to=og.label(int(cur["to"])),  # type: ignore[attr-defined,arg-type]
+                   length_km=float(cur["km"]), minutes=float(cur["min"]), coordinates=cur["coords"],  # type: ignore[arg-type]
+                   via=str(cur["via"]))
 
     def _exclusions(self, island_id: str, target: int, weather: Weather, statuses: dict[str, str] | None,
                     chosen: set[str], bound: float) -> list[Exclusion]:
+        from islandcover.places import AttachedGraph
+
         calm = Weather.uniform(0)
         teams = self.arch.teams
         live = self._status(statuses)
@@ -415,33 +592,38 @@ class Router:
             if live[tid] != "available":
                 reason = f"team is {live[tid]}"
             else:
-                reason = self._closure_reason(self._path(pred, target), row.boat_class, weather)
-                if reason is None:
+                og = AttachedGraph.plain(self, self.open_graph(row.boat_class, calm))
+                reasons = self._closures(self._path(pred, target), row.boat_class, weather, og)
+                if not reasons:
                     continue
+                reason = reasons[0]
             out.append(Exclusion(str(tid), row.station_id, calm_eta, reason))
         return sorted(out, key=lambda x: x.calm_eta_min)
 
-    def _closure_reason(self, path: list[int], vessel: str, weather: Weather) -> str | None:
-        """Why the calm-weather path of a team is shut now (None if it is open)."""
-        reasons = self._closures(path, vessel, weather)
-        return reasons[0] if reasons else None
+    def closure_reason(self, edge: int, vessel: str, weather: Weather) -> str:
+        """Why network edge ``edge`` is shut to ``vessel`` now (the wind against its limit)."""
+        wind = int(self.edge_wind(weather)[edge])
+        lim = int(self.limits(vessel)[edge])
+        mode = self._mode[edge]
+        if mode == "bridge":
+            return f"link closed: {self._name[edge]} (wind {wind} > bridge limit {lim})"
+        if mode == "ferry":
+            svc = self._service[edge]
+            return (f"sailing suspended: {self.via(edge)} (wind {wind} > limit {lim} for {svc} boats on "
+                    f"{self._expo[edge]}-sea crossings)")
+        return f"vessel {vessel} not allowed in this wind: wind {wind} > limit {lim} for {self._expo[edge]}-sea lanes"
 
-    def _closures(self, path: list[int], vessel: str, weather: Weather) -> list[str]:
-        """The distinct reasons the links along ``path`` are shut now, in path order."""
-        _, ok = self.graph(vessel, weather)
-        wind = self.edge_wind(weather)
-        v = self.params.vessel(vessel)
+    def _closures(self, path: list[int], vessel: str, weather: Weather, calm: object) -> list[str]:
+        """The distinct reasons the links along ``path`` (found in graph ``calm``) are shut now."""
+        ok = self.open_edges(vessel, weather)
         out: list[str] = []
         for a, b in zip(path[:-1], path[1:]):
-            e = abs(int(self._edge_of[a, b])) - 1
-            if ok[e]:
+            e = calm.network_edge(a, b)  # type: ignore[attr-defined]
+            if e is None:  # a query-time link: closes with the lane it joins
+                e = calm.lane_of(a, b)  # type: ignore[attr-defined]
+            if e is None or ok[e]:
                 continue
-            if self._mode[e] == "bridge":
-                reason = (f"link closed: {self.net.edge_name[e]} (wind {wind[e]} > bridge limit "
-                          f"{self.params.bridge_max_wind})")
-            else:
-                reason = (f"vessel {vessel} not allowed in this wind: wind {wind[e]} > limit "
-                          f"{v.max_wind(self._expo[e])} for {self._expo[e]}-sea lanes")
+            reason = self.closure_reason(e, vessel, weather)
             if reason not in out:
                 out.append(reason)
         return out

@@ -6,8 +6,9 @@ point of every powered island (where a team lands), weighted by the island's pop
 grid of points over the powered islands for finer demand.
 
 Sites and demand points that are not nodes of the travel network are *attached* to it for the
-query only (the network is never rebuilt): by road to every land node of the same land mass,
-and by a launch to the nearest shore node of the sea graph. One multi-source Dijkstra
+query only (the network is never rebuilt; :func:`islandcover.places.attach_points`): by road
+to every land node of the same land mass, and by a launch to the nearest shore node of the sea
+graph. One multi-source Dijkstra
 (:func:`scipy.sparse.csgraph.dijkstra`) from all sites then gives the whole matrix.
 """
 from __future__ import annotations
@@ -19,12 +20,11 @@ import numpy as np
 import pandas as pd
 import shapely
 from pyproj import Transformer
-from scipy.sparse import csr_array
 from scipy.sparse.csgraph import dijkstra
-from scipy.spatial import cKDTree
 
 from islandcover.archipelago import Archipelago
 from islandcover.errors import IslandcoverError, OutsideArchipelago
+from islandcover.places import AttachPoint, attach_points
 from islandcover.routing import Router
 from islandcover.settings import METRIC_CRS
 from islandcover.weather import Weather
@@ -215,69 +215,21 @@ def travel_matrix(router: Router, sites: Sequence[Site], demand: Demand, vessel:
     ids = [s.id for s in sites]
     if len(set(ids)) != len(ids):
         raise IslandcoverError(f"site ids must be unique, got {sorted({i for i in ids if ids.count(i) > 1})}")
-    g, _ = router.graph(vessel, weather)
+    og = router.open_graph(vessel, weather)
     n = router.net.n_nodes
-    extra_pts: list[tuple[float, float, str, bool]] = []  # lon, lat, island, is_site
+    extra: list[AttachPoint] = []
     site_nodes, demand_nodes = [], demand.nodes.copy()
     for s in sites:
         if s.node is None:
-            site_nodes.append(n + len(extra_pts))
-            extra_pts.append((s.lon, s.lat, s.island_id, True))
+            site_nodes.append(n + len(extra))
+            extra.append(AttachPoint(s.lon, s.lat, s.island_id, s.name, links_points=True))
         else:
             site_nodes.append(s.node)
     for k in np.flatnonzero(demand_nodes < 0):
-        demand_nodes[k] = n + len(extra_pts)
-        extra_pts.append((float(demand.lon[k]), float(demand.lat[k]), demand.island_ids[k], False))
-    if extra_pts:
-        g = _attach(router, g, vessel, extra_pts)
+        demand_nodes[k] = n + len(extra)
+        extra.append(AttachPoint(float(demand.lon[k]), float(demand.lat[k]), demand.island_ids[k], demand.ids[k],
+                                 links_points=False))
+    g = attach_points(router, og, vessel, extra).graph.minutes if extra else og.minutes
     dist = dijkstra(g, directed=True, indices=site_nodes)
     out = pd.DataFrame(dist[:, demand_nodes].T, index=pd.Index(demand.ids, name="demand"), columns=ids)
     return out.replace(np.inf, np.nan)
-
-
-def _attach(router: Router, g: csr_array, vessel: str, pts: list[tuple[float, float, str, bool]]) -> csr_array:
-    """Extend the open graph with query-time nodes (new sites and grid demand points)."""
-    net, params = router.net, router.params
-    v = params.vessel(vessel)
-    to_m = Transformer.from_crs("EPSG:4326", METRIC_CRS, always_xy=True)
-    x, y = to_m.transform([p[0] for p in pts], [p[1] for p in pts])
-    xy = np.column_stack([x, y])
-    shore = np.flatnonzero(np.isin(net.node_kind, ["sea", "landing"]))
-    _, near = cKDTree(np.column_stack([net.node_x[shore], net.node_y[shore]])).query(xy)
-    land = np.flatnonzero(net.node_kind == "land")
-    land_mass = np.array([net.landmass.get(str(i), -1) for i in net.node_island[land]])
-
-    def road_min(d_m: np.ndarray) -> np.ndarray:
-        return np.asarray(d_m, dtype=float) / 1000 * params.road_detour / params.road_speed_kmh * 60
-
-    rows: list[int] = []
-    cols: list[int] = []
-    vals: list[float] = []
-
-    n = net.n_nodes
-    mass_of = np.array([net.landmass.get(p[2], -2 - k) for k, p in enumerate(pts)])
-    is_site = np.array([p[3] for p in pts])
-    for k, (px, py) in enumerate(xy):
-        me = n + k
-        sea = int(shore[near[k]])
-        d = float(np.hypot(net.node_x[sea] - px, net.node_y[sea] - py))
-        t = float(road_min(d))
-        rows += [me, sea]
-        cols += [sea, me]
-        vals += [t + v.launch_min, t]  # launch when leaving by sea, a walk/drive when arriving
-        same = land[land_mass == mass_of[k]]
-        if is_site[k]:  # a new site also reaches the other query-time points of its land mass
-            others = np.flatnonzero((mass_of == mass_of[k]) & (np.arange(len(pts)) != k))
-        else:
-            others = np.empty(0, dtype=np.int64)
-        tgt_xy = np.vstack([np.column_stack([net.node_x[same], net.node_y[same]]), xy[others]])
-        tgt = np.concatenate([same, n + others]).astype(int)
-        if len(tgt):
-            dl = road_min(np.hypot(tgt_xy[:, 0] - px, tgt_xy[:, 1] - py)).tolist()
-            rows += [me] * len(tgt) + tgt.tolist()
-            cols += tgt.tolist() + [me] * len(tgt)
-            vals += dl + dl
-    m = n + len(pts)
-    coo = g.tocoo()
-    data = np.maximum(np.concatenate([coo.data, np.asarray(vals, dtype=float)]), 1e-9)
-    return csr_array((data, (np.concatenate([coo.row, rows]), np.concatenate([coo.col, cols]))), shape=(m, m))

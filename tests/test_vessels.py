@@ -10,7 +10,9 @@ def test_defaults_follow_the_documented_evidence():
     p = load_parameters()
     assert p.vessel("fast").max_wind_open == 5  # 2024-01-15: high-speed boats stopped at 6–7
     assert p.bridge_max_wind == 9  # G9211 closed at force 10 (2011)
-    assert p.vessel("ferry").max_wind_sheltered < 10  # force 10 stopped all 70 routes (2023)
+    for service in ("conventional", "ro-ro", "high-speed"):  # force 10 stopped all 70 routes (2023)
+        assert max(p.service(service).max_wind_sheltered, p.service(service).max_wind_open) < 10
+    assert p.service("high-speed").max_wind_open == 5  # the same 2024-01-15 suspension, scheduled boats
 
 
 def test_toml_overrides_one_value_and_keeps_the_rest(tmp_path):

@@ -1,0 +1,188 @@
+"""The scheduled ferry services: piers and the sailings between them (data model and loaders).
+
+Two tables in the data folder (see ``data/islands/README.md`` for their sources):
+
+``piers.csv``
+    ``id, name_zh, name_en, island, lon, lat, position_source, confidence, notes``; ``island``
+    is an island id or name (resolved like any island reference), and the point must lie on
+    that island or within :data:`MAX_PIER_OFFSHORE_M` of its shore.
+``ferries.csv``
+    ``id, name_zh, name_en, service, from_pier, to_pier, crossing_min, crossing_source,
+    crossing_quote, in_service_source, in_service_year, confidence, notes``: one row per
+    direct sailing between two piers. ``service`` is the kind of boat (:data:`SERVICES`),
+    which decides its speed and wind limits (:mod:`islandcover.vessels`); ``crossing_min`` is a
+    *published* one-way crossing time where a source prints one, used only to check the model.
+
+A data folder without these files simply has no scheduled services. Every problem raises
+:class:`~islandcover.errors.DataError` naming the file, the row and the field.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from islandcover.errors import DataError, IslandcoverError
+from islandcover.settings import BOUNDS, METRIC_CRS
+
+__all__ = ["SERVICES", "MAX_PIER_OFFSHORE_M", "PIER_COLUMNS", "FERRY_COLUMNS", "read_piers", "read_ferries",
+           "empty_piers", "empty_ferries"]
+
+#: Kinds of scheduled boat: 常规客船 (conventional), 客滚/车客渡 (ro-ro), 高速客船/快艇 (high-speed).
+SERVICES = ("conventional", "ro-ro", "high-speed")
+#: A pier must lie on its island or within this distance of the island's shore (m).
+MAX_PIER_OFFSHORE_M = 300.0
+
+PIER_COLUMNS = ("id", "name_zh", "name_en", "island", "lon", "lat", "position_source", "confidence", "notes")
+FERRY_COLUMNS = ("id", "name_zh", "name_en", "service", "from_pier", "to_pier", "crossing_min", "crossing_source",
+                 "crossing_quote", "in_service_source", "in_service_year", "confidence", "notes")
+_REQUIRED_PIER = ("id", "name_zh", "island", "lon", "lat", "position_source")
+_REQUIRED_FERRY = ("id", "name_zh", "service", "from_pier", "to_pier", "in_service_source")
+
+
+def empty_piers() -> gpd.GeoDataFrame:
+    """A pier table with no rows (a data folder without ``piers.csv``)."""
+    cols = {c: pd.Series(dtype=float if c in ("lon", "lat") else object) for c in (*PIER_COLUMNS, "island_id")}
+    return gpd.GeoDataFrame(cols, geometry=gpd.GeoSeries([], crs="EPSG:4326"), crs="EPSG:4326").set_index(
+        "id", drop=False)
+
+
+def empty_ferries() -> pd.DataFrame:
+    """A ferry table with no rows (a data folder without ``ferries.csv``)."""
+    return pd.DataFrame({c: pd.Series(dtype=float if c == "crossing_min" else object)
+                         for c in FERRY_COLUMNS}).set_index("id", drop=False)
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise DataError(path.name, f"not a readable UTF-8 CSV file ({exc})") from exc
+
+
+def _require(table: pd.DataFrame, source: str, columns: tuple[str, ...]) -> None:
+    for col in columns:
+        if col not in table.columns:
+            raise DataError(source, "missing column", field=col)
+        empty = table[col].str.strip().eq("")
+        if empty.any():
+            raise DataError(source, f"missing {col}", row=int(np.flatnonzero(empty.to_numpy())[0]) + 1, field=col)
+    dup = table["id"].str.strip().duplicated()
+    if dup.any():
+        row = int(np.flatnonzero(dup.to_numpy())[0]) + 1
+        raise DataError(source, f"duplicate id '{table['id'].iloc[row - 1]}'", row=row, field="id")
+
+
+def read_piers(path: Path, islands: gpd.GeoDataFrame, resolve: Callable[[str], str]) -> gpd.GeoDataFrame:
+    """Read and validate ``piers.csv``.
+
+    Parameters
+    ----------
+    path : Path
+        The CSV (WGS84 ``lon``, ``lat``).
+    islands : geopandas.GeoDataFrame
+        The island polygons, indexed by id.
+    resolve : callable
+        Island reference (id or name) → island id; raises a ``ValueError`` for an unknown one
+        (:meth:`islandcover.archipelago.Archipelago.island`).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Indexed by pier id, EPSG:4326, with ``island_id`` and ``offshore_m``.
+
+    Raises
+    ------
+    DataError
+        A missing column or value, a duplicate id, an unknown island, a point outside the
+        archipelago or farther than 300 m from its island.
+    """
+    name = path.name
+    table = _read_csv(path)
+    _require(table, name, _REQUIRED_PIER)
+    table = table.apply(lambda c: c.str.strip())
+    lon = pd.to_numeric(table["lon"], errors="coerce").to_numpy(dtype=float)
+    lat = pd.to_numeric(table["lat"], errors="coerce").to_numpy(dtype=float)
+    w, s, e, n = BOUNDS
+    island_ids = []
+    for i, row in enumerate(table.itertuples(index=False), start=1):
+        x, y = lon[i - 1], lat[i - 1]
+        if not (np.isfinite(x) and np.isfinite(y)):
+            raise DataError(name, f"not a number: ({row.lon!r}, {row.lat!r})", row=i, field="lon/lat")
+        if not (w <= x <= e and s <= y <= n):
+            raise DataError(name, f"({x:.5f}, {y:.5f}) lies outside the archipelago (lon {w}–{e}, lat {s}–{n})",
+                            row=i, field="lon/lat")
+        try:
+            island_ids.append(resolve(row.island))
+        except IslandcoverError as exc:
+            raise DataError(name, str(exc), row=i, field="island") from exc
+    pts = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs="EPSG:4326")
+    pm = pts.to_crs(METRIC_CRS).values
+    im = islands.geometry.to_crs(METRIC_CRS)
+    offshore = np.array([float(shapely.distance(p, im[iid])) for p, iid in zip(pm, island_ids)])
+    for i, d in enumerate(offshore, start=1):
+        if d > MAX_PIER_OFFSHORE_M:
+            raise DataError(name, f"pier is {d:,.0f} m from its island {table['island'].iloc[i - 1]} "
+                                  f"(at most {MAX_PIER_OFFSHORE_M:.0f} m allowed)", row=i, field="lon/lat")
+    for col in PIER_COLUMNS:
+        if col not in table.columns:
+            table[col] = ""
+    out = gpd.GeoDataFrame(table[list(PIER_COLUMNS)].assign(lon=lon, lat=lat, island_id=island_ids,
+                                                          offshore_m=np.round(offshore, 1)),
+                           geometry=pts.values, crs="EPSG:4326")
+    return out.set_index("id", drop=False)
+
+
+def read_ferries(path: Path, pier_ids: pd.Index) -> pd.DataFrame:
+    """Read and validate ``ferries.csv``.
+
+    Parameters
+    ----------
+    path : Path
+        The CSV.
+    pier_ids : pandas.Index
+        Ids of the loaded piers.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ferry id; ``crossing_min`` is a float (NaN where no time is published).
+
+    Raises
+    ------
+    DataError
+        A missing column or value, a duplicate id, an unknown service or pier, a sailing from a
+        pier to itself, a crossing time that is not a positive number of minutes.
+    """
+    name = path.name
+    table = _read_csv(path)
+    _require(table, name, _REQUIRED_FERRY)
+    table = table.apply(lambda c: c.str.strip())
+    for col in FERRY_COLUMNS:
+        if col not in table.columns:
+            table[col] = ""
+    known = set(pier_ids)
+    crossing = np.full(len(table), np.nan)
+    for i, row in enumerate(table.itertuples(index=False), start=1):
+        if row.service not in SERVICES:
+            raise DataError(name, f"unknown service '{row.service}': use {', '.join(SERVICES)}", row=i, field="service")
+        for col in ("from_pier", "to_pier"):
+            if getattr(row, col) not in known:
+                raise DataError(name, f"unknown pier '{getattr(row, col)}'", row=i, field=col)
+        if row.from_pier == row.to_pier:
+            raise DataError(name, f"a sailing from pier {row.from_pier} to itself", row=i, field="to_pier")
+        if row.crossing_min:
+            try:
+                value = float(row.crossing_min)
+            except ValueError:
+                value = float("nan")
+            if not 0 < value <= 24 * 60:
+                raise DataError(name, f"crossing_min must be minutes (0–1440), got {row.crossing_min!r}", row=i,
+                                field="crossing_min")
+            crossing[i - 1] = value
+    out = table[list(FERRY_COLUMNS)].assign(crossing_min=crossing)
+    return out.set_index("id", drop=False)
