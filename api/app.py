@@ -20,7 +20,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from api.deps import AppConfig, State, ensure_state
-from api.routers import calendar, coverage, dispatch, incidents, islands, links, scenarios, siting, teams
+from api.routers import calendar, coverage, dispatch, incidents, islands, links, scenarios, siting, teams, typhoon
 from api.schemas import Health
 from islandcover.errors import IslandcoverError, UnknownIsland, UnknownPlace, UnknownStation, UnknownTeam
 from islandcover.routing import Router
@@ -78,7 +78,7 @@ def create_app(*, state_dir: str | Path | None = None, database_url: str | None 
                       teams=len(arch.teams), database=state.store.engine.dialect.name)
 
     for r in (islands.router, teams.router, dispatch.router, links.router, incidents.router, scenarios.router,
-              coverage.router, siting.router, calendar.router):
+              coverage.router, siting.router, typhoon.router, calendar.router):
         app.include_router(r)
     return app
 

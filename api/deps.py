@@ -16,6 +16,7 @@ from islandcover.archipelago import Archipelago
 from islandcover.coverage import CoverageModel, Scenario
 from islandcover.errors import IslandcoverError
 from islandcover.links import LinkBoard
+from islandcover.typhoon_season import SeasonalRisk, seasonal_risk
 from islandcover.network import load_network
 from islandcover.routing import Router
 from islandcover.store import Store, UnknownScenario
@@ -60,6 +61,13 @@ class AppState:
     store: Store
     island_features: dict[str, dict[str, Any]] = field(default_factory=dict)
     board: LinkBoard | None = None
+    _risk: SeasonalRisk | None = None
+
+    def seasonal_risk(self) -> SeasonalRisk:
+        """The typhoon risk per solar term of the shipped tracks (computed once, on first use)."""
+        if self._risk is None:
+            self._risk = seasonal_risk(self.arch)
+        return self._risk
 
     @classmethod
     def load(cls, config: AppConfig) -> AppState:

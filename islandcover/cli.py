@@ -424,7 +424,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_map)
 
     from islandcover.cli_calendar import add_commands as add_calendar
+    from islandcover.cli_typhoon import add_commands as add_typhoon
 
+    add_typhoon(sub, _common)
     add_calendar(sub)
 
     p = sub.add_parser("keys", help="API keys")

@@ -74,11 +74,32 @@ def cmd_calendar(args: argparse.Namespace) -> int:
         written = write_ics(args.ics, cal, name=f"四时令 {year}")
         print(f"wrote {len(cal)} event{'s' if len(cal) != 1 else ''} ({year}) to {written}")
         return 0
+    risk = _risk() if args.risk else None
     if args.json:
-        print(json.dumps([ct.to_dict() for ct in cal], ensure_ascii=False, indent=2))
+        out = [ct.to_dict() for ct in cal]
+        if risk is not None:
+            for obj in out:
+                obj["typhoon_risk"] = risk[str(obj["name_zh"])]
+        print(json.dumps(out, ensure_ascii=False, indent=2))
         return 0
     print(_text(cal, year, path))
+    if risk is not None:
+        print("\nTyphoon risk by term — the 5 shipped storms (2021–2024), hours with force 7+ at a powered island "
+              "(modelled wind field; a handful of storms, not a climatology):")
+        for ct in cal:
+            r = risk[ct.name_zh]
+            if r["storm_count"]:
+                print(f"  {_pad(ct.name_zh, 6)}{r['storm_count']} storm(s) {', '.join(r['storms'])}: "
+                      f"{r['hours_force7']} h")
     return 0
+
+
+def _risk() -> dict[str, dict[str, object]]:
+    """Per term name: the shipped storms' force-7 hours at Zhoushan (:mod:`islandcover.typhoon_season`)."""
+    from islandcover.archipelago import Archipelago
+    from islandcover.typhoon_season import seasonal_risk
+
+    return {t.name_zh: t.to_dict() for t in seasonal_risk(Archipelago.load()).terms}
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -92,6 +113,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     p.add_argument("--term", help="only this term: Chinese (立秋) or English (Beginning of Autumn) name")
     p.add_argument("--items", metavar="FILE", default=None,
                    help="calendar file (CSV, see data/calendar/README.md; default: the shipped sishiling.csv)")
+    p.add_argument("--risk", action="store_true",
+                   help="add, per term, how often the shipped typhoon tracks gave force-7 winds at Zhoushan")
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true",
                      help="JSON: a list of terms with name_zh, name_en, start, end (ISO 8601, +08:00), items")

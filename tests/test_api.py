@@ -12,6 +12,7 @@ with warnings.catch_warnings():  # starlette >= 1 warns when only httpx (not htt
 
 from api.app import create_app
 from islandcover.store import Store
+from islandcover.weather import Weather
 
 
 @pytest.fixture(scope="module")
@@ -380,3 +381,46 @@ def test_openapi_documents_the_key_header(client):
             "/scenarios", "/scenarios/{scenario_id}", "/scenarios/{a}/compare/{b}", "/siting", "/map", "/incidents",
             "/incidents/{incident_id}/assign", "/incidents/{incident_id}/close", "/teams/{team_id}"} <= set(spec["paths"])
     json.dumps(spec)
+
+
+class TestTravel:
+    """GET /route and GET /links (issue 7), public reads."""
+
+    def test_route_by_ferry_matches_the_core(self, client, router):
+        r = client.get("/route", params={"from": "ST-03", "to": "东福山岛", "vessel": "ferry", "wind": 3})
+        assert r.status_code == 200
+        body = r.json()
+        core = router.route("ST-03", "东福山岛", "ferry", Weather.uniform(3))
+        assert body["status"] == "ok" and body["eta_min"] == round(core.eta_min, 1)
+        assert [leg["mode"] for leg in body["legs"]] == [leg.mode for leg in core.legs]
+
+    def test_route_unreachable_names_the_closures(self, client):
+        r = client.get("/route", params={"from": "ST-01", "to": "泗礁山", "vessel": "ferry", "wind": 9})
+        assert r.status_code == 200 and r.json()["status"] == "unreachable" and r.json()["closed"]
+
+    @pytest.mark.parametrize("params, status, field", [
+        ({"from": "ST-03", "to": "无名岛"}, 404, None),
+        ({"from": "P-99", "to": "蚂蚁岛"}, 404, None),
+        ({"from": "ST-03", "to": "124.5,30"}, 422, "to"),
+        ({"from": "123.28,30.98", "to": "蚂蚁岛"}, 422, "from"),
+        ({"from": "ST-03", "to": "蚂蚁岛", "vessel": "hovercraft"}, 422, "vessel"),
+        ({"from": "ST-03", "to": "蚂蚁岛", "wind": 40}, 422, "wind"),
+    ])
+    def test_route_bad_input(self, client, params, status, field):
+        r = client.get("/route", params=params)
+        assert r.status_code == status
+        if field:
+            assert _loc(r)[-1] == field
+
+    def test_links_board(self, client):
+        r = client.get("/links", params={"wind": 9})
+        assert r.status_code == 200
+        body = r.json()
+        assert body["closed"] == sum(x["status"] != "open" for x in body["links"]) > 0
+        bridges = {x["id"]: x for x in body["links"] if x["kind"] == "bridge"}
+        assert bridges["西堠门大桥"]["status"] == "open"
+        assert client.get("/links", params={"wind": 10}).json()["links"] != body["links"]
+
+    def test_links_refuses_a_ferry_judge(self, client):
+        r = client.get("/links", params={"vessel": "ferry"})
+        assert r.status_code == 422 and _loc(r)[-1] == "vessel"

@@ -398,3 +398,17 @@ class TestCLI:
         rc, _, err = run(["calendar", "--year", "2027", "--items", str(bad)], capsys)
         assert rc == 2 and err.strip() == ("islandcover: error: ops.csv, row 2, field 'islands': "
                                            "'fishery' is not one of fishing, farming, all")
+
+
+def test_typhoon_risk_counts_the_shipped_storms_in_their_terms():
+    """Published dates: In-Fa hit Zhoushan 2021-07-25/26 (大暑); Chanthu 2021-09-13, Muifa 2022-09-14,
+    Bebinca 2024-09-16 and Pulasan 2024-09-19/20 all fall in 白露 (about 7–22 September)."""
+    from islandcover import Archipelago
+    from islandcover.typhoon_season import seasonal_risk
+
+    risk = {t.name_zh: t for t in seasonal_risk(Archipelago.load()).terms}
+    assert risk["大暑"].storms == ("IN-FA",)
+    assert set(risk["白露"].storms) == {"CHANTHU", "MUIFA", "BEBINCA", "PULASAN"}
+    hit = {name for name, t in risk.items() if t.storms}
+    assert hit <= {"大暑", "立秋", "处暑", "白露", "秋分"}
+    assert all(t.hours >= len(t.storms) for t in risk.values())

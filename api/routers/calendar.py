@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from api.deps import as_field
+from api.deps import State, as_field
 from islandcover.service_calendar import build_calendar
 from islandcover.solar_terms import BEIJING, MAX_YEAR, MIN_YEAR, find_term
 
@@ -41,14 +41,19 @@ class CalendarTermOut(BaseModel):
     start: datetime = Field(description="when the term begins (ISO 8601, +08:00)")
     end: datetime = Field(description="when the next term begins")
     items: list[CalendarItemOut]
+    typhoon_risk: dict[str, Any] | None = Field(
+        default=None, description="with risk=true: the shipped storms that gave force-7 winds at Zhoushan in this "
+                                  "term, and for how many hours (5 storms of 2021–2024, not a climatology)")
 
 
 @router.get("/calendar", response_model=list[CalendarTermOut],
             responses={422: {"description": "year outside 1900–2100 or an unknown term (names the field)"}})
 def calendar(
+    state: State,
     year: Annotated[int | None, Query(ge=MIN_YEAR, le=MAX_YEAR,
                                       description="Gregorian year (default: this year in Beijing time)")] = None,
     term: Annotated[str | None, Query(max_length=64, description="only this term: 立秋, Beginning of Autumn, …")] = None,
+    risk: Annotated[bool, Query(description="add the typhoon risk per term from the shipped tracks")] = False,
 ) -> list[CalendarTermOut]:
     """The 24 solar terms of ``year`` (小寒 … 冬至, Beijing time), or only ``term``, with the seasonal
     service items for fishing and farming islands and their sources (public)."""
@@ -57,4 +62,9 @@ def calendar(
     cal = build_calendar(year if year is not None else datetime.now(BEIJING).year)
     if wanted is not None:
         cal = [ct for ct in cal if ct.term.index == wanted.index]
-    return [CalendarTermOut.model_validate(ct.to_dict()) for ct in cal]
+    out = [ct.to_dict() for ct in cal]
+    if risk:
+        by_term = {t.name_zh: t.to_dict() for t in state.seasonal_risk().terms}
+        for obj in out:
+            obj["typhoon_risk"] = by_term[str(obj["name_zh"])]
+    return [CalendarTermOut.model_validate(obj) for obj in out]

@@ -1,0 +1,180 @@
+"""The ``islandcover replay`` and ``islandcover prepare`` commands (typhoon replay, pre-positioning).
+
+Wired into :mod:`islandcover.cli` with :func:`add_commands`. ``TRACK`` is a track file (CMA
+best-track CSV, IBTrACS CSV, forecast CSV or GeoJSON: :mod:`islandcover.tracks`) or a
+shipped track (``muifa_2022``, ``infa_2021``, ``chanthu_2021``, ``bebinca_pulasan_2024``, or
+a storm in them: ``梅花``, ``MUIFA`` …).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from islandcover.replay import PreparePlan, Replay, prepare, replay
+from islandcover.tracks import resolve_track
+
+__all__ = ["add_commands", "cmd_prepare", "cmd_replay"]
+
+_MAX_ISLAND_ROWS = 20
+
+
+def _progress(args: argparse.Namespace) -> Callable[[str], None] | None:
+    """Progress on stderr (every 24th step), none with --json."""
+    if getattr(args, "json", False):
+        return None
+    count = {"n": 0}
+
+    def report(msg: str) -> None:
+        count["n"] += 1
+        if count["n"] % 24 == 0:
+            print(f"  {msg}", file=sys.stderr)
+    return report
+
+
+def _track(args: argparse.Namespace) -> Any:
+    return resolve_track(args.track, storm=args.storm)
+
+
+def _pad(text: str, width: int) -> str:
+    """``text`` left-aligned in ``width`` columns, counting CJK characters as two."""
+    cols = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(width - cols, 0)
+
+
+def _short(t: str | None) -> str:
+    """``2022-09-14T07:00:00Z`` → ``09-14 07:00``."""
+    return "" if not t else f"{t[5:10]} {t[11:16]}"
+
+
+def _names(router: Any, ids: tuple[str, ...] | list[str], limit: int = 6) -> str:
+    labels = [router.arch.island(i).name_zh or i for i in ids]
+    more = f" …(+{len(labels) - limit})" if len(labels) > limit else ""
+    return " ".join(labels[:limit]) + more
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    """Replay a storm track: cut-off islands hour by hour and a summary per island."""
+    from islandcover.cli import _router
+
+    track = _track(args)
+    router = _router(args)
+    rp = replay(router, track, args.step, progress=_progress(args))
+    if args.json:
+        print(json.dumps(rp.to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    _print_replay(router, rp)
+    return 0
+
+
+def _print_replay(router: Any, rp: Replay) -> None:
+    n_pow = len(rp.islands)
+    print(f"Replay of {rp.storm} ({rp.source}), {rp.steps[0].time} – {rp.steps[-1].time}: {len(rp.steps)} steps of "
+          f"{rp.step_h:g} h, {rp.wind_basis} winds, Holland vortex ({rp.seconds:.1f} s)")
+    changes = [s for s in rp.steps if s.newly_cut_off or s.reconnected]
+    if not changes:
+        print(f"  no powered island was cut off (strongest force on any link: {max(s.max_bft for s in rp.steps)})")
+    else:
+        print(f"{'time (UTC)':12s} {'centre':15s} {'vmax':>5s} {'force':>5s} {'cut off':>8s}  change")
+        for s in changes:
+            change = []
+            if s.newly_cut_off:
+                change.append("+ " + _names(router, s.newly_cut_off))
+            if s.reconnected:
+                change.append("− " + _names(router, s.reconnected))
+            print(f"{_short(s.time):12s} {s.center[0]:6.2f}E {s.center[1]:5.2f}N {s.vmax_ms:5.0f} {s.max_bft:5d} "
+                  f"{len(s.cut_off):4d}/{n_pow:<3d}  {'; '.join(change)}")
+    hit = [i for i in rp.islands if i.hours_cut_off > 0]
+    if hit:
+        print(f"\n{len(hit)} islands cut off at some step (most hours first):")
+        print(f"  {'id':8s} {'island':10s} {'hours':>5s} {'longest':>7s}  {'from – until (UTC)':23s} {'peak':>4s} "
+              f"{'own team':8s} {'people':>7s}")
+        for i in hit[:_MAX_ISLAND_ROWS]:
+            people = f"{i.population:,}" if i.population is not None else "unknown"
+            span = f"{_short(i.longest_from)} – {_short(i.longest_until)}"
+            print(f"  {i.id:8s} {_pad(i.name_zh, 10)} {i.hours_cut_off:5g} {i.longest_isolation_h:7g}  {span:23s} "
+                  f"{i.peak_bft:4d} {'yes' if i.has_own_team else 'no':8s} {people:>7s}")
+        if len(hit) > _MAX_ISLAND_ROWS:
+            print(f"  … and {len(hit) - _MAX_ISLAND_ROWS} more (--json for all)")
+
+
+def cmd_prepare(args: argparse.Namespace) -> int:
+    """The pre-positioning plan: islands cut off for long with no team, who to send and by when."""
+    from islandcover.cli import _router
+
+    track = _track(args)
+    router = _router(args)
+    plan = prepare(router, track, args.hours, step=args.step, progress=_progress(args))
+    if args.json:
+        print(json.dumps(plan.to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    _print_plan(plan)
+    return 0
+
+
+def _print_plan(plan: PreparePlan) -> None:
+    print(f"Pre-positioning plan for {plan.storm}: powered islands cut off for more than {plan.hours:g} h with no "
+          f"team of their own, by people affected")
+    if not plan.items:
+        print("  none")
+    else:
+        print(f" {'#':>2s} {'island':16s} {'people':>7s} {'cut off (UTC)':21s} {'hours':>5s}  {'team':7s} "
+              f"{'vessel':8s} {'leave by (UTC)':14s} {'ETA':>7s}")
+        for n, it in enumerate(plan.items, 1):
+            people = f"{it.population:,}" if it.population is not None else "unknown"
+            span = f"{_short(it.cut_off_from)}–{_short(it.cut_off_until)[6:]}"
+            label = f"{it.name_zh} {it.id}"
+            if it.team is None:
+                tail = f"no team: {it.note.split(';')[0]}"
+            else:
+                t = it.team
+                tail = f"{t.team_id:7s} {t.vessel:8s} {_short(t.latest_departure):14s} {t.eta_min:4.0f} min"
+            print(f" {n:2d} {_pad(label, 16)} {people:>7s} {span:21s} {it.isolation_h:5g}  {tail}")
+    print(f"  people counted: {plan.people_known:,}; {plan.islands_without_population} of these islands have no "
+          "published population (unknown, not zero)")
+    if plan.skipped_own_team:
+        print(f"  also cut off that long but with a team of their own: {', '.join(plan.skipped_own_team)}")
+    print(f"  rule: {plan.rule}")
+
+
+def add_commands(sub: Any, common: Callable[[argparse.ArgumentParser], None]) -> None:
+    """Register ``replay`` and ``prepare`` on the subparsers object ``sub``.
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        From ``parser.add_subparsers()``.
+    common : callable
+        Adds the shared ``--data/--stations/--teams/--crs`` options to a parser.
+    """
+    track_help = ("track file (CMA best-track CSV, IBTrACS CSV, forecast CSV/GeoJSON) or a shipped track: "
+                  "muifa_2022, infa_2021, chanthu_2021, bebinca_pulasan_2024, or a storm in them (梅花, MUIFA …)")
+    for name, func, help_text in (
+            ("replay", cmd_replay, "replay a typhoon track: cut-off islands hour by hour, hours cut off per island"),
+            ("prepare", cmd_prepare, ("pre-positioning plan: islands cut off for long with no team, who to "
+                                      "send, latest departure"))):
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        common(p)
+        p.add_argument("track", help=track_help)
+        p.add_argument("--storm", default=None, help="which storm when the file holds several (name or id)")
+        p.add_argument("--step", default="1h", help="time step (default 1h; 10min–24h)")
+        if name == "prepare":
+            p.add_argument("--hours", type=_hours, default=12.0,
+                           help="plan for islands cut off longer than this (default 12)")
+        p.add_argument("--travel-config", type=Path, default=None, help="TOML overriding vessel speeds and wind limits")
+        p.add_argument("--json", action="store_true", help="print JSON")
+        p.set_defaults(func=func)
+
+
+def _hours(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if not 0 <= v <= 720:
+        raise argparse.ArgumentTypeError(f"{text} must be between 0 and 720 hours")
+    return v

@@ -1,0 +1,241 @@
+"""Typhoon replay and the pre-positioning plan on the shipped data (梅花 Muifa 2022), and their commands."""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from islandcover.replay import prepare, replay
+from islandcover.tracks import TrackError, shipped_track
+from islandcover.weather import Weather
+from islandcover.wind_field import StormWeather, Vortex
+
+# Muifa's best-track points of 14 Sep 2022 (UTC), written as forecast points in Beijing time
+FORECAST = """time,lon,lat,vmax_ms,pressure_hpa
+2022-09-14T08:00+08:00,123.2,28.0,42,955
+2022-09-14T11:00+08:00,123.0,28.4,48,945
+2022-09-14T14:00+08:00,122.7,28.8,48,945
+2022-09-14T17:00+08:00,122.5,29.3,45,950
+2022-09-14T20:00+08:00,122.3,29.9,40,965
+2022-09-14T23:00+08:00,121.9,30.5,40,965
+2022-09-15T02:00+08:00,121.5,31.2,33,975
+2022-09-15T05:00+08:00,121.2,31.9,30,980
+2022-09-15T08:00+08:00,120.8,32.6,28,985
+"""
+
+
+@pytest.fixture(scope="module")
+def muifa():
+    return shipped_track("muifa_2022")
+
+
+@pytest.fixture(scope="module")
+def run(router, muifa):
+    return replay(router, muifa, "1h")
+
+
+@pytest.fixture(scope="module")
+def plan(router, muifa, run):
+    return prepare(router, muifa, 12, replayed=run)
+
+
+class _Stronger:
+    """A scenario ``k`` forces stronger than ``base`` everywhere (capped at 12)."""
+
+    def __init__(self, base, k: int) -> None:
+        self.base, self.k = base, k
+
+    @property
+    def key(self) -> str:
+        return f"{self.base.key}+{self.k}"
+
+    def describe(self, lang: str = "en") -> str:
+        return f"{self.base.describe(lang)} +{self.k}"
+
+    def wind_at(self, lon, lat):
+        return np.minimum(self.base.wind_at(lon, lat) + self.k, 12).astype(np.int64)
+
+
+class TestReplayInvariants:
+    def test_nothing_is_cut_off_below_force_7(self, router):
+        # winds of force 6 everywhere close no link that every outside team depends on
+        assert router.cutoff(Weather.uniform(6)) == []
+
+    def test_no_island_is_cut_off_before_force_7_reaches_the_network(self, run):
+        cut_steps = [s for s in run.steps if s.cut_off]
+        assert cut_steps, "Muifa crossed Zhoushan: some island must be cut off"
+        assert all(s.max_bft >= 7 for s in cut_steps)
+        first = cut_steps[0]
+        assert all(not s.cut_off for s in run.steps if s.time < first.time)
+
+    @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(lon=st.floats(121.0, 124.5), lat=st.floats(28.5, 31.5), vmax=st.floats(18, 50), k=st.integers(1, 3))
+    def test_cut_off_at_wind_w_stays_cut_off_at_higher_wind(self, router, lon, lat, vmax, k):
+        base = StormWeather(Vortex.from_state(lon, lat, vmax, None, vt_north_ms=5.0), "2022-09-14T12:00:00Z", "T")
+        weak = {c.id for c in router.cutoff(base)}
+        strong = {c.id for c in router.cutoff(_Stronger(base, k))}
+        assert weak <= strong
+
+    def test_changes_are_the_differences_between_steps(self, run):
+        prev: set[str] = set()
+        for s in run.steps:
+            now = set(s.cut_off)
+            assert set(s.newly_cut_off) == now - prev and set(s.reconnected) == prev - now
+            prev = now
+
+    def test_reused_answers_match_a_fresh_cutoff(self, router, run, muifa):
+        # steps answered from the cache of identical closures must equal a direct computation
+        hourly = muifa.interpolate("1h")
+        picks = [i for i, s in enumerate(run.steps) if s.cut_off][::5] + [0]
+        for i in picks:
+            w = StormWeather(hourly.vortex(i), run.steps[i].time, "MUIFA")
+            assert tuple(sorted(c.id for c in router.cutoff(w))) == run.steps[i].cut_off
+
+    def test_summary_counts_the_steps(self, run):
+        for isl in run.islands:
+            flags = [isl.id in s.cut_off for s in run.steps]
+            longest = cur = 0
+            for f in flags:
+                cur = cur + 1 if f else 0
+                longest = max(longest, cur)
+            assert isl.hours_cut_off == sum(flags) * run.step_h
+            assert isl.longest_isolation_h == longest * run.step_h
+            assert isl.peak_bft == max(s.wind_bft[isl.id] for s in run.steps)
+        hours = [i.hours_cut_off for i in run.islands]
+        assert hours == sorted(hours, reverse=True)
+
+
+class TestMuifa:
+    def test_steps_and_centres(self, run):
+        # 2022-09-06T06Z to 09-16T21Z hourly; at 09-14T12Z the best track puts the centre at 122.3E 29.9N
+        assert len(run.steps) == 256
+        s = next(s for s in run.steps if s.time == "2022-09-14T12:00:00Z")
+        assert s.center == (pytest.approx(122.3), pytest.approx(29.9))
+        assert all(len(s.wind_bft) == len(run.islands) for s in run.steps)
+
+    def test_islands_near_landfall_see_force_10(self, router, run):
+        # bulletin of 14 Sep 17:00 BJT: R10 80–100 km (http://m.yktchina.com/zx/2022/0914/46659.html); at 12Z the
+        # centre is at 122.3E 29.9N, so the powered islands 20–50 km from it lie inside the force-10 circle even
+        # with the radius 30% short (the eye, within 20 km, is left out: wind_field's winds there are not reliable)
+        s = next(s for s in run.steps if s.time == "2022-09-14T12:00:00Z")
+        net = router.net
+        near = []
+        for iid, bft in s.wind_bft.items():
+            node = net.island_node[iid]
+            lon, lat = float(net.node_lon[node]), float(net.node_lat[node])
+            d = 6371.0 * math.hypot(math.radians(lon - 122.3) * math.cos(math.radians(29.9)), math.radians(lat - 29.9))
+            if 20 <= d <= 50:
+                near.append((iid, round(d), bft))
+        assert len(near) >= 10 and all(b >= 10 for _, _, b in near), near
+
+    def test_calm_far_away(self, run):
+        # on 6 Sep the storm was at 136.7E 21.5N, 1,600 km away: nothing closes
+        assert not run.steps[0].cut_off and run.steps[0].max_bft < 7
+
+    def test_json(self, run):
+        d = json.loads(json.dumps(run.to_dict(), ensure_ascii=False))
+        assert d["storm"] == "MUIFA" and len(d["steps"]) == 256
+        assert set(d["steps"][0]) >= {"time", "center", "wind_bft", "cut_off", "newly_cut_off", "reconnected"}
+        assert set(d["islands"][0]) >= {"hours_cut_off", "longest_isolation_h", "peak_bft"}
+
+    def test_progress_is_reported_only_when_asked(self, router):
+        track = shipped_track("bebinca_pulasan_2024", storm="PULASAN")
+        seen: list[str] = []
+        replay(router, track, "3h", progress=seen.append)
+        assert len(seen) == len(track.interpolate("3h"))
+
+
+class TestPrepare:
+    def test_only_long_isolations_without_own_team(self, plan, run):
+        by_id = {i.id: i for i in run.islands}
+        expected = {i.id for i in run.islands if i.longest_isolation_h > 12 and not i.has_own_team}
+        assert {it.id for it in plan.items} == expected
+        assert set(plan.skipped_own_team) == {i.id for i in run.islands
+                                              if i.longest_isolation_h > 12 and i.has_own_team}
+        assert all(by_id[it.id].longest_from == it.cut_off_from for it in plan.items)
+
+    def test_ranked_by_people_unknown_last(self, plan):
+        pops = [it.population for it in plan.items]
+        known = [p for p in pops if p is not None]
+        assert known == sorted(known, reverse=True)
+        assert pops == known + [None] * (len(pops) - len(known))
+        assert all("population unknown" in it.note for it in plan.items if it.population is None)
+        assert plan.people_known == sum(known)
+
+    def test_each_team_arrives_before_the_island_closes(self, plan):
+        for it in plan.items:
+            for o in ([it.team] if it.team else []) + it.options:
+                assert pd.Timestamp(o.latest_departure) < pd.Timestamp(it.cut_off_from)
+                assert pd.Timestamp(o.arrival) <= pd.Timestamp(it.cut_off_from)
+
+    def test_latest_departure_is_checked_against_the_router(self, router, plan, muifa):
+        # recompute the travel time at the latest departure, and show that one step later the team cannot make it
+        hourly = muifa.interpolate("1h")
+        times = list(hourly.points.time)
+        for it in [i for i in plan.items if i.team][:4]:
+            t = it.team
+            dep = times.index(pd.Timestamp(t.latest_departure))
+            eta = router.travel_times(StormWeather(hourly.vortex(dep), t.latest_departure, "MUIFA")).at[t.team_id, it.id]
+            assert eta == pytest.approx(t.eta_min)
+            later = dep + 1
+            cut = pd.Timestamp(it.cut_off_from)
+            w = StormWeather(hourly.vortex(later), "later", "MUIFA")
+            eta2 = router.travel_times(w).at[t.team_id, it.id]
+            blocked = not np.isfinite(eta2) or times[later] + pd.Timedelta(minutes=float(eta2)) > cut
+            if not blocked:  # then the route must close while under way
+                arrive = times[later] + pd.Timedelta(minutes=float(eta2))
+                steps = [j for j in range(later + 1, len(times)) if times[j] < arrive]
+                blocked = any(not np.isfinite(router.travel_times(
+                    StormWeather(hourly.vortex(j), f"s{j}", "MUIFA")).at[t.team_id, it.id]) for j in steps)
+            assert blocked, (it.id, t)
+
+    def test_no_team_is_sent_twice(self, plan):
+        sent = [it.team.team_id for it in plan.items if it.team]
+        assert len(sent) == len(set(sent))
+
+    def test_json(self, plan):
+        d = json.loads(json.dumps(plan.to_dict(), ensure_ascii=False))
+        assert d["hours"] == 12 and "rule" in d
+        assert all(set(i) >= {"id", "population", "team", "options", "isolation_h"} for i in d["items"])
+
+
+# ---------------------------------------------------------------------- the commands
+def _parser():
+    from islandcover.cli import _common
+    from islandcover.cli_typhoon import add_commands
+
+    p = argparse.ArgumentParser(prog="islandcover")
+    add_commands(p.add_subparsers(dest="command", required=True), _common)
+    return p
+
+
+class TestCommands:
+    def test_replay_json(self, tmp_path, capsys):
+        f = tmp_path / "fc.csv"
+        f.write_text(FORECAST, encoding="utf-8")
+        args = _parser().parse_args(["replay", str(f), "--json"])
+        assert args.func(args) == 0
+        d = json.loads(capsys.readouterr().out)
+        assert d["steps"][0]["time"] == "2022-09-14T00:00:00Z" and len(d["steps"]) == 25
+        assert any(s["cut_off"] for s in d["steps"])
+
+    def test_prepare_table(self, tmp_path, capsys):
+        f = tmp_path / "fc.csv"
+        f.write_text(FORECAST, encoding="utf-8")
+        args = _parser().parse_args(["prepare", str(f), "--hours", "6"])
+        assert args.func(args) == 0
+        out = capsys.readouterr().out
+        assert "Pre-positioning plan for fc" in out and "rule:" in out
+
+    def test_bad_track_is_an_islandcover_error(self, tmp_path):
+        f = tmp_path / "bad.csv"
+        f.write_text(FORECAST.replace("2022-09-14T11:00+08:00", "2022-09-14T07:00+08:00"), encoding="utf-8")
+        args = _parser().parse_args(["replay", str(f)])
+        with pytest.raises(TrackError, match="row 2, field 'time'"):
+            args.func(args)
