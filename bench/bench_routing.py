@@ -8,6 +8,10 @@
    islands (timing all of it takes many minutes).
 2. Scenario recompute: all team → island travel times for a new wind, Router vs networkx
    ``single_source_dijkstra_path_length`` per team station.
+3. A route between two places (``Router.route``, query-time points included) vs networkx
+   ``dijkstra_path`` on the same open graph.
+4. The link status board (which islands each closure isolates, by merging connected
+   components) vs recomputing every mode's connected components with each closed link reopened.
 
 Run: ``python bench/bench_routing.py [--sample 3]``. Prints ratios (baseline / ours).
 """
@@ -98,6 +102,61 @@ def main() -> None:
     print(f"  islandcover Router (median of 5 winds): {ours_rec * 1000:8.1f} ms  (goal < 200 ms)")
     print(f"  networkx single_source per station    : {base_rec * 1000:8.1f} ms  (graph build excluded)")
     print(f"  ratio networkx / islandcover          : {base_rec / ours_rec:8.1f}×")
+
+    # 3. route between two places (a point at sea attached at query time), ferry and own boat
+    pairs = [("ST-03", "东福山岛", "ferry"), ("ST-01", "122.5,30.3", "fast"), ("P-01", "泗礁山", "workboat")]
+    router = Router(arch, net)
+    for a, b, v in pairs:
+        router.route(a, b, v, weather)  # warm the scenario's graph
+    t = time.perf_counter()
+    for _ in range(5):
+        for a, b, v in pairs:
+            router.route(a, b, v, weather)
+    ours_route = (time.perf_counter() - t) / (5 * len(pairs))
+    t = time.perf_counter()
+    for a, b, v in pairs[::2]:  # node-to-node pairs only (networkx has no query-time points)
+        from islandcover.places import resolve_place
+
+        G = nx_graph(router, v, weather)
+        na, nb = resolve_place(router, a, v).node, resolve_place(router, b, v).node
+        nx.dijkstra_path(G, na, nb, weight="weight")
+    base_route = (time.perf_counter() - t) / 2
+    print(f"\nroute between two places (wind 5), mean of {5 * len(pairs)} queries")
+    print(f"  islandcover Router.route              : {ours_route * 1000:8.1f} ms per route")
+    print(f"  networkx dijkstra_path (graph built)  : {base_route * 1000:8.1f} ms per route")
+    print(f"  ratio networkx / islandcover          : {base_route / ours_route:8.1f}×")
+
+    # 4. link status board: the islands each closure isolates
+    from islandcover.links import LinkBoard
+
+    board = LinkBoard(Router(arch, net))
+    w8 = Weather.uniform(8)
+    board.status(w8)
+    t = time.perf_counter()
+    b = board.status(w8)
+    ours_board = time.perf_counter() - t
+    r = board.router
+    closed = [x for x in b.links if x.status != "open"]
+    t = time.perf_counter()
+    for x in closed:  # baseline: recompute every mode's components with the link reopened
+        edges = (board.groups[x.id] if x.kind == "sea lanes" else
+                 np.flatnonzero(net.edge_name == x.id))
+        labels = {}
+        for mode in sorted(set(arch.teams.boat_class)):
+            ok = r.open_edges(mode, w8).copy()
+            ok[edges[r.limits(mode)[edges] >= 0]] = True
+            u, v = net.edge_u[ok], net.edge_v[ok]
+            from scipy.sparse import csr_array
+            from scipy.sparse.csgraph import connected_components
+
+            g = csr_array((np.ones(len(u)), (u, v)), shape=(net.n_nodes, net.n_nodes))
+            labels[mode] = connected_components(g, directed=False)[1]
+        r.cutoff_given(lambda m: labels[m])
+    base_board = time.perf_counter() - t
+    print(f"\nlink board at wind 8: {len(b.links)} links, {len(closed)} not open, {len(b.cut_off)} islands cut off")
+    print(f"  islandcover LinkBoard.status (component merge)     : {ours_board * 1000:8.1f} ms")
+    print(f"  full connected_components per closed link and mode : {base_board * 1000:8.1f} ms")
+    print(f"  ratio                                              : {base_board / ours_board:8.1f}×")
     assert np.isfinite(ours)
 
 

@@ -102,7 +102,8 @@ def cmd_nearest(args: argparse.Namespace) -> int:
         st = router.arch.station(t.station_id)
         print(f"{i}. {t.team_id} from {st.name_zh} ({t.station_id}), {t.vessel}: ETA {t.eta_min:.0f} min, {t.length_km:.1f} km")
         for leg in t.legs:
-            print(f"     {leg.mode:6s} {leg.from_} → {leg.to}: {leg.length_km:.1f} km, {leg.minutes:.0f} min")
+            via = f" via {leg.via}" if leg.via else ""
+            print(f"     {leg.mode:6s} {leg.from_} → {leg.to}{via}: {leg.length_km:.1f} km, {leg.minutes:.0f} min")
     for x in d.excluded:
         print(f"  excluded {x.team_id} ({x.station_id}, {x.calm_eta_min:.0f} min in calm weather): {x.reason}")
     return 0

@@ -201,22 +201,30 @@ class Router:
         self._mode = net.edge_mode.astype(str)
         self._expo = net.edge_exposure.astype(str)
         self._name = net.edge_name.astype(str)
-        ferry = np.flatnonzero(self._mode == "ferry")
+        self._is = {m: self._mode == m for m in ("sea", "embark", "road", "bridge", "ferry")}
+        self._open_sea = self._expo == "open"
+        ferry = np.flatnonzero(self._is["ferry"])
         self._ferry_edges = ferry
-        pair_edge = {(int(a), int(b)): e for e, (a, b) in enumerate(zip(net.edge_u, net.edge_v))
-                     if self._mode[e] in ("sea", "embark")}
+        # the sea and embark edges along each sailing, found by their (sorted) node pair
+        seaish = np.flatnonzero(self._is["sea"] | self._is["embark"])
+        n = np.int64(net.n_nodes)
+        lo, hi = np.minimum(net.edge_u[seaish], net.edge_v[seaish]), np.maximum(net.edge_u[seaish], net.edge_v[seaish])
+        keys = lo.astype(np.int64) * n + hi
+        order = np.argsort(keys)
+        keys, seaish = keys[order], seaish[order]
         self._ferry_path_edges = []
         for e in ferry:
-            path = net.ferry_path(int(e))
-            self._ferry_path_edges.append(np.array([pair_edge.get((int(a), int(b)), pair_edge.get((int(b), int(a)), -1))
-                                                    for a, b in zip(path[:-1], path[1:])], dtype=np.int64))
+            path = net.ferry_path(int(e)).astype(np.int64)
+            want = np.minimum(path[:-1], path[1:]) * n + np.maximum(path[:-1], path[1:])
+            at = np.clip(np.searchsorted(keys, want), 0, max(len(keys) - 1, 0))
+            self._ferry_path_edges.append(np.where(keys[at] == want, seaish[at], -1))
         self._service = np.full(net.n_edges, "", dtype=object)
         if len(ferry):
             self._service[ferry] = arch.ferries.loc[self._name[ferry], "service"].to_numpy()
         own = read_bridges(arch.source)
         own_limit = {str(r.name_zh): int(r.max_wind) for r in own.itertuples()
                      if "max_wind" in own.columns and str(r.max_wind).strip()}
-        bridge = np.flatnonzero(self._mode == "bridge")
+        bridge = np.flatnonzero(self._is["bridge"])
         self._bridge_limit = np.zeros(net.n_edges, dtype=np.int64)
         self._bridge_limit[bridge] = [self.params.bridge_limit(self._name[e], own_limit.get(self._name[e]))
                                       for e in bridge]
@@ -247,19 +255,16 @@ class Router:
         p = self.params
         p.check_mode(vessel)
         lim = np.full(self.net.n_edges, 12, dtype=np.int64)  # roads never close
-        sea = (self._mode == "sea") | (self._mode == "embark")
-        ferry = self._mode == "ferry"
+        sea, embark, ferry, bridge = self._is["sea"], self._is["embark"], self._is["ferry"], self._is["bridge"]
         if vessel == FERRY_MODE:
-            lim[sea] = -1
+            lim[sea | embark] = -1
             for name, svc in p.services.items():
                 here = ferry & (self._service == name)
-                lim[here] = np.where(self._expo[here] == "open", svc.max_wind_open, svc.max_wind_sheltered)
+                lim[here] = np.where(self._open_sea[here], svc.max_wind_open, svc.max_wind_sheltered)
         else:
             v = p.vessel(vessel)
-            lim[sea] = np.where(self._expo[sea] == "open", v.max_wind_open, v.max_wind_sheltered)
-            lim[self._mode == "embark"] = 12
+            lim[sea] = np.where(self._open_sea[sea], v.max_wind_open, v.max_wind_sheltered)
             lim[ferry] = -1
-        bridge = self._mode == "bridge"
         lim[bridge] = self._bridge_limit[bridge]
         return lim
 
@@ -281,7 +286,7 @@ class Router:
         road = length_km * p.road_detour / p.road_speed_kmh * 60
         ferry = np.zeros(self.net.n_edges)
         for name, svc in p.services.items():
-            here = self._service == name
+            here = self._is["ferry"] & (self._service == name)
             ferry[here] = svc.launch_min + p.crossing_min(name, length_km[here])
         if vessel == FERRY_MODE:
             sea_min, launch = np.full(self.net.n_edges, np.inf), 0.0
@@ -289,11 +294,11 @@ class Router:
             v = p.vessel(vessel)
             sea_min, launch = length_km / v.speed_kmh * 60, v.launch_min
         fwd = np.select(
-            [self._mode == "sea", self._mode == "bridge", self._mode == "embark", self._mode == "ferry"],
+            [self._is["sea"], self._is["bridge"], self._is["embark"], self._is["ferry"]],
             [sea_min, length_km / p.bridge_speed_kmh * 60, road + launch, ferry],
             default=road,
         )
-        bwd = np.where(self._mode == "embark", road, fwd)
+        bwd = np.where(self._is["embark"], road, fwd)
         return fwd, bwd
 
     def open_graph(self, vessel: str, weather: Weather) -> OpenGraph:
@@ -317,8 +322,11 @@ class Router:
             first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
             rows, cols, data, ids = (np.concatenate([a, b[first]]) for a, b in zip(parts[0], (rows, cols, data, ids)))
             n = self.net.n_nodes
-            g = csr_array((data, (rows, cols)), shape=(n, n))
-            eid = csr_array((ids, (rows, cols)), shape=(n, n))
+            # one COO → CSR conversion; its order carries the minutes and the edge ids alike
+            order = csr_array((np.arange(1, len(rows) + 1, dtype=np.float64), (rows, cols)), shape=(n, n))
+            pos = order.data.astype(np.int64) - 1
+            g = csr_array((data[pos], order.indices, order.indptr), shape=(n, n))
+            eid = csr_array((ids[pos], order.indices, order.indptr), shape=(n, n))
             return OpenGraph(minutes=g, edges=eid, ok=ok)
         return self._graphs.get((vessel, weather.key), compute)
 
