@@ -112,7 +112,7 @@ _TEXT: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "light_station": "光明驿站",
         "service_point": "服务点",
         "bridge": "桥梁",
-        "route": "客运航线",
+        "route": "航线",
         "cut_off": "风暴孤岛（{weather}）：{n} 座",
         "zones": "责任区（按光明驿站）",
         "unassigned": "未分配",
@@ -753,8 +753,8 @@ def _legend_html(text: Mapping[str, str], counts: list[int], weather: str, n_cut
         rows.append(f'<div class="ic-row"><span class="ic-sym"><span class="ic-line" '
                     f'style="border-top:3px dashed {_ROUTE_COLOUR}"></span></span>'
                     f'{esc(text["route"])}</div>')
-    rows.append(f'<div class="ic-row"><span class="ic-sw" style="background:transparent;'
-                f'border:3px solid {_CUTOFF_COLOUR}"></span>'
+    rows.append(f'<div class="ic-row" id="ic-legend-cutoff"><span class="ic-sw" '
+                f'style="background:transparent;border:3px solid {_CUTOFF_COLOUR}"></span>'
                 f'{esc(text["cut_off"].format(weather=weather, n=n_cut))}</div>')
     if zone_of is not None:
         colour = _zone_colours(zone_of)

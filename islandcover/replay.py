@@ -160,21 +160,13 @@ def _signature(router: Router, weather: object, modes: list[str]) -> str:
 
 def _cutoff(router: Router, weather: object, mode_sigs: dict[str, str], labels: dict[tuple[str, str], np.ndarray],
             statuses: dict[str, str] | None) -> tuple[str, ...]:
-    """Cut-off island ids; reuses a mode's connected components when its open links are unchanged.
-
-    Uses ``Router.cutoff_given``/``Router.components`` where the router has them, else
-    ``Router.cutoff``.
-    """
-    if hasattr(router, "cutoff_given") and hasattr(router, "components"):
-        def labels_of(mode: str) -> np.ndarray:
-            key = (mode, mode_sigs[mode])
-            if key not in labels:
-                labels[key] = router.components(mode, weather)  # type: ignore[arg-type]
-            return labels[key]
-        found = router.cutoff_given(labels_of, statuses=statuses)
-    else:
-        found = router.cutoff(weather, statuses=statuses)  # type: ignore[arg-type]
-    return tuple(sorted(c.id for c in found))
+    """Cut-off island ids; reuses a mode's connected components when its open links are unchanged."""
+    def labels_of(mode: str) -> np.ndarray:
+        key = (mode, mode_sigs[mode])
+        if key not in labels:
+            labels[key] = router.components(mode, weather)  # type: ignore[arg-type]
+        return labels[key]
+    return tuple(sorted(c.id for c in router.cutoff_given(labels_of, statuses=statuses)))
 
 
 def _calm_limit(router: Router, modes: list[str]) -> int:
