@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from islandcover.errors import IslandcoverError
 from islandcover.replay import PreparePlan, Replay, prepare, replay
 from islandcover.tracks import resolve_track
 
@@ -61,14 +62,29 @@ def cmd_replay(args: argparse.Namespace) -> int:
     """Replay a storm track: cut-off islands hour by hour and a summary per island."""
     from islandcover.cli import _router
 
+    if args.map is not None and not args.map.resolve().parent.is_dir():
+        msg = f"cannot write the map to {args.map}: folder {args.map.resolve().parent} does not exist (create it first)"
+        raise IslandcoverError(msg)
     track = _track(args)
     router = _router(args)
     rp = replay(router, track, args.step, progress=_progress(args))
+    if args.map is not None:
+        _write_map(router, rp, args.map, args.lang)
     if args.json:
         print(json.dumps(rp.to_dict(), ensure_ascii=False, indent=2))
         return 0
     _print_replay(router, rp)
     return 0
+
+
+def _write_map(router: Any, rp: Replay, path: Path, lang: str) -> None:
+    """Write the replay chart (the beacon chart with a time slider), atomically; say so on stderr."""
+    from islandcover.beacon import write_beacon_chart
+    from islandcover.replay_chart import replay_chart
+
+    out = write_beacon_chart(replay_chart(router, rp, lang=lang), path)
+    print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB): replay chart of {rp.storm}, {len(rp.steps)} steps",
+          file=sys.stderr)
 
 
 def _print_replay(router: Any, rp: Replay) -> None:
@@ -165,6 +181,10 @@ def add_commands(sub: Any, common: Callable[[argparse.ArgumentParser], None]) ->
         if name == "prepare":
             p.add_argument("--hours", type=_hours, default=12.0,
                            help="plan for islands cut off longer than this (default 12)")
+        if name == "replay":
+            p.add_argument("--map", type=Path, default=None, metavar="FILE",
+                           help="also write the beacon chart with a time slider over the replay (offline HTML)")
+            p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the map (default zh)")
         p.add_argument("--travel-config", type=Path, default=None, help="TOML overriding vessel speeds and wind limits")
         p.add_argument("--json", action="store_true", help="print JSON")
         p.set_defaults(func=func)

@@ -1,0 +1,246 @@
+"""The replay chart in a real browser: Debian's headless Chromium, driven by Playwright.
+
+As in tests/test_browser.py, the page is served from a local http.server and every request
+that leaves it is blocked and recorded. The slider is moved with the mouse (dragged and
+clicked), the step buttons and the play button are pressed, and at each step the cut-off
+outlines drawn are compared with the replay. Skipped (with the reason) when /usr/bin/chromium
+or Playwright is missing, unless ``CI`` is set: then it must run.
+Set ``ISLANDCOVER_REPLAY_SCREENSHOT=path.png`` to keep a screenshot of the Chinese chart at
+Muifa's landfall (14 Sep 2022 11:00 UTC).
+"""
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import threading
+
+import pandas as pd
+import pytest
+from test_browser import ARGS, VIEWPORT, _in_ci, _missing, _QuietHandler
+from test_replay_chart import LANDFALL, muifa_window
+
+from islandcover.beacon import write_beacon_chart
+from islandcover.replay import replay
+from islandcover.replay_chart import replay_chart
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def short(router):
+    return replay(router, muifa_window(), "1h")
+
+
+@pytest.fixture(scope="module")
+def site(router, short, tmp_path_factory):
+    """The replay chart in Chinese and English, served on 127.0.0.1; yields the base URL."""
+    folder = tmp_path_factory.mktemp("replay_site")
+    write_beacon_chart(replay_chart(router, short, lang="zh"), folder / "replay_zh.html")
+    write_beacon_chart(replay_chart(router, short, lang="en", start=short.steps[0].time), folder / "replay_en.html")
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(folder)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    missing = _missing()
+    if missing:
+        reason = "the browser test needs " + " and ".join(missing)
+        if _in_ci():
+            pytest.fail(f"CI is set, so the browser test must run: {reason}")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def open_chart(browser, site):
+    """Open a chart; returns (page, outside, errors)."""
+    contexts = []
+
+    def _open(name: str):
+        context = browser.new_context(viewport=VIEWPORT, device_scale_factor=1)
+        contexts.append(context)
+        outside: list[str] = []
+        errors: list[str] = []
+
+        def route(r):
+            if r.request.url.startswith(site):
+                r.continue_()
+            else:
+                outside.append(r.request.url)
+                r.abort()
+
+        context.route("**/*", route)
+        page = context.new_page()
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+        page.goto(site + name, wait_until="load")
+        page.wait_for_function("window.icReplay !== undefined && document.querySelectorAll('path.ic-island').length > 0")
+        page.wait_for_timeout(300)
+        return page, outside, errors
+
+    yield _open
+    for context in contexts:
+        context.close()
+
+
+def count(page, selector: str) -> int:
+    return page.eval_on_selector_all(selector, "els => els.length")
+
+
+def step_shown(page) -> int:
+    return int(page.get_attribute("#ic-replay", "data-step"))
+
+
+def outlined(page) -> set[str]:
+    return set(page.eval_on_selector_all("path.ic-replay-cutoff", "els => els.map(e => e.getAttribute('data-island'))"))
+
+
+def drag_knob_to(page, index: int, n: int) -> None:
+    """Drag the time slider's knob with the mouse to the position of step ``index`` of ``n``."""
+    bar = page.locator(".timecontrol-dateslider .slider").bounding_box()
+    knob = page.locator(".timecontrol-dateslider .knob.main").bounding_box()
+    x0, y0 = knob["x"] + knob["width"] / 2, knob["y"] + knob["height"] / 2
+    x1 = bar["x"] + 1 + (bar["width"] - 2) * index / (n - 1)
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    for k in range(1, 11):
+        page.mouse.move(x0 + (x1 - x0) * k / 10, y0)
+    page.mouse.up()
+    page.wait_for_timeout(200)
+
+
+def assert_step_drawn(page, short, i: int) -> None:
+    s = short.steps[i]
+    assert page.get_attribute("#ic-replay", "data-time") == s.time
+    assert count(page, "path.ic-cutoff") == len(s.cut_off), s.time
+    assert outlined(page) == set(s.cut_off), s.time
+    assert count(page, ".leaflet-marker-pane .ic-storm-centre") == 1
+
+
+class TestReplayChartInChromium:
+    def test_draws_offline_at_the_peak(self, arch, short, open_chart, tmp_path):
+        page, outside, errors = open_chart("replay_zh.html")
+        assert outside == []  # nothing but the page itself was requested
+        assert errors == []
+        assert count(page, "path.ic-island") == len(arch.islands)
+        assert count(page, "div.ic-beacon") == 12
+        assert page.evaluate("window.icReplay.timeDimension.getAvailableTimes().length") == len(short.steps)
+        most = max(len(s.cut_off) for s in short.steps)
+        i = step_shown(page)
+        assert len(short.steps[i].cut_off) == most
+        assert_step_drawn(page, short, i)
+        # outlines are on screen, thick and red
+        widths = page.eval_on_selector_all("path.ic-replay-cutoff", "els => els.map(e => e.getAttribute('stroke-width'))")
+        assert all(float(w) >= 4 for w in widths)
+        assert page.eval_on_selector_all(
+            "path.ic-replay-cutoff", "els => els.filter(e => e.getBBox().width > 0).length") == most
+        # the time in UTC and in Beijing time, in the control and the panel
+        t = short.steps[i].time
+        bj = (pd.Timestamp(t) + pd.Timedelta(hours=8)).strftime("%m-%d %H:%M")
+        date = page.inner_text(".timecontrol-date")
+        assert date == f"{t[:10]} {t[11:16]} UTC · 北京时间 {bj}"
+        assert page.inner_text("#ic-replay-time") == date
+        assert f"风暴孤岛 {most}/53 座" in page.inner_text("#ic-replay-status")
+        assert page.inner_text("#ic-legend-cutoff") == f"风暴孤岛（此刻）：{most} 座"
+        assert page.is_visible(".leaflet-bar-timecontrol") and page.is_visible("#ic-replay")
+        shot = tmp_path / "replay_zh.png"
+        page.screenshot(path=str(shot))
+        assert shot.stat().st_size > 50_000
+        if os.environ.get("ISLANDCOVER_REPLAY_SCREENSHOT"):
+            page.evaluate(f"window.icReplay.timeDimension.setCurrentTime(Date.parse('{LANDFALL}'))")
+            page.wait_for_timeout(300)
+            page.screenshot(path=os.environ["ISLANDCOVER_REPLAY_SCREENSHOT"])
+
+    def test_dragging_the_slider_changes_the_cut_off_islands(self, short, open_chart):
+        page, outside, errors = open_chart("replay_zh.html")
+        n = len(short.steps)
+        drag_knob_to(page, 0, n)
+        assert step_shown(page) == 0
+        assert_step_drawn(page, short, 0)
+        assert count(page, "path.ic-cutoff") == 0  # 13 Sep 12:00 UTC: nothing cut off yet
+        target = [s.time for s in short.steps].index("2022-09-14T06:00:00Z")
+        drag_knob_to(page, target, n)
+        i = step_shown(page)
+        assert abs(i - target) <= 1  # the knob snaps to the nearest step
+        assert len(short.steps[i].cut_off) > 0
+        assert_step_drawn(page, short, i)
+        drag_knob_to(page, n - 1, n)
+        assert step_shown(page) == n - 1
+        assert_step_drawn(page, short, n - 1)
+        assert outside == [] and errors == []
+
+    def test_clicking_the_slider_bar_jumps_there(self, short, open_chart):
+        page, _, errors = open_chart("replay_zh.html")
+        bar = page.locator(".timecontrol-dateslider .slider").bounding_box()
+        page.mouse.click(bar["x"] + bar["width"] * 0.25, bar["y"] + bar["height"] / 2)
+        page.wait_for_timeout(200)
+        i = step_shown(page)
+        assert abs(i - round(0.25 * (len(short.steps) - 1))) <= 1
+        assert_step_drawn(page, short, i)
+        assert errors == []
+
+    def test_step_buttons_move_one_hour(self, short, open_chart):
+        page, _, errors = open_chart("replay_zh.html")
+        i = step_shown(page)
+        page.click("a.timecontrol-forward")
+        page.wait_for_timeout(150)
+        assert step_shown(page) == i + 1
+        assert_step_drawn(page, short, i + 1)
+        for _ in range(3):
+            page.click("a.timecontrol-backward")
+        page.wait_for_timeout(150)
+        assert step_shown(page) == i - 2
+        assert_step_drawn(page, short, i - 2)
+        assert errors == []
+
+    def test_play_runs_through_the_steps(self, short, open_chart):
+        page, _, errors = open_chart("replay_zh.html")
+        i = step_shown(page)
+        page.click("a.timecontrol-play")
+        page.wait_for_function(f"Number(document.getElementById('ic-replay').dataset.step) >= {i + 2}",
+                               timeout=10_000)
+        page.click("a.timecontrol-play")  # pause
+        page.wait_for_timeout(700)
+        j = step_shown(page)
+        page.wait_for_timeout(700)
+        assert step_shown(page) == j  # paused
+        assert_step_drawn(page, short, j)
+        assert errors == []
+
+    def test_english_chart_starts_where_asked(self, short, open_chart):
+        page, outside, errors = open_chart("replay_en.html")
+        assert outside == [] and errors == []
+        assert step_shown(page) == 0
+        assert_step_drawn(page, short, 0)
+        assert page.inner_text(".timecontrol-date") == "2022-09-13 12:00 UTC · Beijing 09-13 20:00"
+        assert "cut off: 0/53 islands" in page.inner_text("#ic-replay-status")
+        assert page.inner_text("#ic-legend-cutoff") == "Cut off now: 0 islands"
+        page.evaluate(f"window.icReplay.timeDimension.setCurrentTime(Date.parse('{LANDFALL}'))")
+        page.wait_for_timeout(200)
+        i = [s.time for s in short.steps].index(LANDFALL)
+        assert_step_drawn(page, short, i)
+        assert count(page, "path.ic-route-suspended") == 45  # every sailing is suspended at landfall
+        assert count(page, "path.ic-r7") == 1 and count(page, "path.ic-r10") == 1
+
+    def test_layer_control_hides_the_wind_areas(self, open_chart):
+        page, _, errors = open_chart("replay_zh.html")
+        assert count(page, "path.ic-wind-area") >= 1
+        page.locator(".leaflet-control-layers").get_by_text("风圈（模型，逐时）", exact=True).click()
+        assert count(page, "path.ic-wind-area") == 0
+        page.click("a.timecontrol-forward")
+        page.wait_for_timeout(150)
+        assert count(page, "path.ic-wind-area") == 0  # stays hidden when the time moves
+        assert errors == []

@@ -1,0 +1,222 @@
+"""The replay chart (the beacon chart with a time slider), checked in its HTML; the browser
+draws it in tests/test_browser_replay.py.
+
+A short replay keeps this fast: the shipped 梅花 (Muifa) 2022 best track from 13 Sep 12:00 to
+15 Sep 00:00 UTC, hourly (37 steps; Zhoushan is cut off from 14 Sep 00:00 to 21:00).
+"""
+from __future__ import annotations
+
+import json
+import re
+from importlib import resources
+from urllib.parse import urlparse
+
+import pandas as pd
+import pytest
+
+from islandcover.beacon import write_beacon_chart
+from islandcover.errors import IslandcoverError
+from islandcover.links import sailing_features
+from islandcover.replay import replay
+from islandcover.replay_chart import replay_chart
+from islandcover.tracks import Track, shipped_track
+
+WINDOW = ("2022-09-13T12:00:00Z", "2022-09-15T00:00:00Z")
+LANDFALL = "2022-09-14T11:00:00Z"
+DATA = re.compile(r'<script type="application/json" id="ic-replay-data">(.*?)</script>', re.DOTALL)
+ALLOWED_HOSTS = {  # URLs that may appear in the page: none of them is loaded at view time
+    "www.w3.org", "leafletjs.com", "bugs.chromium.org", "bugzilla.mozilla.org",  # leaflet.js, attribution
+    "www.socib.es", "apps.socib.es",  # Leaflet.TimeDimension's licence header
+    "www.nezasa.com", "github.com", "www.apache.org",  # iso8601-js-period's licence header
+}
+TILE_HOSTS = {"tile.openstreetmap.org", "www.openstreetmap.org"}  # the optional tile layer
+
+
+def muifa_window(start: str = WINDOW[0], end: str = WINDOW[1]) -> Track:
+    """The shipped Muifa track cut to [start, end] (both are best-track times)."""
+    full = shipped_track("muifa_2022")
+    p = full.points
+    keep = (p.time >= pd.Timestamp(start)) & (p.time <= pd.Timestamp(end))
+    return Track(full.name, full.source, p[keep].reset_index(drop=True), full.wind_basis)
+
+
+def ms(iso: str) -> int:
+    return int(pd.Timestamp(iso).value // 1_000_000)
+
+
+def page_data(page: str) -> dict:
+    return json.loads(DATA.search(page).group(1))
+
+
+def shown_at(features: list[dict], kind: str, t: int) -> set[str]:
+    return {f.get("id") or f["properties"]["id"] for f in features
+            if f["properties"]["kind"] == kind and t in f["properties"]["times"]}
+
+
+@pytest.fixture(scope="module")
+def short(router):
+    return replay(router, muifa_window(), "1h")
+
+
+@pytest.fixture(scope="module")
+def page_zh(router, short, tmp_path_factory):
+    path = write_beacon_chart(replay_chart(router, short, lang="zh"),
+                              tmp_path_factory.mktemp("replay") / "replay_zh.html")
+    return path.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def page_en(router, short):
+    return replay_chart(router, short, lang="en").get_root().render()
+
+
+class TestTimeDimension:
+    def test_the_window_has_cut_offs_and_calm_steps(self, short):
+        # guards the tests below: they must see islands cut off and reconnected
+        assert len(short.steps) == 37
+        assert not short.steps[0].cut_off and not short.steps[-1].cut_off
+        assert max(len(s.cut_off) for s in short.steps) >= 40
+
+    def test_one_time_per_step(self, page_zh, short):
+        data = page_data(page_zh)
+        assert data["times"] == [ms(s.time) for s in short.steps]
+        assert all(b - a == 3_600_000 for a, b in zip(data["times"], data["times"][1:]))
+        assert len(data["steps"]) == len(short.steps)
+        assert "L.timeDimension({times: data.times.slice()" in page_zh
+        assert "new Control({timeDimension: td" in page_zh
+
+    def test_cut_off_islands_match_the_replay_at_every_step(self, page_zh, short):
+        state = page_data(page_zh)["state"]["features"]
+        for s in short.steps:
+            assert shown_at(state, "cut", ms(s.time)) == set(s.cut_off), s.time
+        ever = {i for s in short.steps for i in s.cut_off}
+        cut = [f for f in state if f["properties"]["kind"] == "cut"]
+        assert len(cut) == len(ever)  # each island's shape is written once, with its steps
+
+    def test_panel_counts_follow_the_replay(self, page_zh, short):
+        steps = page_data(page_zh)["steps"]
+        for s, d in zip(short.steps, steps):
+            assert d["n"] == len(s.cut_off)
+            assert d["b"] == max(s.wind_bft.values())
+            assert d["c"] == pytest.approx(list(s.center), abs=1e-3)
+
+    def test_suspended_sailings_are_those_the_router_closes(self, router, page_zh, short):
+        state = page_data(page_zh)["state"]["features"]
+        for s, weather in zip(short.steps, short._weathers):
+            shut = {f["properties"]["id"] for f in sailing_features(router, weather) if not f["properties"]["open"]}
+            assert shown_at(state, "sailing", ms(s.time)) == shut, s.time
+        # fast ferries stop first; at landfall every sailing is suspended
+        assert len(shown_at(state, "sailing", ms(WINDOW[0]))) < len(shown_at(state, "sailing", ms(LANDFALL)))
+        assert len(shown_at(state, "sailing", ms(LANDFALL))) == len(router.arch.ferries)
+
+    def test_bridges_close_only_above_their_limit(self, page_zh, short):
+        data = page_data(page_zh)
+        state = data["state"]["features"]
+        for s, d in zip(short.steps, data["steps"]):
+            assert d["k"] == len(shown_at(state, "bridge", ms(s.time)))
+            if s.max_bft <= 9:  # bridges close above force 9
+                assert d["k"] == 0, s.time
+
+    def test_storm_track_and_wind_areas(self, page_zh, short):
+        data = page_data(page_zh)
+        track = data["track"]["features"][0]
+        assert track["properties"]["times"] == data["times"]
+        assert len(track["geometry"]["coordinates"]) == len(short.steps)
+        areas = data["areas"]["features"]
+        r7 = {f["properties"]["times"][0] for f in areas if f["properties"]["kind"] == "r7"}
+        assert r7 == set(data["times"])  # a typhoon has force-7 winds at every step
+        ring = next(f for f in areas if f["properties"]["kind"] == "r7")["geometry"]["coordinates"][0]
+        assert ring[0] == ring[-1] and len(ring) == 37
+
+    def test_starts_at_the_first_step_with_most_islands_cut_off(self, page_zh, short):
+        most = max(len(s.cut_off) for s in short.steps)
+        first = next(i for i, s in enumerate(short.steps) if len(s.cut_off) == most)
+        assert page_data(page_zh)["start"] == first
+
+
+class TestOffline:
+    def test_no_cdn_url_is_left_in_the_page(self, page_zh, page_en):
+        for page in (page_zh, page_en):
+            hosts = {urlparse(u).hostname for u in re.findall(r"https?://[^\s\"'<>)\\`]+", page)}
+            assert hosts <= ALLOWED_HOSTS | TILE_HOSTS, hosts - ALLOWED_HOSTS - TILE_HOSTS
+            for cdn in ("jsdelivr", "jquery", "cloudflare", "bootstrapcdn", "unpkg", "fontawesome", "moment"):
+                assert cdn not in page.lower(), cdn
+            assert not re.search(r"<script[^>]+src=", page)
+            assert not re.search(r"<link[^>]+href=", page)
+            assert "//netdna" not in page and "@font-face" not in page  # the control's icon font is dropped
+
+    def test_timedimension_and_iso8601_are_inlined(self, page_zh):
+        assert "Leaflet TimeDimension v1.1.1" in page_zh
+        assert "L.TimeDimension.Layer.GeoJson" in page_zh
+        assert "nezasa.iso8601" in page_zh
+        assert "Leaflet 1.9.4" in page_zh
+
+    def test_vendored_files_carry_their_licences(self):
+        web = resources.files("islandcover") / "web"
+        assert "ICTS SOCIB" in (web / "leaflet-timedimension" / "LICENSE").read_text(encoding="utf-8")
+        assert "Apache License" in (web / "iso8601-js-period" / "LICENSE").read_text(encoding="utf-8")
+        assert "Apache 2.0" in (web / "iso8601-js-period" / "iso8601.js").read_text(encoding="utf-8")
+
+    def test_page_stays_small(self, page_zh):
+        # the plain chart is ~0.9 MB; the steps add little (the full 256-step replay is ~1.6 MB)
+        assert len(page_zh.encode("utf-8")) < 1_400_000
+
+
+class TestLabels:
+    def test_chinese_panel_and_legend(self, page_zh):
+        assert "台风 MUIFA 回放（每 1 小时）" in page_zh
+        data = page_data(page_zh)
+        assert data["text"]["beijing"] == "北京时间"
+        assert data["text"]["legend_cut"] == "风暴孤岛（此刻）：{n} 座"
+        assert 'id="ic-legend-cutoff"' in page_zh
+        tips = [f["properties"]["label"] for f in data["state"]["features"] if f["properties"]["kind"] == "cut"]
+        assert all("风暴孤岛" in t and "UTC" in t for t in tips)
+
+    def test_english_panel(self, page_en):
+        assert "Typhoon MUIFA replay (every 1 h)" in page_en
+        data = page_data(page_en)
+        assert data["text"]["beijing"] == "Beijing" and data["lang"] == "en"
+        assert "calm base map · typhoon MUIFA replay" in page_en
+
+
+class TestErrorsWarnings:
+    def test_unknown_language(self, router, short):
+        with pytest.raises(IslandcoverError, match="lang 'fr' is not supported"):
+            replay_chart(router, short, lang="fr")
+
+    def test_start_that_is_not_a_step(self, router, short):
+        with pytest.raises(IslandcoverError, match="not a step of the replay: steps run from 2022-09-13T12:00:00Z"):
+            replay_chart(router, short, start="2022-09-20T00:00:00Z")
+        with pytest.raises(IslandcoverError, match="not an ISO 8601 time"):
+            replay_chart(router, short, start="yesterday")
+
+    def test_start_at_a_given_step(self, router, short):
+        page = replay_chart(router, short, start="2022-09-14T03:00:00Z").get_root().render()
+        assert page_data(page)["start"] == 15
+
+
+class TestCommand:
+    def test_replay_writes_the_map(self, tmp_path, capsys):
+        from islandcover.cli import main
+
+        track = tmp_path / "muifa.csv"
+        pts = muifa_window("2022-09-14T06:00:00Z", "2022-09-14T12:00:00Z").points
+        rows = ["time,lon,lat,vmax_ms,pressure_hpa"]
+        rows += [f"{t:%Y-%m-%dT%H:%MZ},{x},{y},{v},{pr}" for t, x, y, v, pr in
+                 zip(pts.time, pts.lon, pts.lat, pts.vmax_ms, pts.pressure_hpa)]
+        track.write_text("\n".join(rows) + "\n", encoding="utf-8")
+        out = tmp_path / "replay.html"
+        assert main(["replay", str(track), "--map", str(out), "--lang", "en", "--json"]) == 0
+        printed = json.loads(capsys.readouterr().out)
+        data = page_data(out.read_text(encoding="utf-8"))
+        assert data["lang"] == "en"
+        assert data["times"] == [ms(s["time"]) for s in printed["steps"]]
+        assert [d["n"] for d in data["steps"]] == [len(s["cut_off"]) for s in printed["steps"]]
+        assert not list(tmp_path.glob("*.tmp*"))  # written atomically: nothing left beside it
+
+    def test_map_folder_must_exist_before_the_replay_runs(self, tmp_path, capsys):
+        from islandcover.cli import main
+
+        assert main(["replay", "muifa_2022", "--map", str(tmp_path / "no" / "x.html")]) == 2
+        err = capsys.readouterr().err
+        assert "cannot write the map" in err and "does not exist (create it first)" in err
