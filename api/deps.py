@@ -59,8 +59,8 @@ class AppState:
     router: Router
     model: CoverageModel
     store: Store
+    board: LinkBoard
     island_features: dict[str, dict[str, Any]] = field(default_factory=dict)
-    board: LinkBoard | None = None
     _risk: SeasonalRisk | None = None
 
     def seasonal_risk(self) -> SeasonalRisk:

@@ -135,6 +135,9 @@ class Archipelago:
         Piers of the scheduled ferries (``piers.csv``), indexed by id, with ``island_id``.
     ferries : pandas.DataFrame
         Scheduled sailings between piers (``ferries.csv``), indexed by id.
+    other_land : geopandas.GeoDataFrame
+        Land in the model's box that is not one of its islands (the Ningbo and Shanghai
+        mainland and their islands, ``other_land.geojson``): an obstacle to boats, nothing more.
     source : Path
         Folder the islands were read from.
     """
@@ -149,6 +152,7 @@ class Archipelago:
         self._islands_m: gpd.GeoSeries | None = None
         self.piers = piers if piers is not None else ferry_data.empty_piers()
         self.ferries = ferries if ferries is not None else ferry_data.empty_ferries()
+        self.other_land = gpd.GeoDataFrame({"kind": []}, geometry=gpd.GeoSeries([], crs="EPSG:4326"), crs="EPSG:4326")
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -180,6 +184,8 @@ class Archipelago:
         st = io.read_stations(Path(stations) if stations else folder / "stations.geojson", islands, crs=crs)
         tm = io.read_teams(Path(teams) if teams else folder / "teams.csv", st.index)
         arch = cls(islands, st, tm, folder)
+        if (folder / "other_land.geojson").exists():
+            arch.other_land = io.read_other_land(folder / "other_land.geojson")
         if (folder / "piers.csv").exists():
             arch.piers = ferry_data.read_piers(folder / "piers.csv", islands, lambda ref: arch.island(ref).id)
             if (folder / "ferries.csv").exists():
@@ -285,6 +291,12 @@ class Archipelago:
         r = self.teams.loc[key]
         return Team(id=key, name=r["name"], station_id=r["station_id"], boat_class=r["boat_class"],
                     head_count=int(r["head_count"]), status=r["status"], illustrative=bool(r["illustrative"]))
+
+    def on_other_land(self, lon: float, lat: float) -> bool:
+        """True when a WGS84 point lies on land that is not one of the model's islands (the mainland …)."""
+        if self.other_land.empty:
+            return False
+        return bool(self.other_land.contains(shapely.Point(lon, lat)).any())
 
     def island_at(self, lon: float, lat: float, *, max_offshore_m: float = 0.0) -> Island | None:
         """Return the island at a WGS84 point (or within ``max_offshore_m`` of it), else None.

@@ -15,8 +15,6 @@ Planning assumptions (stated in every report):
 """
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -26,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from islandcover.errors import DataError, IslandcoverError, UnknownStation
+from islandcover.lru import LRUCache
 from islandcover.routing import Router
 from islandcover.settings import DISTRICTS
 from islandcover.siting import SitingProblem
@@ -258,8 +257,7 @@ class CoverageModel:
         self.arch = router.arch
         self.demand = demand or island_demand(router)
         self.candidates: tuple[Site, ...] = tuple(candidate_sites(router))
-        self._matrices: OrderedDict[tuple[str, str, str], pd.DataFrame] = OrderedDict()
-        self._lock = threading.Lock()
+        self._matrices: LRUCache[tuple[str, str, str], pd.DataFrame] = LRUCache(self.CACHE_SIZE)
 
     # ------------------------------------------------------------------ sites and matrices
     def stations(self, scenario: Scenario) -> list[Site]:
@@ -287,16 +285,8 @@ class CoverageModel:
         """
         use = list(sites) if sites is not None else self.stations(scenario)
         key = (scenario.weather.key, scenario.vessel, "|".join(f"{s.id}@{s.node}@{s.lon:.6f},{s.lat:.6f}" for s in use))
-        with self._lock:
-            if key in self._matrices:
-                self._matrices.move_to_end(key)
-                return self._matrices[key]
-        m = travel_matrix(self.router, use, self.demand, scenario.vessel, scenario.weather)
-        with self._lock:
-            self._matrices[key] = m
-            while len(self._matrices) > self.CACHE_SIZE:
-                self._matrices.popitem(last=False)
-        return m
+        return self._matrices.get(key, lambda: travel_matrix(self.router, use, self.demand, scenario.vessel,
+                                                             scenario.weather))
 
     def candidate_matrix(self, scenario: Scenario, extra: Sequence[Site] = ()) -> pd.DataFrame:
         """Minutes from every candidate site (every landing, plus ``extra``) to each demand point."""

@@ -15,6 +15,7 @@ __all__ = [
     "UnknownCRS",
     "UnknownPlace",
     "PointAtSea",
+    "NoLanding",
 ]
 
 
@@ -77,3 +78,7 @@ class UnknownPlace(IslandcoverError):
 class PointAtSea(IslandcoverError):
     """A point that no travel mode can start from or reach: too far from every sea lane, or at
     sea for a mode that only stops at piers."""
+
+
+class NoLanding(IslandcoverError):
+    """An island with no station, service point or pier: no team lands there (give a point on it)."""

@@ -27,7 +27,8 @@ import pandas as pd
 import shapely
 
 from islandcover.errors import DataError, IslandcoverError
-from islandcover.settings import BOUNDS, METRIC_CRS
+from islandcover.io import check_bounds, numbers, required_text, unique_ids
+from islandcover.settings import METRIC_CRS
 
 __all__ = ["SERVICES", "MAX_PIER_OFFSHORE_M", "PIER_COLUMNS", "FERRY_COLUMNS", "read_piers", "read_ferries",
            "empty_piers", "empty_ferries"]
@@ -66,15 +67,8 @@ def _read_csv(path: Path) -> pd.DataFrame:
 
 def _require(table: pd.DataFrame, source: str, columns: tuple[str, ...]) -> None:
     for col in columns:
-        if col not in table.columns:
-            raise DataError(source, "missing column", field=col)
-        empty = table[col].str.strip().eq("")
-        if empty.any():
-            raise DataError(source, f"missing {col}", row=int(np.flatnonzero(empty.to_numpy())[0]) + 1, field=col)
-    dup = table["id"].str.strip().duplicated()
-    if dup.any():
-        row = int(np.flatnonzero(dup.to_numpy())[0]) + 1
-        raise DataError(source, f"duplicate id '{table['id'].iloc[row - 1]}'", row=row, field="id")
+        required_text(table, source, col)
+    unique_ids(table["id"].str.strip(), source)
 
 
 def read_piers(path: Path, islands: gpd.GeoDataFrame, resolve: Callable[[str], str]) -> gpd.GeoDataFrame:
@@ -105,17 +99,10 @@ def read_piers(path: Path, islands: gpd.GeoDataFrame, resolve: Callable[[str], s
     table = _read_csv(path)
     _require(table, name, _REQUIRED_PIER)
     table = table.apply(lambda c: c.str.strip())
-    lon = pd.to_numeric(table["lon"], errors="coerce").to_numpy(dtype=float)
-    lat = pd.to_numeric(table["lat"], errors="coerce").to_numpy(dtype=float)
-    w, s, e, n = BOUNDS
+    lon, lat = numbers(table["lon"], name, "lon"), numbers(table["lat"], name, "lat")
+    check_bounds(lon, lat, name)
     island_ids = []
     for i, row in enumerate(table.itertuples(index=False), start=1):
-        x, y = lon[i - 1], lat[i - 1]
-        if not (np.isfinite(x) and np.isfinite(y)):
-            raise DataError(name, f"not a number: ({row.lon!r}, {row.lat!r})", row=i, field="lon/lat")
-        if not (w <= x <= e and s <= y <= n):
-            raise DataError(name, f"({x:.5f}, {y:.5f}) lies outside the archipelago (lon {w}–{e}, lat {s}–{n})",
-                            row=i, field="lon/lat")
         try:
             island_ids.append(resolve(row.island))
         except IslandcoverError as exc:

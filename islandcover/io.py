@@ -31,6 +31,11 @@ __all__ = [
     "read_stations",
     "read_teams",
     "read_points",
+    "read_other_land",
+    "required_text",
+    "unique_ids",
+    "numbers",
+    "check_bounds",
 ]
 
 #: Kinds of station: a light station (光明驿站) or a service point (服务点) on a powered island.
@@ -62,8 +67,8 @@ def _read_table(path: Path, crs: object | None) -> tuple[pd.DataFrame, np.ndarra
         for col in ("lon", "lat"):
             if col not in table.columns:
                 raise DataError(name, "missing column (a CSV needs lon and lat columns)", field=col)
-        lon = _numbers(table["lon"], name, "lon")
-        lat = _numbers(table["lat"], name, "lat")
+        lon = numbers(table["lon"], name, "lon")
+        lat = numbers(table["lat"], name, "lat")
         src_crs = crs if crs is not None else "EPSG:4326"
         table = table.drop(columns=["lon", "lat"])
     elif suffix in (".geojson", ".json", ".gpkg"):
@@ -120,7 +125,8 @@ def _check_geojson(path: Path) -> None:
         normalise_crs(name)  # raises UnknownCRS naming the value
 
 
-def _numbers(values: pd.Series, source: str, field: str) -> np.ndarray:
+def numbers(values: pd.Series, source: str, field: str) -> np.ndarray:
+    """The column as floats; a DataError names the first row that is not a number."""
     out = pd.to_numeric(values.str.strip(), errors="coerce")
     bad = out.isna()
     if bad.any():
@@ -129,7 +135,8 @@ def _numbers(values: pd.Series, source: str, field: str) -> np.ndarray:
     return out.to_numpy(dtype=float)
 
 
-def _required_text(table: pd.DataFrame, source: str, field: str) -> pd.Series:
+def required_text(table: pd.DataFrame, source: str, field: str) -> pd.Series:
+    """The column, stripped; a DataError names a missing column or the first empty row."""
     if field not in table.columns:
         raise DataError(source, "missing column", field=field)
     col = table[field].astype(object).where(table[field].notna(), "").astype(str).str.strip()
@@ -140,14 +147,16 @@ def _required_text(table: pd.DataFrame, source: str, field: str) -> pd.Series:
     return col
 
 
-def _unique_ids(ids: pd.Series, source: str) -> None:
+def unique_ids(ids: pd.Series, source: str) -> None:
+    """A DataError names the first duplicated id."""
     dup = ids.duplicated()
     if dup.any():
         row = int(np.flatnonzero(dup.to_numpy())[0]) + 1
         raise DataError(source, f"duplicate id '{ids.iloc[row - 1]}'", row=row, field="id")
 
 
-def _check_bounds(lon: np.ndarray, lat: np.ndarray, source: str) -> None:
+def check_bounds(lon: np.ndarray, lat: np.ndarray, source: str) -> None:
+    """A DataError names the first row whose coordinates are not finite or lie outside the archipelago."""
     w, s, e, n = BOUNDS
     for i, (x, y) in enumerate(zip(lon, lat), start=1):
         if not (np.isfinite(x) and np.isfinite(y)):
@@ -183,7 +192,7 @@ def read_islands(path: Path) -> gpd.GeoDataFrame:
     for col in _ISLAND_COLUMNS:
         if col not in gdf.columns:
             raise DataError(name, "missing property", field=col)
-    _unique_ids(gdf["id"].astype(str), name)
+    unique_ids(gdf["id"].astype(str), name)
     bad = ~gdf["district"].isin(DISTRICTS)
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0]) + 1
@@ -193,6 +202,26 @@ def read_islands(path: Path) -> gpd.GeoDataFrame:
     gdf["powered"] = gdf["powered"].fillna(False).astype(bool)
     gdf["population"] = pd.array(gdf["population"], dtype="Int64")
     return gdf.set_index("id", drop=False)
+
+
+def read_other_land(path: Path) -> gpd.GeoDataFrame:
+    """Read ``other_land.geojson``: polygons of land that is not one of the model's islands.
+
+    Raises
+    ------
+    DataError
+        An unreadable file or a feature that is not a polygon.
+    """
+    name = Path(path).name
+    try:
+        gdf = gpd.read_file(path)
+    except Exception as exc:  # pyogrio raises several types for malformed files
+        raise DataError(name, f"cannot be read ({exc})") from exc
+    for i, geom in enumerate(gdf.geometry, start=1):
+        if geom is None or geom.geom_type not in ("Polygon", "MultiPolygon"):
+            raise DataError(name, f"expected a Polygon, got {getattr(geom, 'geom_type', None)}", row=i,
+                            field="geometry")
+    return gdf.set_crs("EPSG:4326") if gdf.crs is None else gdf.to_crs("EPSG:4326")
 
 
 def read_points(path: Path, *, crs: object | None = None) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, str]:
@@ -241,10 +270,10 @@ def read_stations(
         When the CRS cannot be read.
     """
     table, lon, lat, name = read_points(path, crs=crs)
-    ids = _required_text(table, name, "id")
-    _unique_ids(ids, name)
-    names = _required_text(table, name, "name_zh")
-    _check_bounds(lon, lat, name)
+    ids = required_text(table, name, "id")
+    unique_ids(ids, name)
+    names = required_text(table, name, "name_zh")
+    check_bounds(lon, lat, name)
     kinds = table["kind"].astype(str).str.strip() if "kind" in table.columns else pd.Series(
         ["light_station"] * len(table))
     for i, k in enumerate(kinds, start=1):
@@ -331,19 +360,19 @@ def read_teams(path: Path, station_ids: Iterable[str]) -> pd.DataFrame:
             raise DataError(name, f"not a readable UTF-8 CSV file ({exc})") from exc
     else:
         table = pd.DataFrame(read_points(path)[0])
-    ids = _required_text(table, name, "id")
-    _unique_ids(ids, name)
-    stations = _required_text(table, name, "station_id")
+    ids = required_text(table, name, "id")
+    unique_ids(ids, name)
+    stations = required_text(table, name, "station_id")
     known = set(station_ids)
     for i, s in enumerate(stations, start=1):
         if s not in known:
             raise DataError(name, f"unknown station '{s}'", row=i, field="station_id")
-    boats = _required_text(table, name, "boat_class")
+    boats = required_text(table, name, "boat_class")
     for i, b in enumerate(boats, start=1):
         if b not in BOAT_CLASSES:
             raise DataError(name, f"unknown boat class '{b}': use {', '.join(BOAT_CLASSES)}", row=i,
                             field="boat_class")
-    heads = _required_text(table, name, "head_count")
+    heads = required_text(table, name, "head_count")
     counts = pd.to_numeric(heads, errors="coerce")
     for i, (raw, c) in enumerate(zip(heads, counts), start=1):
         if not (pd.notna(c) and float(c).is_integer() and c > 0):

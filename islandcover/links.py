@@ -31,6 +31,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from islandcover.errors import DataError
+from islandcover.io import check_bounds, numbers, required_text
 from islandcover.routing import CutOffIsland, Router
 from islandcover.settings import METRIC_CRS
 from islandcover.vessels import FERRY_MODE
@@ -117,18 +118,10 @@ def read_sea_areas(folder: Path) -> pd.DataFrame:
         table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise DataError(path.name, f"not a readable UTF-8 CSV file ({exc})") from exc
-    for col in ("name_zh", "lon", "lat"):
-        if col not in table.columns:
-            raise DataError(path.name, "missing column", field=col)
+    table["name_zh"] = required_text(table, path.name, "name_zh")
     for col in ("lon", "lat"):
-        value = pd.to_numeric(table[col], errors="coerce")
-        if value.isna().any():
-            row = int(np.flatnonzero(value.isna().to_numpy())[0]) + 1
-            raise DataError(path.name, f"not a number: {table[col].iloc[row - 1]!r}", row=row, field=col)
-        table[col] = value
-    if table["name_zh"].str.strip().eq("").any():
-        row = int(np.flatnonzero(table["name_zh"].str.strip().eq("").to_numpy())[0]) + 1
-        raise DataError(path.name, "missing name_zh", row=row, field="name_zh")
+        table[col] = numbers(required_text(table, path.name, col), path.name, col)
+    check_bounds(table.lon.to_numpy(), table.lat.to_numpy(), path.name)
     return table
 
 

@@ -5,7 +5,8 @@ shortest water path between two points bends only at convex corners of the obsta
 graph whose nodes are those corners (plus the landings) and whose edges are the straight
 segments that clear the land contains every shortest path exactly, with true lengths and
 straight geometry (a water raster/mesh would zig-zag and over-estimate by 1–8% depending
-on its connectivity). Obstacles are the GSHHG islands simplified by 30 m and buffered by
+on its connectivity). Obstacles are the GSHHG land (the model's islands, and the
+mainland and islands of Ningbo and Shanghai in ``other_land.geojson``) simplified by 30 m and buffered by
 60 m, so lanes keep clear of the shore; each candidate segment is tested, in one
 vectorised call, against the unsimplified islands buffered by 20 m. Edges are limited to 20 km, and a
 3 km grid of open-water nodes (at least 1 km from any shore) carries longer crossings
@@ -61,7 +62,7 @@ from islandcover.settings import BOUNDS, METRIC_CRS
 
 __all__ = ["TravelNetwork", "build_network", "load_network", "read_bridges", "geodesic_m", "NETWORK_VERSION"]
 
-NETWORK_VERSION = "5"
+NETWORK_VERSION = "6"
 SIMPLIFY_M = 30.0
 OBSTACLE_BUFFER_M = 60.0
 CLEARANCE_M = 20.0
@@ -162,6 +163,7 @@ def _key(arch: Archipelago) -> str:
     h.update(read_bridges(arch.source).to_json().encode())
     h.update(arch.piers[["id", "lon", "lat", "island_id"]].to_json().encode())
     h.update(arch.ferries[["id", "from_pier", "to_pier"]].to_json().encode())
+    h.update(arch.other_land.to_json().encode())
     return h.hexdigest()[:16]
 
 
@@ -192,18 +194,34 @@ def load_network(arch: Archipelago, *, progress: Callable[[str], None] | None = 
 
 
 def read_bridges(folder: Path) -> pd.DataFrame:
-    """The bridges of a data folder (``bridges.csv``; an empty table if there is none)."""
+    """The bridges of a data folder (``bridges.csv``; an empty table if there is none).
+
+    An optional ``max_wind`` column gives a bridge its own wind limit (a whole Beaufort force
+    0–12; empty: the default of :mod:`islandcover.vessels`).
+
+    Raises
+    ------
+    DataError
+        A ``max_wind`` that is not a whole number 0–12.
+    """
     path = folder / "bridges.csv"
     if not path.exists():
         return pd.DataFrame(columns=["name_zh", "name_en", "island_a", "island_b", "length_km"])
-    return pd.read_csv(path, dtype=str, keep_default_na=False)
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    for i, raw in enumerate(table.get("max_wind", pd.Series(dtype=str)), start=1):
+        text = str(raw).strip()
+        if text and not (text.isdigit() and 0 <= int(text) <= 12):
+            raise DataError(path.name, f"max_wind must be a whole Beaufort force 0–12, got {raw!r}", row=i,
+                            field="max_wind")
+    return table
 
 
 def build_network(arch: Archipelago, *, progress: Callable[[str], None] | None = None) -> TravelNetwork:
     """Build the travel network of ``arch`` (see the module docstring for the method)."""
     say = progress or (lambda _msg: None)
     islands_m = arch.islands.to_crs(METRIC_CRS)
-    land = islands_m.geometry.values
+    # the model's islands, then the land of other districts (an obstacle only)
+    land = np.concatenate([islands_m.geometry.values, arch.other_land.to_crs(METRIC_CRS).geometry.values])
 
     say("obstacles")
     simple = shapely.simplify(land, SIMPLIFY_M, preserve_topology=True)

@@ -7,9 +7,11 @@ is *attached* for the query only (the network is never rebuilt):
 * a point on an island (or within :data:`ON_ISLAND_M` of its shore) gets a road to every land
   node (station, service point, pier, bridge end) of its land mass, and a launch to the
   nearest shore node of the sea graph (the nearest coast point);
-* a point at sea (a boat out on the water) is joined to the nearest sea lane, which must be
-  within :data:`MAX_LANE_M`: the foot of the perpendicular splits the lane, and the point is
-  joined to it by a straight stretch of sea. The stretch closes with the lane it joins.
+* a point at sea (a boat out on the water) must lie within :data:`MAX_LANE_M` of a sea lane.
+  It is joined by straight stretches of sea to every sea node within :data:`SIGHT_M` that the
+  stretch reaches without touching land (the sea lanes' own clearance test), to the other
+  points at sea in sight, and to the foot of the perpendicular on its nearest lane (which
+  splits that lane). Its stretches close with that nearest lane (its exposure and wind).
 
 New sites and grid demand points of :mod:`islandcover.travel_matrix` are attached the same way.
 """
@@ -20,11 +22,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import shapely
 from pyproj import Transformer
 from scipy.sparse import csr_array
 from scipy.spatial import cKDTree
 
-from islandcover.errors import IslandcoverError, PointAtSea, UnknownIsland, UnknownPlace
+from islandcover.errors import NoLanding, OutsideArchipelago, PointAtSea, UnknownIsland, UnknownPlace
 from islandcover.network import geodesic_m
 from islandcover.settings import METRIC_CRS
 from islandcover.vessels import FERRY_MODE
@@ -36,6 +39,8 @@ __all__ = ["Place", "AttachedGraph", "AttachPoint", "resolve_place", "attach", "
 ON_ISLAND_M = 200.0
 #: A point at sea must lie within this distance of a sea lane, m.
 MAX_LANE_M = 2_000.0
+#: A point at sea is joined by a straight stretch to every sea node this close that it can see, m.
+SIGHT_M = 6_000.0
 
 _POINT = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
 _TO_M = Transformer.from_crs("EPSG:4326", METRIC_CRS, always_xy=True)
@@ -110,6 +115,10 @@ def resolve_place(router: object, ref: str, vessel: str) -> Place:
         if isl is not None:
             return Place(text, "point", f"({lon:.5f}, {lat:.5f}) on {isl.name_zh or isl.id}", lon, lat,
                          island_id=isl.id)
+        if arch.on_other_land(lon, lat):
+            raise OutsideArchipelago(f"point ({lon}, {lat}) is on land outside the model (the mainland, an island of "
+                                     "Ningbo or Shanghai, or an islet the model leaves out): give a point on one of "
+                                     "the model's islands or at sea")
         d_m = _nearest_lane(net, *_TO_M.transform(lon, lat))[1]
         if d_m > MAX_LANE_M:
             raise PointAtSea(f"point ({lon}, {lat}) is at sea, {d_m / 1000:.1f} km from the nearest sea lane "
@@ -137,7 +146,7 @@ def resolve_place(router: object, ref: str, vessel: str) -> Place:
             raise UnknownPlace(f"no station, service point or pier '{text}'") from None
         raise
     if isl.id not in net.island_node:
-        raise IslandcoverError(f"island {isl.label} has no service point or station: give a lon,lat point on it")
+        raise NoLanding(f"island {isl.label} has no service point or station: give a lon,lat point on it")
     node = net.island_node[isl.id]
     return Place(text, "island", isl.label, float(net.node_lon[node]), float(net.node_lat[node]), node=node,
                  island_id=isl.id)
@@ -239,6 +248,41 @@ class AttachedGraph:
         return mode, km, minutes, r.via(e) if raw == "bridge" else "", [self.lonlat(a), self.lonlat(b)]  # type: ignore[attr-defined]
 
 
+def _clearance(router: object) -> object:
+    """The land, buffered like the sea lanes' clearance test (metric, prepared), kept on the router."""
+    cached = getattr(router, "_place_clearance", None)
+    if cached is None:
+        from islandcover.network import CLEARANCE_M
+
+        arch = router.arch  # type: ignore[attr-defined]
+        land = np.concatenate([arch.islands.to_crs(METRIC_CRS).geometry.values,
+                               arch.other_land.to_crs(METRIC_CRS).geometry.values])
+        cached = shapely.union_all(shapely.buffer(land, CLEARANCE_M, quad_segs=2))
+        shapely.prepare(cached)
+        router._place_clearance = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def _clear(router: object, x0: float, y0: float, x1: float, y1: float) -> bool:
+    """True when the straight segment between two metric points clears the land."""
+    return not _clearance(router).intersects(shapely.LineString([(x0, y0), (x1, y1)]))  # type: ignore[attr-defined]
+
+
+def _in_sight(router: object, x: float, y: float) -> list[tuple[int, float]]:
+    """Sea, grid and landing nodes within :data:`SIGHT_M` of a point at sea that a straight line reaches."""
+    net = router.net  # type: ignore[attr-defined]
+    sea = np.flatnonzero(np.isin(net.node_kind, ["sea", "grid", "landing"]))
+    near = sea[np.hypot(net.node_x[sea] - x, net.node_y[sea] - y) <= SIGHT_M]
+    if not len(near):
+        return []
+    lines = shapely.linestrings(np.stack([np.column_stack([np.full(len(near), x), np.full(len(near), y)]),
+                                          np.column_stack([net.node_x[near], net.node_y[near]])], axis=1))
+    ok = ~shapely.intersects(_clearance(router), lines)
+    far = np.column_stack([net.node_x[near[ok]], net.node_y[near[ok]]])
+    d = geodesic_m(np.repeat([[x, y]], len(far), axis=0), far) if len(far) else np.empty(0)
+    return [(int(n), float(dd)) for n, dd in zip(near[ok], d)]
+
+
 def _dist_m(x0: float, y0: float, x1: float, y1: float) -> float:
     """Ellipsoidal length (m) of the straight segment between two metric points, as network edges."""
     return float(geodesic_m(np.array([[x0, y0]]), np.array([[x1, y1]]))[0])
@@ -316,8 +360,16 @@ def attach_points(router: object, og: object, vessel: str, pts: Sequence[AttachP
     for k, p in enumerate(pts):
         me = node_of_pt[k]
         px, py = xy[k]
-        if p.island_id is None:  # at sea: to the foot on the nearest lane, which it splits
+        if p.island_id is None:  # at sea: straight to every node in sight, and to the foot on the nearest lane
             e, _, t = _nearest_lane(net, px, py)
+            if own and ok[e]:
+                for node, d_m in _in_sight(router, px, py):
+                    link(me, node, "sea", d_m / 1000, d_m / 1000 / speed_kmh * 60, d_m / 1000 / speed_kmh * 60, e)
+                for j in range(k + 1, len(pts)):
+                    if pts[j].island_id is None and _clear(router, px, py, *xy[j]):
+                        d_m = _dist_m(px, py, *xy[j])
+                        link(me, node_of_pt[j], "sea", d_m / 1000, d_m / 1000 / speed_kmh * 60,
+                             d_m / 1000 / speed_kmh * 60, e)
             foot = me + 1
             u, v = int(net.edge_u[e]), int(net.edge_v[e])
             fx = net.node_x[u] + t * (net.node_x[v] - net.node_x[u])
@@ -337,15 +389,15 @@ def attach_points(router: object, og: object, vessel: str, pts: Sequence[AttachP
             t_road = float(road_min(d))
             link(me, sea, "sea", d / 1000, t_road + launch, t_road)
         same = land[land_mass == mass_of[k]]
-        for node in same:
-            d = _dist_m(px, py, net.node_x[node], net.node_y[node])
-            t_road = float(road_min(d))
-            link(me, int(node), "road", d / 1000, t_road, t_road)
-        for j in range(k + 1, len(pts)):
-            if (p.links_points or pts[j].links_points) and pts[j].island_id is not None and mass_of[j] == mass_of[k]:
-                d = _dist_m(px, py, xy[j, 0], xy[j, 1])
+        others = [j for j in range(k + 1, len(pts)) if (p.links_points or pts[j].links_points)
+                  and pts[j].island_id is not None and mass_of[j] == mass_of[k]]
+        targets = [int(node) for node in same] + [node_of_pt[j] for j in others]
+        far = np.vstack([np.column_stack([net.node_x[same], net.node_y[same]]), xy[others].reshape(-1, 2)])
+        if len(targets):  # one vectorised geodesic call per point
+            dist = geodesic_m(np.repeat([[px, py]], len(far), axis=0), far)
+            for node, d in zip(targets, dist):
                 t_road = float(road_min(d))
-                link(me, node_of_pt[j], "road", d / 1000, t_road, t_road)
+                link(me, node, "road", float(d) / 1000, t_road, t_road)
     m = n + len(extra_xy)
     g, eid = og.minutes.tocoo(), og.edges.tocoo()  # type: ignore[attr-defined]
     data = np.maximum(np.concatenate([g.data, np.asarray(vals, dtype=float)]), 1e-9)

@@ -26,7 +26,7 @@ from islandcover.archipelago import Archipelago
 from islandcover.errors import IslandcoverError
 from islandcover.lru import LRUCache
 from islandcover.network import TravelNetwork, read_bridges
-from islandcover.vessels import FERRY_MODE, TravelParameters
+from islandcover.vessels import FERRY_MODE, ConfigError, TravelParameters
 from islandcover.weather import Weather
 
 __all__ = ["Leg", "Trip", "Exclusion", "Dispatch", "Route", "CutOffIsland", "OpenGraph", "Router"]
@@ -225,6 +225,10 @@ class Router:
         own_limit = {str(r.name_zh): int(r.max_wind) for r in own.itertuples()
                      if "max_wind" in own.columns and str(r.max_wind).strip()}
         bridge = np.flatnonzero(self._is["bridge"])
+        unknown = sorted(set(self.params.bridge_limits) - set(self._name[bridge]))
+        if unknown:
+            raise ConfigError(f"travel parameters: no bridge called {', '.join(unknown)}: the bridges are "
+                              f"{', '.join(sorted(set(self._name[bridge])))}")
         self._bridge_limit = np.zeros(net.n_edges, dtype=np.int64)
         self._bridge_limit[bridge] = [self.params.bridge_limit(self._name[e], own_limit.get(self._name[e]))
                                       for e in bridge]

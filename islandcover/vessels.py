@@ -48,13 +48,18 @@ Evidence for the defaults:
 * Work boats (the utility's own small craft): 7 sheltered / 6 open, our estimate (one force
   below the ferries; the 遮蔽航区 rule's Beaufort 6 on the open-sea side).
 * Bridges: 2011 typhoon Muifa closed the G9211 trans-oceanic bridges when deck wind reached
-  **force 10**; 2022 typhoon Muifa: controls on bridges "with force ≥ 9", G9211/S6 closed at
-  13:00, 朱家尖/江南/官山/秀山 bridges at 15:00 → bridges: open up to 9, every bridge
-  (``max_wind`` in ``bridges.csv`` may set one bridge's own limit).
+  **force 10** → bridges: open up to 9, every bridge (``max_wind`` in ``bridges.csv`` may set
+  one bridge's own limit). The evidence is split: in 2022 (typhoon Muifa) the traffic police
+  applied controls on bridges "with force ≥ 9" (G9211/S6 closed at 13:00, 朱家尖/江南/官山/秀山
+  at 15:00), and the 杭州湾 bridge's 2011 plan closes at force 9; both point to 8. Set
+  ``[bridge] max_wind = 8`` to follow them.
 * Speeds: own high-speed boats ~25 kn and work boats ~12 kn (typical for the classes; no
   Zhoushan-specific source); scheduled conventional and ro-ro ferries 12 kn, high-speed
-  ferries 25 kn (a published 31.5 kn top speed for 嵊鹰2号, Shanghai Daily 2012, is a maximum,
-  not a service speed); each sailing also takes 5 min of berthing and unberthing. The
+  ferries 25 kn (嵊鹰2号's published 31.5 kn is a top speed, not a service speed: Shanghai Daily
+  2012, https://archive.shine.cn/district/jinshan/New-link-to-Buddhist-pilgrim-island/shdaily.shtml);
+  newer conventional boats are faster (六横6, 2024: 17 kn, China Daily, ferries.csv F-12), but
+  the published crossing times fit 12 kn; each sailing also takes 5 min of berthing and
+  unberthing. The
   published crossing times of ``ferries.csv`` are checked against these in
   ``tests/test_ferries.py`` (within 25%). Road 40 km/h with a detour factor of 1.4 over the
   straight line (no road data is shipped); bridges 60 km/h (the limit imposed on reopening
@@ -210,7 +215,7 @@ def load_parameters(path: str | Path | None = None) -> TravelParameters:
     for name, over in _section(p.name, doc, "bridges", None).items():
         if not isinstance(over, dict) or set(over) != {"max_wind"}:
             raise ConfigError(f'{p.name}: [bridges."{name}"] takes one key, max_wind')
-        _check(p.name, f'bridges."{name}".max_wind', over["max_wind"], 0, 12)
+        _check(p.name, f'bridges."{name}".max_wind', over["max_wind"], 0, 12, whole=True)
         limits[name] = int(over["max_wind"])
     out = replace(
         params,
@@ -227,7 +232,7 @@ def load_parameters(path: str | Path | None = None) -> TravelParameters:
     _check(p.name, "road.speed_kmh", out.road_speed_kmh, 1, 130)
     _check(p.name, "road.detour", out.road_detour, 1, 5)
     _check(p.name, "bridge.speed_kmh", out.bridge_speed_kmh, 1, 130)
-    _check(p.name, "bridge.max_wind", out.bridge_max_wind, 0, 12)
+    _check(p.name, "bridge.max_wind", out.bridge_max_wind, 0, 12, whole=True)
     return out
 
 
@@ -254,13 +259,18 @@ def _classes(src: str, section: str, over_all: object, base: dict[str, VesselCla
             raise ConfigError(f"{src}: [{section}.{name}] unknown key(s) {sorted(bad)}")
         v = replace(out[name], **over)
         _check(src, f"{section}.{name}.speed_kn", v.speed_kn, 1, 60)
-        _check(src, f"{section}.{name}.max_wind_sheltered", v.max_wind_sheltered, 0, 12)
-        _check(src, f"{section}.{name}.max_wind_open", v.max_wind_open, 0, 12)
+        _check(src, f"{section}.{name}.max_wind_sheltered", v.max_wind_sheltered, 0, 12, whole=True)
+        _check(src, f"{section}.{name}.max_wind_open", v.max_wind_open, 0, 12, whole=True)
+        if v.max_wind_open > v.max_wind_sheltered:
+            raise ConfigError(f"{src}: {section}.{name}.max_wind_open = {v.max_wind_open} is above "
+                              f"max_wind_sheltered = {v.max_wind_sheltered}: the open sea is never calmer")
         _check(src, f"{section}.{name}.launch_min", v.launch_min, 0, 240)
         out[name] = v
     return out
 
 
-def _check(src: str, key: str, value: object, lo: float, hi: float) -> None:
+def _check(src: str, key: str, value: object, lo: float, hi: float, *, whole: bool = False) -> None:
     if not isinstance(value, int | float) or isinstance(value, bool) or not lo <= value <= hi:
         raise ConfigError(f"{src}: {key} = {value!r} is out of range ({lo}–{hi})")
+    if whole and not float(value).is_integer():
+        raise ConfigError(f"{src}: {key} = {value!r} must be a whole Beaufort force")

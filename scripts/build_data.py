@@ -13,7 +13,8 @@ Steps (each documented in data/islands/README.md):
 1. ``gmt coast -Df -W -M -A0/1/1`` over the model's box prints GSHHG level-1 shoreline
    segments (cut at bin borders). They are merged with the box's outline and polygonised;
    every face except the one open-sea face is land. Faces touching the box edge are the
-   mainland (Ningbo, Shanghai) and are dropped.
+   mainland (Ningbo, Shanghai); they, and the islands of other districts (step 2), go to
+   ``other_land.geojson``, which the travel network uses only as an obstacle.
 2. Each land polygon is tagged with the district (of Zhoushan, Ningbo or Shanghai, cnmaps
    2.1 county boundaries, AMap origin, delivered in WGS84) that it overlaps most, or the
    nearest one within 15 km. Polygons of Ningbo or Shanghai are dropped. A polygon split
@@ -83,17 +84,53 @@ def shoreline_segments() -> list[LineString]:
     return segments
 
 
-def land_polygons(segments: list[LineString]) -> gpd.GeoDataFrame:
-    """Polygonise shoreline segments; return the land faces that do not touch the box edge."""
+def all_land(segments: list[LineString]) -> gpd.GeoDataFrame:
+    """Polygonise shoreline segments; every face but the open sea, with ``mainland`` = touches the box edge."""
     frame = box(*BOUNDS)
     faces = list(polygonize(unary_union([*segments, frame.exterior])))
     gdf = gpd.GeoDataFrame(geometry=faces, crs="EPSG:4326")
     sea = gdf.contains(OPEN_SEA)
     if sea.sum() != 1:
         raise SystemExit(f"expected one open-sea face, found {sea.sum()}")
-    edge = gdf.intersects(frame.exterior.buffer(1e-9))
-    print(f"faces: {len(gdf)}; sea: 1; mainland (box edge): {int((edge & ~sea).sum())}")
-    return gdf[~sea & ~edge].reset_index(drop=True)
+    gdf["mainland"] = gdf.intersects(frame.exterior.buffer(1e-9))
+    print(f"faces: {len(gdf)}; sea: 1; mainland (box edge): {int((gdf.mainland & ~sea).sum())}")
+    return gdf[~sea].reset_index(drop=True)
+
+
+def land_polygons(segments: list[LineString]) -> gpd.GeoDataFrame:
+    """Polygonise shoreline segments; return the land faces that do not touch the box edge."""
+    land = all_land(segments)
+    return land[~land.mainland].drop(columns="mainland").reset_index(drop=True)
+
+
+def other_land(segments: list[LineString], islands: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The land in the box that is not one of the model's islands: the Ningbo and Shanghai
+    mainland, their islands (大榭, 梅山, 大小金山 …) and the islets step 2 leaves out (tagged to
+    a Ningbo district or farther than 15 km from every district). The travel network uses it
+    only as an obstacle, so that no sea lane crosses it; simplified by 20 m (the lanes keep
+    60 m off)."""
+    land = all_land(segments)
+    ours = shapely.union_all(islands.geometry.values)
+    shapely.prepare(ours)
+    keep = ~shapely.contains_xy(ours, *np.asarray(
+        [(p.x, p.y) for p in land.geometry.representative_point()]).T)
+    other = land[keep].to_crs(METRIC)
+    other["geometry"] = shapely.simplify(other.geometry.values, 20.0, preserve_topology=True)
+    other = other[other.area > 0].to_crs("EPSG:4326")
+    other["kind"] = np.where(other.mainland, "mainland", "island")
+    other["geometry"] = shapely.set_precision(other.geometry.values, 1e-5)
+    return other[["kind", "geometry"]].reset_index(drop=True)
+
+
+def write_other_land(out: Path, islands: gpd.GeoDataFrame) -> None:
+    """Write ``other_land.geojson`` (see :func:`other_land`)."""
+    other = other_land(shoreline_segments(), islands)
+    path = out / "other_land.geojson"
+    if path.exists():
+        path.unlink()
+    other.to_file(path, driver="GeoJSON", COORDINATE_PRECISION=5, WRITE_NAME=False)
+    print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB, {int((other.kind == 'mainland').sum())} mainland "
+          f"and {int((other.kind == 'island').sum())} island faces of other districts)")
 
 
 def districts() -> gpd.GeoDataFrame:
@@ -265,7 +302,12 @@ def join_gazetteer(units: gpd.GeoDataFrame, gaz: pd.DataFrame) -> tuple[gpd.GeoD
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--other-land-only", action="store_true",
+                        help="only (re)write other_land.geojson from the existing islands.geojson (no cnmaps)")
     args = parser.parse_args(argv)
+    if args.other_land_only:
+        write_other_land(args.out, gpd.read_file(args.out / "islands.geojson"))
+        return 0
 
     land = land_polygons(shoreline_segments())
     units = tag_districts(land, districts())
@@ -308,6 +350,7 @@ def main(argv: list[str] | None = None) -> int:
         path.unlink()
     out.to_file(path, driver="GeoJSON", COORDINATE_PRECISION=5, WRITE_NAME=False)
     report.to_csv(args.out / "match_report.csv", index=False, quoting=csv.QUOTE_MINIMAL)
+    write_other_land(args.out, out)
     print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB, {len(out)} islands, "
           f"{int(out.powered.sum())} powered)")
     print(report.status.value_counts().to_string())

@@ -405,6 +405,7 @@ class TestTravel:
         ({"from": "123.28,30.98", "to": "蚂蚁岛"}, 422, "from"),
         ({"from": "ST-03", "to": "蚂蚁岛", "vessel": "hovercraft"}, 422, "vessel"),
         ({"from": "ST-03", "to": "蚂蚁岛", "wind": 40}, 422, "wind"),
+        ({"from": "ST-03", "to": "ZS-0038"}, 422, "to"),  # an island with no landing: give a point on it
     ])
     def test_route_bad_input(self, client, params, status, field):
         r = client.get("/route", params=params)

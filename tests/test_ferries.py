@@ -114,7 +114,7 @@ def _edit(path, row, col, value):
 @pytest.mark.parametrize("file, row, col, value, words", [
     ("piers.csv", 2, "island", "无名岛", "piers.csv, row 2, field 'island': no island named '无名岛'"),
     ("piers.csv", 3, "lon", "122.6", "piers.csv, row 3, field 'lon/lat': pier is"),
-    ("piers.csv", 1, "lat", "north", "piers.csv, row 1, field 'lon/lat': not a number"),
+    ("piers.csv", 1, "lat", "north", "piers.csv, row 1, field 'lat': not a number: 'north'"),
     ("piers.csv", 4, "id", "P-01", "piers.csv, row 4, field 'id': duplicate id 'P-01'"),
     ("ferries.csv", 5, "service", "hovercraft", "ferries.csv, row 5, field 'service': unknown service 'hovercraft'"),
     ("ferries.csv", 6, "to_pier", "P-99", "ferries.csv, row 6, field 'to_pier': unknown pier 'P-99'"),

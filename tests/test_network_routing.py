@@ -18,9 +18,18 @@ GEOD = Geod(ellps="WGS84")
 
 @pytest.fixture(scope="module")
 def land_m(arch):
-    g = shapely.union_all(arch.islands.to_crs(METRIC_CRS).geometry.values)
+    """Every land polygon of the box: the model's islands and the other districts' land."""
+    g = shapely.union_all(np.concatenate([arch.islands.to_crs(METRIC_CRS).geometry.values,
+                                          arch.other_land.to_crs(METRIC_CRS).geometry.values]))
     shapely.prepare(g)
     return g
+
+
+def test_the_mainland_is_in_the_data(arch):
+    """Ningbo's coast (北仑, 镇海) and its islands 大榭 and 梅山 are land the boats must go round."""
+    assert (arch.other_land.kind == "mainland").any()
+    for lon, lat in [(121.85, 29.93), (121.55, 29.95), (121.97, 29.94)]:  # 北仑 town, 镇海, 大榭岛
+        assert arch.on_other_land(lon, lat)
 
 
 def _sea_lines(net, mask):

@@ -22,7 +22,7 @@ TO_M = Transformer.from_crs("EPSG:4326", METRIC_CRS, always_xy=True)
 
 # places of every kind: islands by name and pinyin, stations, piers, points on land and at sea
 PLACES = ["蚂蚁岛", "Dongfushan Dao", "泗礁山", "ST-03", "ST-08", "SP-0033", "P-01", "金塘", "桃花岛", "大长涂山",
-          "花鸟岛", "122.106,30.0405", "122.38,29.93", "122.5,30.3", "122.15,29.9"]
+          "花鸟岛", "122.106,30.0405", "122.38,29.93", "122.5,30.3", "122.45,29.8"]
 VESSELS = ["workboat", "fast", "ferry"]
 
 
@@ -159,6 +159,25 @@ def test_a_point_at_sea_is_reached_by_boat_only(router):
     assert r.legs[-1].coordinates[-1] == pytest.approx([122.5, 30.3], abs=1e-6)
     with pytest.raises(PointAtSea, match="only stop at piers"):
         router.route("ST-03", "122.5,30.3", "ferry", Weather.uniform(0))
+
+
+@pytest.mark.parametrize("a, b", [("122.5,30.3", "122.51,30.31"), ("122.32375,29.942", "P-03"),
+                                  ("122.9,30.0", "122.92,30.01")])
+def test_nearby_places_at_sea_are_joined_nearly_straight(router, a, b):
+    r = router.route(a, b, "workboat", Weather.uniform(0))
+    (x0, y0), (x1, y1) = _ends(router, a, b, "workboat")
+    crow_km = GEOD.inv(x0, y0, x1, y1)[2] / 1000
+    assert r.status == "ok" and crow_km - 1e-6 <= r.length_km <= 1.2 * crow_km + 0.3  # 0.3 km: a pier's landing
+
+
+def test_the_same_point_at_sea_twice_is_no_journey(router):
+    r = router.route("122.5,30.3", "122.50,30.30", "workboat", Weather.uniform(0))
+    assert r.status == "ok" and r.length_km < 0.001 and r.eta_min < 0.01
+
+
+def test_a_point_on_the_mainland_is_refused(router):
+    with pytest.raises(OutsideArchipelago, match="on land outside the model"):
+        router.route("121.85,29.93", "ST-01", "workboat", Weather.uniform(0))  # 北仑, Ningbo
 
 
 def test_a_pier_to_pier_sailing_is_one_ferry_leg(router, arch):

@@ -40,3 +40,41 @@ def test_bad_config_names_the_key(tmp_path, text, words):
 def test_unknown_vessel_class_lists_the_known_ones():
     with pytest.raises(ConfigError, match="workboat, fast, ferry"):
         load_parameters().vessel("hovercraft")
+
+
+@pytest.mark.parametrize("text, words", [
+    ("[vessels.fast]\nmax_wind_open = 5.5\n", "vessels.fast.max_wind_open = 5.5 must be a whole Beaufort force"),
+    ("[vessels.workboat]\nmax_wind_open = 9\n", "max_wind_open = 9 is above max_wind_sheltered = 7"),
+    ('[bridges."西堠门大桥"]\nmax_wind = 8.5\n', 'bridges."西堠门大桥".max_wind = 8.5 must be a whole'),
+    ("[services.hovercraft]\nspeed_kn = 40\n", "[services.hovercraft] is unknown"),
+])
+def test_bad_limits_are_refused(tmp_path, text, words):
+    f = tmp_path / "travel.toml"
+    f.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=words.replace(".", r"\.").replace("[", r"\[").replace("]", r"\]")):
+        load_parameters(f)
+
+
+def test_a_misspelt_bridge_in_the_config_is_named(arch, net, tmp_path):
+    from islandcover.routing import Router
+
+    f = tmp_path / "travel.toml"
+    f.write_text('[bridges."西堠门"]\nmax_wind = 3\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="no bridge called 西堠门: the bridges are"):
+        Router(arch, net, load_parameters(f))
+
+
+@pytest.mark.parametrize("value", ["abc", "8.5", "15"])
+def test_a_bridge_limit_in_the_data_must_be_a_beaufort_force(tmp_path, value):
+    import pandas as pd
+
+    from islandcover.errors import DataError
+    from islandcover.network import read_bridges
+    from islandcover.settings import DEFAULT_DATA_DIR
+
+    t = pd.read_csv(DEFAULT_DATA_DIR / "bridges.csv", dtype=str, keep_default_na=False)
+    t["max_wind"] = ""
+    t.loc[2, "max_wind"] = value
+    t.to_csv(tmp_path / "bridges.csv", index=False)
+    with pytest.raises(DataError, match=f"bridges.csv, row 3, field 'max_wind': max_wind must be a whole"):
+        read_bridges(tmp_path)

@@ -7,8 +7,8 @@ from fastapi import APIRouter, Query
 
 from api.deps import State, WeatherQuery, field_error
 from api.schemas import LinksOut, RouteOut, Vessel
-from islandcover.errors import OutsideArchipelago, PointAtSea
-from islandcover.links import LinkBoard, limits_table
+from islandcover.errors import NoLanding, OutsideArchipelago, PointAtSea
+from islandcover.links import limits_table
 from islandcover.places import resolve_place
 from islandcover.weather import Weather
 
@@ -31,7 +31,7 @@ def route(state: State, weather: WeatherQuery, from_: Annotated[str, Query(alias
     for name, ref in (("from", from_), ("to", to)):
         try:
             resolve_place(state.router, ref, vessel)
-        except (PointAtSea, OutsideArchipelago) as exc:  # a bad value; unknown names are 404s
+        except (PointAtSea, OutsideArchipelago, NoLanding) as exc:  # a bad value; unknown names are 404s
             raise field_error(("query", name), str(exc)) from None
     r = state.router.route(from_, to, vessel, weather or Weather.uniform(0))
     return RouteOut.model_validate(r.to_dict())
@@ -42,7 +42,6 @@ def links(state: State, weather: WeatherQuery,
           vessel: Annotated[Literal["workboat", "fast"], Query(description="own boat judging the sea lanes")]
           = "workboat") -> LinksOut:
     """Every sea lane group, scheduled sailing and bridge: open or closed, why, and the islands each isolates."""
-    board = state.board or LinkBoard(state.router)
-    out = board.status(weather or Weather.uniform(0), vessel, statuses=state.store.statuses()).to_dict()
+    out = state.board.status(weather or Weather.uniform(0), vessel, statuses=state.store.statuses()).to_dict()
     out["limits"] = limits_table(state.router)
     return LinksOut.model_validate(out)
