@@ -30,10 +30,12 @@ _MARK = {"verified": "", "analogue": " (source elsewhere in China)", "weak": " (
 
 
 def _width(s: str) -> int:
+    """Columns ``s`` takes in a terminal: wide and full-width (CJK) characters count as two."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
 
 
 def _pad(s: str, width: int) -> str:
+    """``s`` left-aligned in ``width`` terminal columns (CJK as two); also used by :mod:`islandcover.cli_typhoon`."""
     return s + " " * max(0, width - _width(s))
 
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from islandcover.cli_calendar import _pad
 from islandcover.errors import IslandcoverError
 from islandcover.replay import PreparePlan, Replay, prepare, replay
-from islandcover.tracks import resolve_track
+from islandcover.tracks import parse_step, resolve_track
 
 __all__ = ["add_commands", "cmd_prepare", "cmd_replay"]
 
@@ -41,12 +41,6 @@ def _track(args: argparse.Namespace) -> Any:
     return resolve_track(args.track, storm=args.storm)
 
 
-def _pad(text: str, width: int) -> str:
-    """``text`` left-aligned in ``width`` columns, counting CJK characters as two."""
-    cols = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-    return text + " " * max(width - cols, 0)
-
-
 def _short(t: str | None) -> str:
     """``2022-09-14T07:00:00Z`` → ``09-14 07:00``."""
     return "" if not t else f"{t[5:10]} {t[11:16]}"
@@ -65,9 +59,10 @@ def cmd_replay(args: argparse.Namespace) -> int:
     if args.map is not None and not args.map.resolve().parent.is_dir():
         msg = f"cannot write the map to {args.map}: folder {args.map.resolve().parent} does not exist (create it first)"
         raise IslandcoverError(msg)
+    step = parse_step(args.step)  # the step and the track first: both fail fast, before the network is built
     track = _track(args)
     router = _router(args)
-    rp = replay(router, track, args.step, progress=_progress(args))
+    rp = replay(router, track, step, progress=_progress(args))
     if args.map is not None:
         _write_map(router, rp, args.map, args.lang)
     if args.json:
@@ -122,9 +117,10 @@ def cmd_prepare(args: argparse.Namespace) -> int:
     """The pre-positioning plan: islands cut off for long with no team, who to send and by when."""
     from islandcover.cli import _router
 
+    step = parse_step(args.step)  # the step and the track first: both fail fast, before the network is built
     track = _track(args)
     router = _router(args)
-    plan = prepare(router, track, args.hours, step=args.step, progress=_progress(args))
+    plan = prepare(router, track, args.hours, step=step, progress=_progress(args))
     if args.json:
         print(json.dumps(plan.to_dict(), ensure_ascii=False, indent=2))
         return 0
@@ -177,7 +173,7 @@ def add_commands(sub: Any, common: Callable[[argparse.ArgumentParser], None]) ->
         common(p)
         p.add_argument("track", help=track_help)
         p.add_argument("--storm", default=None, help="which storm when the file holds several (name or id)")
-        p.add_argument("--step", default="1h", help="time step (default 1h; 10min–24h)")
+        p.add_argument("--step", default="1h", help="time step with its unit: 30min, 1h, 3h (default 1h; 10min–24h)")
         if name == "prepare":
             p.add_argument("--hours", type=_hours, default=12.0,
                            help="plan for islands cut off longer than this (default 12)")
@@ -191,6 +187,9 @@ def add_commands(sub: Any, common: Callable[[argparse.ArgumentParser], None]) ->
 
 
 def _hours(text: str) -> float:
+    """``--hours``: 0–720. Not :func:`islandcover.cli._positive`, which refuses 0: ``--hours 0`` is a
+    real question ("every island cut off at any step, for however short"), and 0–720 is what
+    :func:`islandcover.replay.prepare` and the API's ``PrepareIn.hours`` accept."""
     try:
         v = float(text)
     except ValueError:

@@ -21,7 +21,8 @@ Three forms are read (:func:`read_track` tells them apart by suffix and header):
 
 Checks, each raising :class:`TrackError` naming the file, the row and the field: missing
 columns; unparseable times or times without a time zone; times not increasing; coordinates
-out of range; a wind above 95 m/s (no storm on record has one: knots written as m/s), or a
+out of range; a centre moving faster than 40 m/s between two points (a digit or sign wrong in
+lon/lat); a wind above 95 m/s (no storm on record has one: knots written as m/s), or a
 wind more than 1.6 times what the central pressure supports (Holland's relation with B = 1,
 checked where the pressure is 1000 hPa or lower: again knots as m/s); a pressure outside
 850–1020 hPa; radii that are negative or with R10 ≥ R7; and a **typhoon-strength centre
@@ -47,12 +48,14 @@ import pandas as pd
 import shapely
 from shapely.geometry import Polygon, shape
 
-from islandcover.errors import DataError
+from islandcover.errors import DataError, IslandcoverError
 from islandcover.wind_field import BEAUFORT_LOWER_MS, Vortex, wind_from_pressure
 
 __all__ = [
+    "MAX_TRANSLATION_MS",
     "STORM_ALIASES",
     "TYPHOON_DIR",
+    "StepError",
     "Track",
     "TrackError",
     "parse_step",
@@ -74,6 +77,16 @@ MAX_WIND_MS = 95.0
 MAX_WIND_PRESSURE_RATIO = 1.6
 INLAND_KM = 50.0
 INLAND_MIN_WIND_MS = BEAUFORT_LOWER_MS[11]  # typhoon strength, force 12
+#: Fastest plausible motion of a storm centre between two track points, m/s. Tropical cyclones
+#: move at up to about 25–30 m/s, and only when recurving into the westerlies at high latitude;
+#: 40 m/s leaves room for those and for extratropical remnants while still refusing the typos
+#: that matter (a latitude of −89 for 29, a longitude of 222.9 for 122.9 move the centre
+#: thousands of km in 6 h, 600–1200 m/s) before they feed the vortex's motion asymmetry.
+MAX_TRANSLATION_MS = 40.0
+#: Allowance for positions rounded to 0.1° (each point off by up to 0.05° in lat and lon, about
+#: 8 km): so that two points minutes apart (an added landfall time) are not refused for rounding.
+_ROUNDING_KM = 16.0
+_EARTH_RADIUS_KM = 6371.0088
 _LAND_FILE = TYPHOON_DIR / "land_gshhg_low.geojson"
 _LAND_BOX = (100.0, 0.0, 160.0, 50.0)
 _COLUMNS = ["time", "lon", "lat", "vmax_ms", "pressure_hpa", "r7_km", "r10_km", "row"]
@@ -82,6 +95,10 @@ _CMA_COLUMNS = ("storm_id", "storm_name", "timestamp", "lng", "lat", "wind_speed
 
 class TrackError(DataError):
     """A storm track is malformed: names the file, the row (1-based data row) and the field."""
+
+
+class StepError(IslandcoverError):
+    """A time step that is not a duration from 10 minutes to 24 hours (``--step``, the API's ``step``)."""
 
 
 @dataclass(frozen=True)
@@ -134,7 +151,12 @@ class Track:
         new_h = np.arange(n) * dt.total_seconds() / 3600.0
         out = {"time": t0 + pd.to_timedelta(new_h, unit="h")}
         for col in ("lon", "lat", "vmax_ms", "pressure_hpa", "vt_east_ms", "vt_north_ms"):
-            out[col] = np.interp(new_h, hours, pts[col].to_numpy(dtype=float))
+            vals = pts[col].to_numpy(dtype=float)
+            if col == "lon":  # across the date line, not the long way round
+                vals = np.unwrap(vals, period=360.0)
+            out[col] = np.interp(new_h, hours, vals)
+        out["lon"] = np.where(out["lon"] > 180.0, out["lon"] - 360.0,
+                              np.where(out["lon"] < -180.0, out["lon"] + 360.0, out["lon"]))
         seg = np.clip(np.searchsorted(hours, new_h, side="right") - 1, 0, max(len(hours) - 2, 0))
         for col in ("r7_km", "r10_km"):
             vals = pts[col].to_numpy(dtype=float)
@@ -177,14 +199,32 @@ def _iso(t: pd.Timestamp) -> str:
     return pd.Timestamp(t).tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+_BARE_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
 def parse_step(step: str | pd.Timedelta) -> pd.Timedelta:
-    """A time step (``"1h"``, ``"30min"``, ``"3h"``) between 10 minutes and 24 hours."""
+    """A time step (``"1h"``, ``"30min"``, ``"3h"``) between 10 minutes and 24 hours.
+
+    Raises
+    ------
+    StepError
+        For a number without a unit (``"10"``: pandas would read 10 nanoseconds), text that is
+        not a duration, or a step outside 10 min – 24 h.
+    """
+    text = str(step).strip()
+    if isinstance(step, int | float | np.number) or _BARE_NUMBER.fullmatch(text):  # bool is an int too
+        msg = f"step '{text}' has no unit: write {text}h or {text}min"
+        raise StepError(msg)
     try:
         dt = pd.Timedelta(step)
     except (ValueError, TypeError):
-        raise TrackError("step", f"'{step}' is not a time step: write e.g. 1h, 30min or 3h") from None
+        dt = pd.NaT
+    if dt is pd.NaT or pd.isna(dt):
+        msg = f"step '{text}' is not a time step: write e.g. 1h, 30min or 3h"
+        raise StepError(msg)
     if not pd.Timedelta("10min") <= dt <= pd.Timedelta("24h"):
-        raise TrackError("step", f"step {step} is out of range (10min–24h)")
+        msg = f"step '{text}' is out of range: write a step from 10min to 24h"
+        raise StepError(msg)
     return dt
 
 
@@ -209,6 +249,8 @@ def _finish(frame: pd.DataFrame, source: str, name: str, basis: str) -> Track:
             raise TrackError(source, f"time {_iso(p.time)} is not after the previous point's "
                                      f"{_iso(frame.time.iloc[i - 1])} (row {int(frame.row.iloc[i - 1])}): "
                                      "times must increase", row=row, field="time")
+        if i:
+            _check_speed(frame.iloc[i - 1], p, source)
         v, pc = p.vmax_ms, p.pressure_hpa
         if not np.isfinite(v) and not np.isfinite(pc):
             raise TrackError(source, "a point needs its maximum wind or its central pressure", row=row,
@@ -246,6 +288,25 @@ def _finish(frame: pd.DataFrame, source: str, name: str, basis: str) -> Track:
                  wind_basis=basis)
 
 
+def _distance_km(lon0: float, lat0: float, lon1: float, lat1: float) -> float:
+    """Great-circle distance (haversine), km; longitudes in either −180–180 or 0–360."""
+    p0, p1 = math.radians(lat0), math.radians(lat1)
+    a = (math.sin((p1 - p0) / 2) ** 2
+         + math.cos(p0) * math.cos(p1) * math.sin(math.radians(lon1 - lon0) / 2) ** 2)
+    return 2 * _EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+def _check_speed(prev: Any, p: Any, source: str) -> None:
+    """Refuse a segment from ``prev`` to ``p`` along which the centre moves faster than a storm can."""
+    d_km = _distance_km(prev.lon, prev.lat, p.lon, p.lat)
+    dt_s = (p.time - prev.time).total_seconds()
+    if (d_km - _ROUNDING_KM) * 1000.0 / dt_s > MAX_TRANSLATION_MS:
+        msg = (f"moves {d_km:,.0f} km in {dt_s / 3600:.3g} h ({d_km * 1000.0 / dt_s:,.0f} m/s) from row "
+               f"{int(prev.row)} ({prev.lon:g}, {prev.lat:g}) to ({p.lon:g}, {p.lat:g}); no storm moves faster "
+               f"than {MAX_TRANSLATION_MS:g} m/s: check lon/lat (a sign, a digit, lon and lat swapped)")
+        raise TrackError(source, msg, row=int(p.row), field="lon/lat")
+
+
 @functools.cache
 def _land() -> shapely.Geometry:
     """The shipped coarse land polygons (read once; immutable)."""
@@ -276,15 +337,19 @@ def _check_inland(frame: pd.DataFrame, source: str) -> None:
 
 
 def _translation(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Translation velocity (m/s east, north) at each point: centred differences."""
+    """Translation velocity (m/s east, north) at each point: centred differences.
+
+    Longitudes are unwrapped first, so that a track crossing the date line (179.5 → −179.5)
+    moves 1°, not 359°. Segment speeds were bounded by :func:`_check_speed`.
+    """
     n = len(frame)
     if n < 2:
         return np.zeros(n), np.zeros(n)
     t = (frame.time - frame.time.iloc[0]).dt.total_seconds().to_numpy()
-    lat = frame.lat.to_numpy()
-    lon = frame.lon.to_numpy()
-    east = np.radians(np.gradient(lon, t)) * 6371.0088e3 * np.cos(np.radians(lat))
-    north = np.radians(np.gradient(lat, t)) * 6371.0088e3
+    lat = frame.lat.to_numpy(dtype=float)
+    lon = np.unwrap(frame.lon.to_numpy(dtype=float), period=360.0)
+    east = np.radians(np.gradient(lon, t)) * _EARTH_RADIUS_KM * 1e3 * np.cos(np.radians(lat))
+    north = np.radians(np.gradient(lat, t)) * _EARTH_RADIUS_KM * 1e3
     return east, north
 
 
@@ -357,15 +422,6 @@ def _pick_storm(names: pd.Series, ids: pd.Series, storm: str | None, source: str
         raise TrackError(source, f"several storms match '{storm}': "
                                  f"{', '.join(f'{n} ({i})' for n, i in found)}; give the id")
     return mask
-
-
-def _read_csv(path: Path) -> pd.DataFrame:
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False, comment=None, encoding="utf-8",
-                            skip_blank_lines=True)
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise TrackError(path.name, f"not a readable UTF-8 CSV file ({exc})") from exc
-    return table
 
 
 def _read_commented_csv(path: Path) -> pd.DataFrame:
@@ -489,7 +545,8 @@ def _column(table: pd.DataFrame, key: str) -> str | None:
     return None
 
 
-def _points_frame(table: pd.DataFrame, source: str, tz: str | None) -> pd.DataFrame:
+def _points_frame(table: pd.DataFrame, source: str, tz: str | None) -> tuple[pd.DataFrame, str]:
+    """The points of a forecast table and what their winds are (:attr:`Track.wind_basis`)."""
     tcol = _column(table, "time")
     if tcol is None:
         raise TrackError(source, f"missing column (found: {', '.join(map(str, table.columns))})", field="time")
@@ -504,20 +561,29 @@ def _points_frame(table: pd.DataFrame, source: str, tz: str | None) -> pd.DataFr
         c = cols[k]
         return np.full(len(table), np.nan) if c is None else _floats(table, c, source, required=False)
 
+    # which wind column is read decides Track.wind_basis; _finish fills missing winds from the pressure
     vmax = get("vmax_ms")
+    basis = "as given (m/s)"
     if cols["vmax_ms"] is None and cols["vmax_kn"] is not None:
         vmax = get("vmax_kn") * KNOT_MS
-    return pd.DataFrame({"time": _times(table[tcol], source, tcol, table.row, tz=tz).to_numpy(),
+        basis = "as given (knots, converted)"
+    missing = np.isnan(vmax)
+    if missing.all():
+        basis = "from the central pressure (Holland, B = 1)"
+    elif missing.any():
+        basis += "; from the central pressure where missing"
+    frame = pd.DataFrame({"time": _times(table[tcol], source, tcol, table.row, tz=tz).to_numpy(),
                          "lon": _floats(table, str(cols["lon"]), source), "lat": _floats(table, str(cols["lat"]), source),
                          "vmax_ms": vmax, "pressure_hpa": get("pressure_hpa"), "r7_km": get("r7_km"),
                          "r10_km": get("r10_km"), "row": table.row.to_numpy()})
+    return frame, basis
 
 
 def _read_points(table: pd.DataFrame, source: str, *, tz: str | None) -> Track:
-    frame = _points_frame(table, source, tz)
+    frame, basis = _points_frame(table, source, tz)
     namecol = next((c for c in table.columns if str(c).lower() in ("storm", "name", "storm_name")), None)
     name = str(table[namecol].iloc[0]).strip() if namecol and len(table) else Path(source).stem
-    return _finish(frame, source, name, "as given (m/s)")
+    return _finish(frame, source, name, basis)
 
 
 def _read_geojson(path: Path, *, tz: str | None) -> Track:
@@ -551,8 +617,8 @@ def track_from_records(records: list[dict[str, Any]], *, name: str = "forecast",
         raise TrackError(source, "no track points")
     table = pd.DataFrame([{k: ("" if v is None else str(v)) for k, v in r.items()} for r in records]).fillna("")
     table["row"] = np.arange(1, len(table) + 1)
-    frame = _points_frame(table, source, tz)
-    return _finish(frame, source, name, "as given (m/s)")
+    frame, basis = _points_frame(table, source, tz)
+    return _finish(frame, source, name, basis)
 
 
 # ---------------------------------------------------------------------- shipped tracks

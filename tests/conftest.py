@@ -1,5 +1,7 @@
-"""Shared fixtures: the shipped archipelago, loaded once per test session."""
+"""Shared fixtures: the shipped archipelago, loaded once per test session; the HTTP app; the command line."""
 from __future__ import annotations
+
+from collections.abc import Callable, Sequence
 
 import pytest
 
@@ -23,3 +25,55 @@ def router(arch, net):
     from islandcover.routing import Router
 
     return Router(arch, net)
+
+
+# ---------------------------------------------------------------------- the HTTP API
+# One app per test module (its own SQLite state), built by api.app.create_app as `islandcover serve` does,
+# on the session's router. tests/test_api.py still has its own copies (app, client, planner, dispatcher).
+@pytest.fixture(scope="module")
+def api_app(router, tmp_path_factory):
+    from api.app import create_app
+
+    return create_app(router=router, state_dir=tmp_path_factory.mktemp("api-state"))
+
+
+@pytest.fixture(scope="module")
+def api_client(api_app):
+    import warnings
+
+    with warnings.catch_warnings():  # starlette >= 1 warns when only httpx (not httpx2) is installed
+        warnings.filterwarnings("ignore", message=".*httpx2")
+        from fastapi.testclient import TestClient
+
+    with TestClient(api_app) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def planner_key(api_app, api_client) -> dict[str, str]:
+    """Headers with a new planner key (the client's startup opened the store)."""
+    return {"X-API-Key": api_app.state.ic.store.create_key("planner")}
+
+
+@pytest.fixture(scope="module")
+def dispatcher_key(api_app, api_client) -> dict[str, str]:
+    """Headers with a new dispatcher key."""
+    return {"X-API-Key": api_app.state.ic.store.create_key("dispatcher")}
+
+
+# ---------------------------------------------------------------------- the command line
+@pytest.fixture()
+def run_cli(capsys) -> Callable[[Sequence[str]], tuple[int, str, str]]:
+    """``run_cli(argv)`` runs ``islandcover ARGV`` through ``islandcover.cli.main`` as the console script does;
+    returns the exit code (argparse's SystemExit too), stdout and stderr."""
+    from islandcover import cli
+
+    def run(argv: Sequence[str]) -> tuple[int, str, str]:
+        try:
+            rc = cli.main(list(argv))
+        except SystemExit as exc:  # argparse's errors
+            rc = int(exc.code or 0)
+        out, err = capsys.readouterr()
+        return rc, out, err
+
+    return run

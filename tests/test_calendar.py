@@ -6,7 +6,6 @@ with its URL below), within 2 minutes; the published values are rounded to the m
 """
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -17,8 +16,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from islandcover import cli
-from islandcover.cli_calendar import add_commands
 from islandcover.errors import DataError, IslandcoverError
 from islandcover.service_calendar import (
     CALENDAR_FILE,
@@ -320,57 +317,31 @@ class TestBuildCalendar:
 
 
 # ------------------------------------------------------------------------------- the CLI
-def _calendar_wired() -> bool:
-    parser = cli.build_parser()
-    return any(isinstance(a, argparse._SubParsersAction) and "calendar" in a.choices for a in parser._actions)
-
-
-def run(argv: list[str], capsys) -> tuple[int, str, str]:
-    """Run ``islandcover ARGV``: through ``cli.main`` once ``calendar`` is wired in, else the same way."""
-    if _calendar_wired():
-        try:
-            rc = cli.main(argv)
-        except SystemExit as exc:
-            rc = int(exc.code)
-    else:
-        parser = cli._Parser(prog="islandcover")
-        add_commands(parser.add_subparsers(dest="command", required=True, parser_class=cli._Parser))
-        try:
-            args = parser.parse_args(argv)
-            rc = args.func(args)
-        except SystemExit as exc:
-            rc = int(exc.code)
-        except IslandcoverError as exc:
-            print(f"islandcover: error: {exc}", file=__import__("sys").stderr)
-            rc = 2
-    out, err = capsys.readouterr()
-    return rc, out, err
-
-
+# through islandcover.cli.main (conftest's run_cli), as the console script runs it
 class TestCLI:
-    def test_json(self, capsys):
-        rc, out, _ = run(["calendar", "--year", "2027", "--json"], capsys)
+    def test_json(self, run_cli):
+        rc, out, _ = run_cli(["calendar", "--year", "2027", "--json"])
         assert rc == 0
         data = json.loads(out)
         assert len(data) == 24 and {"name_zh", "name_en", "start", "end", "items"} <= set(data[0])
         assert [datetime.fromisoformat(d["start"]) for d in data] == [t.start for t in solar_terms(2027)]
         assert all(d["start"].endswith("+08:00") for d in data)
 
-    def test_one_term(self, capsys):
-        rc, out, _ = run(["calendar", "--year", "2027", "--term", "立秋", "--json"], capsys)
+    def test_one_term(self, run_cli):
+        rc, out, _ = run_cli(["calendar", "--year", "2027", "--term", "立秋", "--json"])
         data = json.loads(out)
         assert rc == 0 and [d["name_zh"] for d in data] == ["立秋"]
         assert any(i["id"] == "aeration" and i["sources"] for i in data[0]["items"])
 
-    def test_text(self, capsys):
-        rc, out, _ = run(["calendar", "--year", "2027"], capsys)
+    def test_text(self, run_cli):
+        rc, out, _ = run_cli(["calendar", "--year", "2027"])
         assert rc == 0 and "立秋" in out and "Beginning of Autumn" in out and "2027-08-08 01:26" in out
 
-    def test_ics(self, capsys, tmp_path):
+    def test_ics(self, run_cli, tmp_path):
         from icalendar import Calendar
 
         target = tmp_path / "2027.ics"
-        rc, out, _ = run(["calendar", "--year", "2027", "--ics", str(target)], capsys)
+        rc, out, _ = run_cli(["calendar", "--year", "2027", "--ics", str(target)])
         assert rc == 0 and "24 events" in out
         raw = target.read_bytes()
         assert raw.startswith(b"BEGIN:VCALENDAR\r\n")
@@ -386,16 +357,16 @@ class TestCLI:
         (["--json", "--ics", "x.ics"], "not allowed with"),
         (["--ics", "/nonexistent-folder/x.ics"], "folder /nonexistent-folder does not exist"),
     ])
-    def test_bad_input_is_one_line_exit_2(self, capsys, argv, message):
-        rc, out, err = run(["calendar", *argv], capsys)
+    def test_bad_input_is_one_line_exit_2(self, run_cli, argv, message):
+        rc, out, err = run_cli(["calendar", *argv])
         assert rc == 2 and out == ""
         assert len(err.strip().splitlines()) == 1 and message in err, err
 
-    def test_a_malformed_calendar_file(self, capsys, tmp_path):
+    def test_a_malformed_calendar_file(self, run_cli, tmp_path):
         rows = _rows()
         rows[1] = {**rows[1], "islands": "fishery"}
         bad = _write(tmp_path / "ops.csv", rows)
-        rc, _, err = run(["calendar", "--year", "2027", "--items", str(bad)], capsys)
+        rc, _, err = run_cli(["calendar", "--year", "2027", "--items", str(bad)])
         assert rc == 2 and err.strip() == ("islandcover: error: ops.csv, row 2, field 'islands': "
                                            "'fishery' is not one of fishing, farming, all")
 

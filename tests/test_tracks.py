@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 
 from islandcover.errors import IslandcoverError
 from islandcover.tracks import (
+    StepError,
     TrackError,
+    parse_step,
     read_track,
     resolve_track,
     shipped_track,
@@ -84,6 +86,16 @@ class TestInterpolation:
         east = math.radians(121.9 - 122.5) * 6371.0088e3 * math.cos(math.radians(29.9)) / 21600
         assert p.vt_north_ms == pytest.approx(north, rel=1e-6) and p.vt_east_ms == pytest.approx(east, rel=1e-6)
 
+    def test_across_the_date_line(self):
+        # 179.5E → 179.5W in 6 h at 30N is 1° of longitude, 96 km: 4.5 m/s eastward, not 359° the long way round
+        t = track_from_records([{"time": "2022-09-14T00:00Z", "lon": 179.5, "lat": 30.0, "vmax_ms": 30},
+                                {"time": "2022-09-14T06:00Z", "lon": 180.5, "lat": 30.0, "vmax_ms": 30}])
+        east = math.radians(1.0) * 6371.0088e3 * math.cos(math.radians(30.0)) / 21600
+        assert t.points.lon.tolist() == [179.5, -179.5]
+        assert t.points.vt_east_ms.tolist() == [pytest.approx(east), pytest.approx(east)]
+        h = t.interpolate("3h").points
+        assert h.lon.iloc[1] == pytest.approx(180.0) and h.lon.iloc[2] == pytest.approx(-179.5)
+
     def test_radii_interpolate_only_between_points_that_give_them(self, tmp_path):
         f = tmp_path / "fc.csv"
         f.write_text(FORECAST, encoding="utf-8")
@@ -119,6 +131,24 @@ class TestOtherForms:
         f.write_text(json.dumps({"type": "FeatureCollection", "name": "MUIFA", "features": feats}), encoding="utf-8")
         t = read_track(f)
         assert t.name == "MUIFA" and t.points.vmax_ms.iloc[0] == pytest.approx(80 * 0.514444)
+        assert t.wind_basis == "as given (knots, converted)"
+
+    @pytest.mark.parametrize(("header", "row2", "basis"), [
+        ("vmax_ms,pressure_hpa", "48,945", "as given (m/s)"),
+        ("vmax_kn,pressure_hpa", "93,945", "as given (knots, converted)"),
+        ("vmax_ms,pressure_hpa", ",945", "as given (m/s); from the central pressure where missing"),
+        ("pressure_hpa", "945", "from the central pressure (Holland, B = 1)"),
+    ])
+    def test_wind_basis_says_what_the_winds_are(self, tmp_path, header, row2, basis):
+        first = {"vmax_ms,pressure_hpa": "42,955", "vmax_kn,pressure_hpa": "82,955", "pressure_hpa": "955"}[header]
+        f = tmp_path / "fc.csv"
+        f.write_text(f"time,lon,lat,{header}\n2022-09-14T00:00Z,123.2,28.0,{first}\n"
+                     f"2022-09-14T06:00Z,122.7,28.8,{row2}\n", encoding="utf-8")
+        assert read_track(f).wind_basis == basis
+
+    def test_records_in_knots(self):
+        t = track_from_records([{"time": "2022-09-14T00:00Z", "lon": 123.2, "lat": 28.0, "vmax_kn": 82}])
+        assert t.wind_basis == "as given (knots, converted)" and t.points.vmax_ms.iloc[0] == pytest.approx(42.18, abs=0.01)
 
     def test_ibtracs_prefers_cma_wind_in_knots(self, tmp_path):
         # IBTrACS v04 CSV: header, then a units line; two storms named MUIFA (2011 and 2022)
@@ -183,6 +213,48 @@ class TestErrors:
         with pytest.raises(TrackError, match=rf"row 2, field 'vmax': .*{why}.*knots"):
             read_track(f)
 
+    @pytest.mark.parametrize(("row2", "km", "speed"), [
+        # −89 for 28.8 (a sign and a digit)
+        ("2022-09-14T06:00Z,122.7,-89,48,945", "13,010", "602"),
+        # 222.7 for 122.7: 137.3°W, across the Pacific
+        ("2022-09-14T06:00Z,222.7,28.8,48,945", "9,379", "434"),
+        # 28.8 for 122.7 (the latitude copied into lon): Egypt
+        ("2022-09-14T06:00Z,28.8,28.8,48,945", "8,940", "414"),
+    ])
+    def test_a_centre_that_moves_too_fast(self, tmp_path, row2, km, speed):
+        # great-circle distances from 123.2E 28.0N by the spherical law of cosines (R = 6371.0088 km), over 6 h
+        f = self._csv(tmp_path, f"2022-09-14T00:00Z,123.2,28.0,42,955\n{row2}\n")
+        with pytest.raises(TrackError, match=rf"bad\.csv, row 2, field 'lon/lat': moves {km} km in 6 h "
+                                             rf"\({speed} m/s\) from row 1 .*check lon/lat"):
+            read_track(f)
+
+    def test_the_fastest_real_motion_is_kept(self, tmp_path):
+        # 38 m/s (820 km in 6 h, due north from 28N): faster than any storm on record, under the 40 m/s bound
+        north_deg = math.degrees(38.0 * 21600 / 6371.0088e3)
+        f = self._csv(tmp_path, f"2022-09-14T00:00Z,123.2,28.0,42,955\n2022-09-14T06:00Z,123.2,{28 + north_deg:.3f},40,960\n")
+        t = read_track(f)
+        assert t.points.vt_north_ms.iloc[1] == pytest.approx(38.0, rel=1e-3)
+        f = self._csv(tmp_path, "2022-09-14T00:00Z,123.2,28.0,42,955\n2022-09-14T06:00Z,123.2,36.0,40,960\n")
+        with pytest.raises(TrackError, match=r"row 2, field 'lon/lat': moves 890 km in 6 h \(41 m/s\)"):
+            read_track(f)
+
+    def test_rounded_positions_minutes_apart_are_kept(self, tmp_path):
+        # a landfall point 5 min after a regular one, both to 0.1°: 0.1° in lat and lon at 30N is 14.7 km, 49 m/s
+        # taken at face value, but within what rounding two positions to 0.1° can make (16 km)
+        f = self._csv(tmp_path, "2022-09-14T12:00Z,122.3,29.9,40,965\n2022-09-14T12:05Z,122.2,30.0,40,965\n")
+        assert len(read_track(f)) == 2
+
+    @pytest.mark.parametrize(("lon", "lat", "field", "message"), [
+        ("122.7", "128.8", "lat", "latitude 128.8 is out of range"),
+        ("122.7", "-90.5", "lat", "latitude -90.5 is out of range"),
+        ("422.7", "28.8", "lon", "longitude 422.7 is out of range"),
+        ("-190", "28.8", "lon", "longitude -190 is out of range"),
+    ])
+    def test_coordinates_out_of_range(self, tmp_path, lon, lat, field, message):
+        f = self._csv(tmp_path, f"2022-09-14T00:00Z,123.2,28.0,42,955\n2022-09-14T06:00Z,{lon},{lat},48,945\n")
+        with pytest.raises(TrackError, match=rf"row 2, field '{field}': {message}"):
+            read_track(f)
+
     def test_missing_column(self, tmp_path):
         f = tmp_path / "bad.csv"
         f.write_text("time,lon,vmax_ms\n2022-09-14T00:00Z,123.2,42\n", encoding="utf-8")
@@ -209,3 +281,26 @@ class TestErrors:
         assert issubclass(TrackError, IslandcoverError) and issubclass(TrackError, ValueError)
         with pytest.raises(IslandcoverError, match="file not found"):
             resolve_track(tmp_path / "nope.csv")
+
+
+class TestStep:
+    @pytest.mark.parametrize(("text", "minutes"), [("1h", 60), ("30min", 30), ("10min", 10), ("24h", 1440), (" 3h ", 180)])
+    def test_steps_with_a_unit(self, text, minutes):
+        assert parse_step(text) == pd.Timedelta(minutes=minutes)
+
+    @pytest.mark.parametrize(("step", "message"), [
+        ("10", "step '10' has no unit: write 10h or 10min"),  # pandas alone reads 10 nanoseconds
+        ("1.5", "step '1.5' has no unit: write 1.5h or 1.5min"),
+        (3, "step '3' has no unit: write 3h or 3min"),
+        ("0h", "step '0h' is out of range: write a step from 10min to 24h"),
+        ("5min", "step '5min' is out of range: write a step from 10min to 24h"),
+        ("25h", "step '25h' is out of range: write a step from 10min to 24h"),
+        ("-1h", "step '-1h' is out of range: write a step from 10min to 24h"),
+        ("1 fortnight", "step '1 fortnight' is not a time step: write e.g. 1h, 30min or 3h"),
+        ("nan", "step 'nan' is not a time step: write e.g. 1h, 30min or 3h"),
+    ])
+    def test_a_bad_step_says_what_to_write(self, step, message):
+        with pytest.raises(StepError) as err:
+            parse_step(step)
+        assert str(err.value) == message  # said once: not "step: step …"
+        assert isinstance(err.value, IslandcoverError)
