@@ -231,6 +231,8 @@ class LinkBoard:
 
         modes = sorted(set(r.arch.teams.boat_class))
         labels = {m: r.components(m, weather) for m in modes}
+        limits = {m: r.limits(m) for m in modes}
+        bases = r.reach_bases(statuses)
         cut_now = r.cutoff(weather, statuses=statuses)
         cut_ids = {c.id for c in cut_now}
         out = []
@@ -244,7 +246,7 @@ class LinkBoard:
             if n_shut:
                 reason = self._reason(kind, key, name, vessel, wmax, limit)
                 if cut_ids:
-                    isolates = self._isolates(edges[shut], labels, cut_ids, statuses)
+                    isolates = self._isolates(edges[shut], labels, limits, bases, cut_ids)
             out.append(LinkStatus(kind=kind, id=key, name=name, status=status, wind_bft=wmax, limit_bft=limit,
                                   reason=reason, isolates=isolates, lanes_closed=n_shut if kind == "sea lanes" else 0,
                                   lanes_total=len(edges) if kind == "sea lanes" else 0))
@@ -258,20 +260,27 @@ class LinkBoard:
             return f"wind {wind} > limit {limit} for {svc} boats on this crossing"
         return f"wind {wind} > bridge limit {limit}"
 
-    def _isolates(self, edges: np.ndarray, labels: dict[str, np.ndarray], cut_ids: set[str],
-                  statuses: dict[str, str] | None) -> list[str]:
+    def _isolates(self, edges: np.ndarray, labels: dict[str, np.ndarray], limits: dict[str, np.ndarray],
+                  bases: dict[str, tuple[np.ndarray, np.ndarray]], cut_ids: set[str]) -> list[str]:
         """Cut-off islands that reopening ``edges`` alone would reconnect."""
         r = self.router
         u, v = r.net.edge_u[edges], r.net.edge_v[edges]
         merged = {}
         for mode, lab in labels.items():
-            usable = r.limits(mode)[edges] >= 0
+            usable = limits[mode][edges] >= 0
             if not usable.any():
                 merged[mode] = lab
                 continue
-            n = int(lab.max()) + 1
             a, b = lab[u[usable]], lab[v[usable]]
-            g = csr_array((np.ones(len(a)), (a, b)), shape=(n, n))
-            merged[mode] = connected_components(g, directed=False)[1][lab]
-        after = {c.id for c in r.cutoff_given(lambda m: merged[m], statuses=statuses)}
-        return sorted(cut_ids - after)
+            comps = np.unique(np.concatenate([a, b]))  # relabel only the components these links touch
+            g = csr_array((np.ones(len(a)), (np.searchsorted(comps, a), np.searchsorted(comps, b))),
+                          shape=(len(comps), len(comps)))
+            group = connected_components(g, directed=False)[1]
+            # every touched component takes the label comps[group]: distinct per group, and only
+            # touched components held those labels before
+            at = np.minimum(np.searchsorted(comps, lab), len(comps) - 1)
+            moved = comps[at] == lab
+            new = lab.copy()
+            new[moved] = comps[group[at[moved]]]
+            merged[mode] = new
+        return sorted(cut_ids - r.cutoff_ids(lambda m: merged[m], bases))

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 from pyproj import Transformer
-from scipy.sparse import csr_array
 from scipy.spatial import cKDTree
 
 from islandcover.errors import NoLanding, OutsideArchipelago, PointAtSea, UnknownIsland, UnknownPlace
@@ -218,11 +217,11 @@ class AttachedGraph:
         return self.router.node_label(node) if node < n else self.extra_label[node - n]  # type: ignore[attr-defined]
 
     def network_edge(self, a: int, b: int) -> int | None:
-        code = int(self.graph.edges[a, b])  # type: ignore[attr-defined]
+        code = self.graph.entry(a, b)[1]  # type: ignore[attr-defined]
         return code - 1 if code > 0 else None
 
     def lane_of(self, a: int, b: int) -> int | None:
-        code = int(self.graph.edges[a, b])  # type: ignore[attr-defined]
+        code = self.graph.entry(a, b)[1]  # type: ignore[attr-defined]
         if code < 0 and self.links[-code - 1][2] >= 0:
             return self.links[-code - 1][2]
         return None
@@ -230,8 +229,7 @@ class AttachedGraph:
     def step(self, a: int, b: int) -> tuple[str, float, float, str, list[list[float]]]:
         """One step of a path: (leg mode, km, minutes, via, coordinates)."""
         r = self.router
-        minutes = float(self.graph.minutes[a, b])  # type: ignore[attr-defined]
-        code = int(self.graph.edges[a, b])  # type: ignore[attr-defined]
+        minutes, code = self.graph.entry(a, b)  # type: ignore[attr-defined]
         if code < 0:
             mode, km, _ = self.links[-code - 1]
             return mode, km, minutes, "", [self.lonlat(a), self.lonlat(b)]
@@ -403,11 +401,10 @@ def attach_points(router: object, og: object, vessel: str, pts: Sequence[AttachP
     data = np.maximum(np.concatenate([g.data, np.asarray(vals, dtype=float)]), 1e-9)
     r = np.concatenate([g.row, np.asarray(rows, dtype=np.int64)])
     c = np.concatenate([g.col, np.asarray(cols, dtype=np.int64)])
-    minutes = csr_array((data, (r, c)), shape=(m, m))
-    edges = csr_array((np.concatenate([eid.data, np.asarray(codes, dtype=eid.data.dtype)]), (r, c)), shape=(m, m))
+    graph = OpenGraph.build(r, c, data, np.concatenate([eid.data, np.asarray(codes, dtype=eid.data.dtype)]), m, ok)
     to_ll = Transformer.from_crs(METRIC_CRS, "EPSG:4326", always_xy=True)
     exy = np.asarray(extra_xy, dtype=float).reshape(-1, 2)
     lon, lat = to_ll.transform(exy[:, 0], exy[:, 1])
-    return AttachedGraph(router=router, graph=OpenGraph(minutes=minutes, edges=edges, ok=ok), extra_xy=exy,
+    return AttachedGraph(router=router, graph=graph, extra_xy=exy,
                          extra_lonlat=np.column_stack([lon, lat]), extra_label=labels, links=links)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -169,6 +170,25 @@ class OpenGraph:
     minutes: csr_array
     edges: csr_array
     ok: np.ndarray
+
+    @classmethod
+    def build(cls, rows: np.ndarray, cols: np.ndarray, minutes: np.ndarray, ids: np.ndarray, n: int,
+              ok: np.ndarray) -> OpenGraph:
+        """From distinct (row, col) entries: one COO → CSR conversion, whose order carries both
+        the minutes and the edge ids, so the two arrays share one sparsity structure."""
+        order = csr_array((np.arange(1, len(rows) + 1, dtype=np.float64), (rows, cols)), shape=(n, n))
+        order.sum_duplicates()
+        if order.nnz != len(rows):  # a repeated (row, col) would have been summed: a bug, not bad input
+            raise RuntimeError("OpenGraph.build needs distinct (row, col) entries")
+        pos = order.data.astype(np.int64) - 1
+        return cls(minutes=csr_array((minutes[pos], order.indices, order.indptr), shape=(n, n)),
+                   edges=csr_array((ids[pos], order.indices, order.indptr), shape=(n, n)), ok=ok)
+
+    def entry(self, a: int, b: int) -> tuple[float, int]:
+        """(minutes, edge id code) of the entry a → b (fast: one row scan, no sparse indexing)."""
+        lo, hi = self.minutes.indptr[a], self.minutes.indptr[a + 1]
+        k = lo + int(np.flatnonzero(self.minutes.indices[lo:hi] == b)[0])
+        return float(self.minutes.data[k]), int(self.edges.data[k])
 
 
 class Router:
@@ -325,13 +345,7 @@ class Router:
             first = np.ones(len(rows), dtype=bool)
             first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
             rows, cols, data, ids = (np.concatenate([a, b[first]]) for a, b in zip(parts[0], (rows, cols, data, ids)))
-            n = self.net.n_nodes
-            # one COO → CSR conversion; its order carries the minutes and the edge ids alike
-            order = csr_array((np.arange(1, len(rows) + 1, dtype=np.float64), (rows, cols)), shape=(n, n))
-            pos = order.data.astype(np.int64) - 1
-            g = csr_array((data[pos], order.indices, order.indptr), shape=(n, n))
-            eid = csr_array((ids[pos], order.indices, order.indptr), shape=(n, n))
-            return OpenGraph(minutes=g, edges=eid, ok=ok)
+            return OpenGraph.build(rows, cols, data, ids, self.net.n_nodes, ok)
         return self._graphs.get((vessel, weather.key), compute)
 
     def graph(self, vessel: str, weather: Weather) -> tuple[csr_array, np.ndarray]:
@@ -380,8 +394,8 @@ class Router:
         targets = [i for i in self.arch.powered.index if i in self.net.island_node]
         nodes = [self.net.island_node[i] for i in targets]
         out = pd.DataFrame(np.nan, index=teams.index, columns=targets)
-        for tid, row in teams.iterrows():
-            out.loc[tid] = self._from_station(row.boat_class, row.station_id, weather)[0][nodes]
+        for row in teams.itertuples():
+            out.loc[row.Index] = self._from_station(row.boat_class, row.station_id, weather)[0][nodes]
         return out.replace(np.inf, np.nan)
 
     def trip(self, team_id: str, island: str, weather: Weather) -> Trip | None:
@@ -420,10 +434,10 @@ class Router:
         target = self._island_node(isl.id)
         teams = self._teams(statuses)
         reachable: list[tuple[float, str, str, str]] = []
-        for tid, row in teams.iterrows():
+        for row in teams.itertuples():
             eta = float(self._from_station(row.boat_class, row.station_id, weather)[0][target])
             if np.isfinite(eta):
-                reachable.append((eta, str(tid), row.station_id, row.boat_class))
+                reachable.append((eta, str(row.Index), row.station_id, row.boat_class))
         reachable.sort(key=lambda t: (t[0], t[1]))
         chosen = []
         for eta, tid, sid, vessel in reachable[:k]:
@@ -445,25 +459,46 @@ class Router:
                      statuses: dict[str, str] | None = None) -> list[CutOffIsland]:
         """Cut-off islands from given component labels per travel mode (``labels_of(mode)``).
 
-        Used by :meth:`cutoff` and by the link board, which asks "what if this link reopened".
+        Used by :meth:`cutoff`, by the replay, and by the link board, which asks "what if this
+        link reopened".
         """
-        teams = self._teams(statuses)
-        station_island = self.arch.stations.island_id
-        islands = np.array([i for i in self.arch.powered.index if i in self.net.island_node], dtype=object)
-        nodes = np.array([self.net.island_node[i] for i in islands], dtype=np.int64)
-        reached = np.zeros(len(islands), dtype=bool)
-        for mode, group in teams.groupby("boat_class"):
-            lab = labels_of(str(mode))
-            base = np.array([self.net.station_node[s] for s in group.station_id], dtype=np.int64)
-            home = station_island[group.station_id].to_numpy(dtype=object)
-            same = lab[nodes][:, None] == lab[base][None, :]
-            reached |= (same & (islands[:, None] != home[None, :])).any(axis=1)
-        own_team = set(self.arch.teams.station_id.map(station_island))
+        ids = self.cutoff_ids(labels_of, self.reach_bases(statuses))
+        own_team = set(self.arch.teams.station_id.map(self.arch.stations.island_id))
         out = []
-        for iid in islands[~reached]:
-            isl = self.arch.island(str(iid))
+        for iid in sorted(ids, key=self._powered_order.get):
+            isl = self.arch.island(iid)
             out.append(CutOffIsland(isl.id, isl.name_zh or "", isl.name_en or "", iid in own_team))
         return out
+
+    def reach_bases(self, statuses: dict[str, str] | None = None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Per travel mode, the station nodes of the available teams and the islands they are on."""
+        teams = self._teams(statuses)
+        station_island = self.arch.stations.island_id
+        out = {}
+        for mode, group in teams.groupby("boat_class"):
+            out[str(mode)] = (np.array([self.net.station_node[s] for s in group.station_id], dtype=np.int64),
+                              station_island[group.station_id].to_numpy(dtype=object))
+        return out
+
+    def cutoff_ids(self, labels_of: Callable[[str], np.ndarray],
+                   bases: dict[str, tuple[np.ndarray, np.ndarray]]) -> set[str]:
+        """Ids of the powered islands no team from another island reaches (given component labels)."""
+        islands, nodes = self._powered_nodes
+        reached = np.zeros(len(islands), dtype=bool)
+        for mode, (base, home) in bases.items():
+            lab = labels_of(mode)
+            same = lab[nodes][:, None] == lab[base][None, :]
+            reached |= (same & (islands[:, None] != home[None, :])).any(axis=1)
+        return {str(i) for i in islands[~reached]}
+
+    @cached_property
+    def _powered_nodes(self) -> tuple[np.ndarray, np.ndarray]:
+        islands = np.array([i for i in self.arch.powered.index if i in self.net.island_node], dtype=object)
+        return islands, np.array([self.net.island_node[i] for i in islands], dtype=np.int64)
+
+    @cached_property
+    def _powered_order(self) -> dict[str, int]:
+        return {str(i): k for k, i in enumerate(self._powered_nodes[0])}
 
     def route(self, origin: str, destination: str, vessel: str, weather: Weather) -> Route:
         """Fastest route between two places with one travel mode.
@@ -592,9 +627,10 @@ class Router:
 
         calm = Weather.uniform(0)
         teams = self.arch.teams
-        live = self._status(statuses)
+        live = self._status(statuses).to_dict()
         out = []
-        for tid, row in teams.iterrows():
+        for row in teams.itertuples():
+            tid = row.Index
             if tid in chosen:
                 continue
             dist, pred = self._from_station(row.boat_class, row.station_id, calm)
