@@ -13,6 +13,7 @@ import json
 import unicodedata
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from islandcover.service_calendar import (
     CALENDAR_FILE,
@@ -22,6 +23,9 @@ from islandcover.service_calendar import (
     write_ics,
 )
 from islandcover.solar_terms import BEIJING, MAX_YEAR, MIN_YEAR, find_term
+
+if TYPE_CHECKING:
+    from islandcover.typhoon_season import TermRisk
 
 __all__ = ["add_commands", "cmd_calendar"]
 
@@ -81,7 +85,7 @@ def cmd_calendar(args: argparse.Namespace) -> int:
         out = [ct.to_dict() for ct in cal]
         if risk is not None:
             for obj in out:
-                obj["typhoon_risk"] = risk[str(obj["name_zh"])]
+                obj["typhoon_risk"] = risk[str(obj["name_zh"])].to_dict()
         print(json.dumps(out, ensure_ascii=False, indent=2))
         return 0
     print(_text(cal, year, path))
@@ -90,18 +94,17 @@ def cmd_calendar(args: argparse.Namespace) -> int:
               "(modelled wind field; a handful of storms, not a climatology):")
         for ct in cal:
             r = risk[ct.name_zh]
-            if r["storm_count"]:
-                print(f"  {_pad(ct.name_zh, 6)}{r['storm_count']} storm(s) {', '.join(r['storms'])}: "
-                      f"{r['hours_force7']} h")
+            if r.storms:
+                print(f"  {_pad(ct.name_zh, 6)}{len(r.storms)} storm(s) {', '.join(r.storms)}: {r.hours} h")
     return 0
 
 
-def _risk() -> dict[str, dict[str, object]]:
+def _risk() -> dict[str, TermRisk]:
     """Per term name: the shipped storms' force-7 hours at Zhoushan (:mod:`islandcover.typhoon_season`)."""
     from islandcover.archipelago import Archipelago
     from islandcover.typhoon_season import seasonal_risk
 
-    return {t.name_zh: t.to_dict() for t in seasonal_risk(Archipelago.load()).terms}
+    return {t.name_zh: t for t in seasonal_risk(Archipelago.load()).terms}
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -226,8 +226,8 @@ class LinkBoard:
         bridges: dict[str, list[int]] = {}
         for e in np.flatnonzero(r.net.edge_mode == "bridge"):
             bridges.setdefault(str(r.net.edge_name[e]), []).append(int(e))
-        for name, edges in bridges.items():
-            rows.append(("bridge", name, name, np.array(edges), int(lim[edges[0]])))
+        for name, ids in bridges.items():
+            rows.append(("bridge", name, name, np.array(ids), int(lim[ids[0]])))
 
         modes = sorted(set(r.arch.teams.boat_class))
         labels = {m: r.components(m, weather) for m in modes}

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
@@ -27,9 +28,12 @@ from pyproj import Transformer
 from scipy.spatial import cKDTree
 
 from islandcover.errors import NoLanding, OutsideArchipelago, PointAtSea, UnknownIsland, UnknownPlace
-from islandcover.network import geodesic_m
+from islandcover.network import TravelNetwork, geodesic_m
 from islandcover.settings import METRIC_CRS
 from islandcover.vessels import FERRY_MODE
+
+if TYPE_CHECKING:
+    from islandcover.routing import OpenGraph, Router
 
 __all__ = ["Place", "AttachedGraph", "AttachPoint", "resolve_place", "attach", "attach_points", "ON_ISLAND_M",
            "MAX_LANE_M"]
@@ -90,7 +94,7 @@ class AttachPoint:
     links_points: bool = True
 
 
-def resolve_place(router: object, ref: str, vessel: str) -> Place:
+def resolve_place(router: Router, ref: str, vessel: str) -> Place:
     """Resolve a place reference (see the module docstring).
 
     Raises
@@ -105,7 +109,7 @@ def resolve_place(router: object, ref: str, vessel: str) -> Place:
     OutsideArchipelago
         A point outside the archipelago's bounds.
     """
-    arch, net = router.arch, router.net  # type: ignore[attr-defined]
+    arch, net = router.arch, router.net
     text = str(ref).strip()
     m = _POINT.match(text)
     if m:
@@ -151,12 +155,12 @@ def resolve_place(router: object, ref: str, vessel: str) -> Place:
                  island_id=isl.id)
 
 
-def _nearest_lane(net: object, x: float, y: float) -> tuple[int, float, float]:
+def _nearest_lane(net: TravelNetwork, x: float, y: float) -> tuple[int, float, float]:
     """The sea lane nearest a metric point: (edge, distance m, position 0–1 of the foot along it)."""
-    sea = np.flatnonzero(net.edge_mode == "sea")  # type: ignore[attr-defined]
-    u, v = net.edge_u[sea], net.edge_v[sea]  # type: ignore[attr-defined]
-    ax, ay = net.node_x[u], net.node_y[u]  # type: ignore[attr-defined]
-    dx, dy = net.node_x[v] - ax, net.node_y[v] - ay  # type: ignore[attr-defined]
+    sea = np.flatnonzero(net.edge_mode == "sea")
+    u, v = net.edge_u[sea], net.edge_v[sea]
+    ax, ay = net.node_x[u], net.node_y[u]
+    dx, dy = net.node_x[v] - ax, net.node_y[v] - ay
     t = np.clip(((x - ax) * dx + (y - ay) * dy) / np.maximum(dx * dx + dy * dy, 1e-9), 0.0, 1.0)
     d = np.hypot(ax + t * dx - x, ay + t * dy - y)
     k = int(np.argmin(d))
@@ -185,8 +189,8 @@ class AttachedGraph:
         Place ref → node, for the places attached.
     """
 
-    router: object
-    graph: object
+    router: Router
+    graph: OpenGraph
     extra_xy: np.ndarray = field(default_factory=lambda: np.empty((0, 2)))
     extra_lonlat: np.ndarray = field(default_factory=lambda: np.empty((0, 2)))
     extra_label: list[str] = field(default_factory=list)
@@ -194,7 +198,7 @@ class AttachedGraph:
     nodes: dict[str, int] = field(default_factory=dict)
 
     @classmethod
-    def plain(cls, router: object, graph: object) -> AttachedGraph:
+    def plain(cls, router: Router, graph: OpenGraph) -> AttachedGraph:
         """The open graph itself, with nothing attached."""
         return cls(router=router, graph=graph)
 
@@ -203,25 +207,25 @@ class AttachedGraph:
         return place.node if place.node is not None else self.nodes[place.ref]
 
     def _n(self) -> int:
-        return int(self.router.net.n_nodes)  # type: ignore[attr-defined]
+        return int(self.router.net.n_nodes)
 
     def lonlat(self, node: int) -> list[float]:
         n = self._n()
         if node < n:
-            net = self.router.net  # type: ignore[attr-defined]
+            net = self.router.net
             return [float(net.node_lon[node]), float(net.node_lat[node])]
         return [float(c) for c in self.extra_lonlat[node - n]]
 
     def label(self, node: int) -> str:
         n = self._n()
-        return self.router.node_label(node) if node < n else self.extra_label[node - n]  # type: ignore[attr-defined]
+        return self.router.node_label(node) if node < n else self.extra_label[node - n]
 
     def network_edge(self, a: int, b: int) -> int | None:
-        code = self.graph.entry(a, b)[1]  # type: ignore[attr-defined]
+        code = self.graph.entry(a, b)[1]
         return code - 1 if code > 0 else None
 
     def lane_of(self, a: int, b: int) -> int | None:
-        code = self.graph.entry(a, b)[1]  # type: ignore[attr-defined]
+        code = self.graph.entry(a, b)[1]
         if code < 0 and self.links[-code - 1][2] >= 0:
             return self.links[-code - 1][2]
         return None
@@ -229,53 +233,38 @@ class AttachedGraph:
     def step(self, a: int, b: int) -> tuple[str, float, float, str, list[list[float]]]:
         """One step of a path: (leg mode, km, minutes, via, coordinates)."""
         r = self.router
-        minutes, code = self.graph.entry(a, b)  # type: ignore[attr-defined]
+        minutes, code = self.graph.entry(a, b)
         if code < 0:
             mode, km, _ = self.links[-code - 1]
             return mode, km, minutes, "", [self.lonlat(a), self.lonlat(b)]
         e = code - 1
-        net = r.net  # type: ignore[attr-defined]
+        net = r.net
         raw = str(net.edge_mode[e])
         km = float(net.edge_len_m[e]) / 1000
         if raw == "ferry":
             path = [int(x) for x in net.ferry_path(e)]
             if path[0] != a:
                 path = path[::-1]
-            return "ferry", km, minutes, r.via(e), [self.lonlat(x) for x in path]  # type: ignore[attr-defined]
+            return "ferry", km, minutes, r.via(e), [self.lonlat(x) for x in path]
         mode = "sea" if raw in ("sea", "embark") else raw
-        return mode, km, minutes, r.via(e) if raw == "bridge" else "", [self.lonlat(a), self.lonlat(b)]  # type: ignore[attr-defined]
+        return mode, km, minutes, r.via(e) if raw == "bridge" else "", [self.lonlat(a), self.lonlat(b)]
 
 
-def _clearance(router: object) -> object:
-    """The land, buffered like the sea lanes' clearance test (metric, prepared), kept on the router."""
-    cached = getattr(router, "_place_clearance", None)
-    if cached is None:
-        from islandcover.network import CLEARANCE_M
-
-        arch = router.arch  # type: ignore[attr-defined]
-        land = np.concatenate([arch.islands.to_crs(METRIC_CRS).geometry.values,
-                               arch.other_land.to_crs(METRIC_CRS).geometry.values])
-        cached = shapely.union_all(shapely.buffer(land, CLEARANCE_M, quad_segs=2))
-        shapely.prepare(cached)
-        router._place_clearance = cached  # type: ignore[attr-defined]
-    return cached
-
-
-def _clear(router: object, x0: float, y0: float, x1: float, y1: float) -> bool:
+def _clear(router: Router, x0: float, y0: float, x1: float, y1: float) -> bool:
     """True when the straight segment between two metric points clears the land."""
-    return not _clearance(router).intersects(shapely.LineString([(x0, y0), (x1, y1)]))  # type: ignore[attr-defined]
+    return not router.clearance.intersects(shapely.LineString([(x0, y0), (x1, y1)]))
 
 
-def _in_sight(router: object, x: float, y: float) -> list[tuple[int, float]]:
+def _in_sight(router: Router, x: float, y: float) -> list[tuple[int, float]]:
     """Sea, grid and landing nodes within :data:`SIGHT_M` of a point at sea that a straight line reaches."""
-    net = router.net  # type: ignore[attr-defined]
+    net = router.net
     sea = np.flatnonzero(np.isin(net.node_kind, ["sea", "grid", "landing"]))
     near = sea[np.hypot(net.node_x[sea] - x, net.node_y[sea] - y) <= SIGHT_M]
     if not len(near):
         return []
     lines = shapely.linestrings(np.stack([np.column_stack([np.full(len(near), x), np.full(len(near), y)]),
                                           np.column_stack([net.node_x[near], net.node_y[near]])], axis=1))
-    ok = ~shapely.intersects(_clearance(router), lines)
+    ok = ~shapely.intersects(router.clearance, lines)
     far = np.column_stack([net.node_x[near[ok]], net.node_y[near[ok]]])
     d = geodesic_m(np.repeat([[x, y]], len(far), axis=0), far) if len(far) else np.empty(0)
     return [(int(n), float(dd)) for n, dd in zip(near[ok], d)]
@@ -286,7 +275,7 @@ def _dist_m(x0: float, y0: float, x1: float, y1: float) -> float:
     return float(geodesic_m(np.array([[x0, y0]]), np.array([[x1, y1]]))[0])
 
 
-def attach(router: object, og: object, vessel: str, places: Sequence[Place]) -> AttachedGraph:
+def attach(router: Router, og: OpenGraph, vessel: str, places: Sequence[Place]) -> AttachedGraph:
     """Join the places that are points to the open graph ``og`` of ``vessel`` (others pass through)."""
     pts, refs = [], []
     for p in places:
@@ -296,7 +285,7 @@ def attach(router: object, og: object, vessel: str, places: Sequence[Place]) -> 
     if not pts:
         return AttachedGraph.plain(router, og)
     out = attach_points(router, og, vessel, pts)
-    n = router.net.n_nodes  # type: ignore[attr-defined]
+    n = router.net.n_nodes
     first = {}
     k = 0
     for i, pt in enumerate(pts):
@@ -306,7 +295,7 @@ def attach(router: object, og: object, vessel: str, places: Sequence[Place]) -> 
     return out
 
 
-def attach_points(router: object, og: object, vessel: str, pts: Sequence[AttachPoint]) -> AttachedGraph:
+def attach_points(router: Router, og: OpenGraph, vessel: str, pts: Sequence[AttachPoint]) -> AttachedGraph:
     """Extend the open graph ``og`` of ``vessel`` with query-time points.
 
     Each point on an island becomes one node (``n_nodes + i`` in order); each point at sea two
@@ -314,11 +303,11 @@ def attach_points(router: object, og: object, vessel: str, pts: Sequence[AttachP
     """
     from islandcover.routing import OpenGraph
 
-    net, params = router.net, router.params  # type: ignore[attr-defined]
+    net, params = router.net, router.params
     own = vessel != FERRY_MODE
     launch = params.vessel(vessel).launch_min if own else 0.0
     speed_kmh = params.vessel(vessel).speed_kmh if own else 1.0
-    ok = og.ok  # type: ignore[attr-defined]
+    ok = og.ok
     x, y = _TO_M.transform([p.lon for p in pts], [p.lat for p in pts])
     xy = np.column_stack([np.atleast_1d(x), np.atleast_1d(y)])
     shore = np.flatnonzero(np.isin(net.node_kind, ["sea", "landing"]))
@@ -397,7 +386,7 @@ def attach_points(router: object, og: object, vessel: str, pts: Sequence[AttachP
                 t_road = float(road_min(d))
                 link(me, node, "road", float(d) / 1000, t_road, t_road)
     m = n + len(extra_xy)
-    g, eid = og.minutes.tocoo(), og.edges.tocoo()  # type: ignore[attr-defined]
+    g, eid = og.minutes.tocoo(), og.edges.tocoo()
     data = np.maximum(np.concatenate([g.data, np.asarray(vals, dtype=float)]), 1e-9)
     r = np.concatenate([g.row, np.asarray(rows, dtype=np.int64)])
     c = np.concatenate([g.col, np.asarray(cols, dtype=np.int64)])

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+import shapely
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import connected_components, dijkstra
 
@@ -27,8 +29,12 @@ from islandcover.archipelago import Archipelago
 from islandcover.errors import IslandcoverError
 from islandcover.lru import LRUCache
 from islandcover.network import TravelNetwork, read_bridges
+from islandcover.settings import METRIC_CRS
 from islandcover.vessels import FERRY_MODE, ConfigError, TravelParameters
 from islandcover.weather import Weather
+
+if TYPE_CHECKING:
+    from islandcover.places import AttachedGraph
 
 __all__ = ["Leg", "Trip", "Exclusion", "Dispatch", "Route", "CutOffIsland", "OpenGraph", "Router"]
 
@@ -189,6 +195,23 @@ class OpenGraph:
         lo, hi = self.minutes.indptr[a], self.minutes.indptr[a + 1]
         k = lo + int(np.flatnonzero(self.minutes.indices[lo:hi] == b)[0])
         return float(self.minutes.data[k]), int(self.edges.data[k])
+
+
+@dataclass
+class _LegDraft:
+    """A leg being put together from the steps of a path."""
+
+    mode: str
+    via: str
+    start: int
+    end: int
+    coords: list[list[float]]
+    km: float = 0.0
+    minutes: float = 0.0
+
+    def leg(self, og: AttachedGraph) -> Leg:
+        return Leg(mode=self.mode, from_=og.label(self.start), to=og.label(self.end), length_km=self.km,
+                   minutes=self.minutes, coordinates=self.coords, via=self.via)
 
 
 class Router:
@@ -465,7 +488,7 @@ class Router:
         ids = self.cutoff_ids(labels_of, self.reach_bases(statuses))
         own_team = set(self.arch.teams.station_id.map(self.arch.stations.island_id))
         out = []
-        for iid in sorted(ids, key=self._powered_order.get):
+        for iid in sorted(ids, key=lambda i: self._powered_order[i]):
             isl = self.arch.island(iid)
             out.append(CutOffIsland(isl.id, isl.name_zh or "", isl.name_en or "", iid in own_team))
         return out
@@ -490,6 +513,18 @@ class Router:
             same = lab[nodes][:, None] == lab[base][None, :]
             reached |= (same & (islands[:, None] != home[None, :])).any(axis=1)
         return {str(i) for i in islands[~reached]}
+
+    @cached_property
+    def clearance(self) -> shapely.Geometry:
+        """All land of the box (islands and other land), buffered like the sea lanes' clearance
+        test, metric and prepared: query-time stretches of sea must not touch it."""
+        from islandcover.network import CLEARANCE_M
+
+        land = np.concatenate([self.arch.islands.to_crs(METRIC_CRS).geometry.values,
+                               self.arch.other_land.to_crs(METRIC_CRS).geometry.values])
+        geom = shapely.union_all(shapely.buffer(land, CLEARANCE_M, quad_segs=2))
+        shapely.prepare(geom)
+        return geom
 
     @cached_property
     def _powered_nodes(self) -> tuple[np.ndarray, np.ndarray]:
@@ -532,9 +567,9 @@ class Router:
         a, b = resolve_place(self, origin, vessel), resolve_place(self, destination, vessel)
         og = attach(self, self.open_graph(vessel, weather), vessel, [a, b])
         src, dst = og.node_of(a), og.node_of(b)
-        common = {"origin": a.label, "destination": b.label, "vessel": vessel, "weather": weather.describe()}
+        common = partial(Route, origin=a.label, destination=b.label, vessel=vessel, weather=weather.describe())
         if src == dst:
-            return Route(status="ok", eta_min=0.0, legs=[], **common)
+            return common(status="ok", eta_min=0.0, legs=[])
         dist, pred = dijkstra(og.graph.minutes, directed=True, indices=[src], return_predecessors=True)
         if not np.isfinite(dist[0, dst]):
             calm = attach(self, self.open_graph(vessel, Weather.uniform(0)), vessel, [a, b])
@@ -542,8 +577,8 @@ class Router:
             closed = self._closures(self._path(pc[0], dst), vessel, weather, calm) if np.isfinite(dc[0, dst]) else []
             if not closed and not np.isfinite(dc[0, dst]):
                 closed = [f"no {vessel} route exists even in calm weather"]
-            return Route(status="unreachable", eta_min=None, legs=[], closed=closed, **common)
-        return Route(status="ok", eta_min=float(dist[0, dst]), legs=self.legs(self._path(pred[0], dst), og), **common)
+            return common(status="unreachable", eta_min=None, legs=[], closed=closed)
+        return common(status="ok", eta_min=float(dist[0, dst]), legs=self.legs(self._path(pred[0], dst), og))
 
     # ------------------------------------------------------------------ helpers
     def _status(self, statuses: dict[str, str] | None) -> pd.Series:
@@ -590,7 +625,7 @@ class Router:
         og = AttachedGraph.plain(self, self.open_graph(vessel, weather))
         return Trip(team_id=tid, station_id=sid, vessel=vessel, eta_min=eta, legs=self.legs(path, og))
 
-    def legs(self, path: list[int], og: object) -> list[Leg]:
+    def legs(self, path: list[int], og: AttachedGraph) -> list[Leg]:
         """Group a node path into legs (road, bridge, sea with its launch, one per sailing).
 
         Parameters
@@ -601,25 +636,20 @@ class Router:
             The graph the path was found in (:mod:`islandcover.places`).
         """
         legs: list[Leg] = []
-        cur: dict[str, object] | None = None
+        cur: _LegDraft | None = None
         for a, b in zip(path[:-1], path[1:]):
-            mode, km, minutes, via, coords = og.step(a, b)  # type: ignore[attr-defined]
-            if cur is None or cur["mode"] != mode or cur["via"] != via or mode == "ferry":
+            mode, km, minutes, via, coords = og.step(a, b)
+            if cur is None or cur.mode != mode or cur.via != via or mode == "ferry":
                 if cur is not None:
-                    legs.append(self._close(cur, og))
-                cur = {"mode": mode, "via": via, "from": a, "to": b, "km": 0.0, "min": 0.0, "coords": [coords[0]]}
-            cur["to"] = b
-            cur["km"] = float(cur["km"]) + km  # type: ignore[arg-type]
-            cur["min"] = float(cur["min"]) + minutes  # type: ignore[arg-type]
-            cur["coords"].extend(coords[1:])  # type: ignore[union-attr]
+                    legs.append(cur.leg(og))
+                cur = _LegDraft(mode=mode, via=via, start=a, end=b, coords=[coords[0]])
+            cur.end = b
+            cur.km += km
+            cur.minutes += minutes
+            cur.coords.extend(coords[1:])
         if cur is not None:
-            legs.append(self._close(cur, og))
+            legs.append(cur.leg(og))
         return [leg for leg in legs if leg.length_km > 0.001 or leg.minutes > 0.01]
-
-    def _close(self, cur: dict[str, object], og: object) -> Leg:
-        return Leg(mode=str(cur["mode"]), from_=og.label(int(cur["from"])), to=og.label(int(cur["to"])),  # type: ignore[attr-defined,arg-type]
-                   length_km=float(cur["km"]), minutes=float(cur["min"]), coordinates=cur["coords"],  # type: ignore[arg-type]
-                   via=str(cur["via"]))
 
     def _exclusions(self, island_id: str, target: int, weather: Weather, statuses: dict[str, str] | None,
                     chosen: set[str], bound: float) -> list[Exclusion]:
@@ -661,14 +691,14 @@ class Router:
                     f"{self._expo[edge]}-sea crossings)")
         return f"vessel {vessel} not allowed in this wind: wind {wind} > limit {lim} for {self._expo[edge]}-sea lanes"
 
-    def _closures(self, path: list[int], vessel: str, weather: Weather, calm: object) -> list[str]:
+    def _closures(self, path: list[int], vessel: str, weather: Weather, calm: AttachedGraph) -> list[str]:
         """The distinct reasons the links along ``path`` (found in graph ``calm``) are shut now."""
         ok = self.open_edges(vessel, weather)
         out: list[str] = []
         for a, b in zip(path[:-1], path[1:]):
-            e = calm.network_edge(a, b)  # type: ignore[attr-defined]
+            e = calm.network_edge(a, b)
             if e is None:  # a query-time link: closes with the lane it joins
-                e = calm.lane_of(a, b)  # type: ignore[attr-defined]
+                e = calm.lane_of(a, b)
             if e is None or ok[e]:
                 continue
             reason = self.closure_reason(e, vessel, weather)

@@ -53,7 +53,7 @@ class SeasonalRisk:
 
 def shipped_storms() -> list[Track]:
     """Every storm in the shipped tracks (a file may hold two, e.g. 贝碧嘉 and 普拉桑)."""
-    out = []
+    out: list[Track] = []
     for path in shipped_tracks().values():
         names = pd.read_csv(path, comment="#", usecols=["storm_name"]).storm_name.unique()
         out.extend(read_track(path, storm=str(n)) for n in names)

@@ -73,6 +73,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from islandcover.errors import IslandcoverError
 
@@ -236,7 +237,7 @@ def load_parameters(path: str | Path | None = None) -> TravelParameters:
     return out
 
 
-def _section(src: str, doc: dict[str, object], name: str, keys: set[str] | None) -> dict[str, object]:
+def _section(src: str, doc: dict[str, Any], name: str, keys: set[str] | None) -> dict[str, Any]:
     sec = doc.get(name, {})
     if not isinstance(sec, dict):
         raise ConfigError(f"{src}: [{name}] must be a table")
