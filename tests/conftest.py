@@ -29,7 +29,7 @@ def router(arch, net):
 
 # ---------------------------------------------------------------------- the HTTP API
 # One app per test module (its own SQLite state), built by api.app.create_app as `islandcover serve` does,
-# on the session's router. tests/test_api.py still has its own copies (app, client, planner, dispatcher).
+# on the session's router (tests/test_api.py uses them under shorter names).
 @pytest.fixture(scope="module")
 def api_app(router, tmp_path_factory):
     from api.app import create_app
@@ -77,3 +77,23 @@ def run_cli(capsys) -> Callable[[Sequence[str]], tuple[int, str, str]]:
         return rc, out, err
 
     return run
+
+
+# ---------------------------------------------------------------------- headless Chromium
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium under Playwright; skipped when missing, unless CI is set (then a failure)."""
+    from browsing import ARGS, CHROMIUM, in_ci, missing
+
+    lacking = missing()
+    if lacking:
+        reason = "the browser test needs " + " and ".join(lacking)
+        if in_ci():
+            pytest.fail(f"CI is set, so the browser test must run: {reason}")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        yield b
+        b.close()

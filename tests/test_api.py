@@ -15,25 +15,25 @@ from islandcover.store import Store
 from islandcover.weather import Weather
 
 
+# the app, client and keys of tests/conftest.py (api_app …), under the short names used below
 @pytest.fixture(scope="module")
-def app(router, tmp_path_factory):
-    return create_app(router=router, state_dir=tmp_path_factory.mktemp("api-state"))
-
-
-@pytest.fixture(scope="module")
-def client(app):
-    with TestClient(app) as c:
-        yield c
+def app(api_app):
+    return api_app
 
 
 @pytest.fixture(scope="module")
-def dispatcher(app, client) -> dict[str, str]:
-    return {"X-API-Key": app.state.ic.store.create_key("dispatcher")}
+def client(api_client):
+    return api_client
 
 
 @pytest.fixture(scope="module")
-def planner(app, client) -> dict[str, str]:
-    return {"X-API-Key": app.state.ic.store.create_key("planner")}
+def dispatcher(dispatcher_key) -> dict[str, str]:
+    return dispatcher_key
+
+
+@pytest.fixture(scope="module")
+def planner(planner_key) -> dict[str, str]:
+    return planner_key
 
 
 def _loc(r) -> list:

@@ -7,42 +7,21 @@ Set ``ISLANDCOVER_SCREENSHOT=path.png`` to keep a screenshot of the Chinese char
 """
 from __future__ import annotations
 
-import functools
-import http.server
 import os
 import shutil
-import threading
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from browsing import VIEWPORT, served
+
 from islandcover import Archipelago
 from islandcover.beacon import ETA_BREAKS_MIN, ETA_COLOURS, beacon_chart, write_beacon_chart
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
-        "--disable-default-apps", "--disable-sync", "--no-first-run", "--disable-gpu"]
-VIEWPORT = {"width": 1280, "height": 900}
 ROUTE = {"type": "Feature",
          "properties": {"name_zh": "沈家门—东极 客渡", "name_en": "Shenjiamen–Dongji ferry"},
          "geometry": {"type": "LineString",
                       "coordinates": [[122.30, 29.95], [122.45, 30.05], [122.68, 30.19]]}}
-
-
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-
-
-def _missing() -> list[str]:
-    missing = []
-    if not CHROMIUM.exists():
-        missing.append(f"{CHROMIUM} (run scripts/install_browser.sh)")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        missing.append("playwright (pip install -e '.[test]')")
-    return missing
 
 
 def distance_eta(arch: Archipelago) -> pd.Series:
@@ -68,11 +47,6 @@ def expected_class(eta: float) -> int:
     return sum(eta > b for b in ETA_BREAKS_MIN)
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def site(arch, tmp_path_factory):
     """Both charts written to a folder served on 127.0.0.1; yields the base URL."""
@@ -84,30 +58,8 @@ def site(arch, tmp_path_factory):
     storm = beacon_chart(arch, storm_eta, cut_off=["东福山岛", "庙子湖岛"], weather_label="wind 9",
                          lang="en")
     write_beacon_chart(storm, folder / "storm_en.html")
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(folder)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
-    thread.join()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    missing = _missing()
-    if missing:
-        reason = "the browser test needs " + " and ".join(missing)
-        if _in_ci():
-            pytest.fail(f"CI is set, so the browser test must run: {reason}")
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        yield b
-        b.close()
+    with served(folder) as url:
+        yield url
 
 
 @pytest.fixture()

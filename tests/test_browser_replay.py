@@ -10,22 +10,16 @@ Muifa's landfall (14 Sep 2022 11:00 UTC).
 """
 from __future__ import annotations
 
-import functools
-import http.server
 import os
-import threading
 
 import pandas as pd
 import pytest
-from test_browser import ARGS, VIEWPORT, _in_ci, _missing, _QuietHandler
+from browsing import VIEWPORT, served
 from test_replay_chart import LANDFALL, muifa_window
 
 from islandcover.beacon import write_beacon_chart
 from islandcover.replay import replay
 from islandcover.replay_chart import replay_chart
-
-CHROMIUM = "/usr/bin/chromium"
-
 
 @pytest.fixture(scope="module")
 def short(router):
@@ -38,30 +32,8 @@ def site(router, short, tmp_path_factory):
     folder = tmp_path_factory.mktemp("replay_site")
     write_beacon_chart(replay_chart(router, short, lang="zh"), folder / "replay_zh.html")
     write_beacon_chart(replay_chart(router, short, lang="en", start=short.steps[0].time), folder / "replay_en.html")
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(folder)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
-    thread.join()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    missing = _missing()
-    if missing:
-        reason = "the browser test needs " + " and ".join(missing)
-        if _in_ci():
-            pytest.fail(f"CI is set, so the browser test must run: {reason}")
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
+    with served(folder) as url:
+        yield url
 
 
 @pytest.fixture()

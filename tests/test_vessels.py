@@ -76,5 +76,5 @@ def test_a_bridge_limit_in_the_data_must_be_a_beaufort_force(tmp_path, value):
     t["max_wind"] = ""
     t.loc[2, "max_wind"] = value
     t.to_csv(tmp_path / "bridges.csv", index=False)
-    with pytest.raises(DataError, match=f"bridges.csv, row 3, field 'max_wind': max_wind must be a whole"):
+    with pytest.raises(DataError, match="bridges.csv, row 3, field 'max_wind': max_wind must be a whole"):
         read_bridges(tmp_path)
