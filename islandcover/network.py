@@ -5,10 +5,10 @@ shortest water path between two points bends only at convex corners of the obsta
 graph whose nodes are those corners (plus the landings) and whose edges are the straight
 segments that clear the land contains every shortest path exactly, with true lengths and
 straight geometry (a water raster/mesh would zig-zag and over-estimate by 1–8% depending
-on its connectivity). Obstacles are the GSHHG land (the model's islands, and the
-mainland and islands of Ningbo and Shanghai in ``other_land.geojson``) simplified by 30 m and buffered by
-60 m, so lanes keep clear of the shore; each candidate segment is tested, in one
-vectorised call, against the unsimplified islands buffered by 20 m. Edges are limited to 20 km, and a
+on its connectivity). Obstacles are the GSHHG land (the model's islands, and the mainland
+and islands of Ningbo and Shanghai in ``other_land.geojson``) simplified by 30 m and
+buffered by 60 m, so lanes keep clear of the shore; each candidate segment is tested, in one
+vectorised call, against the unsimplified land buffered by 20 m. Edges are limited to 20 km, and a
 3 km grid of open-water nodes (at least 1 km from any shore) carries longer crossings
 (worst-case detour < 1.2%, typically < 0.3%). Only edges tangent at both ends are kept
 (a shortest path never turns into an obstacle), which removes most of the candidates.
@@ -34,7 +34,7 @@ Every sea edge has an exposure class, which decides the wind at which it closes
 within 10 km of a large island (≥ 10 km²: the inner archipelago's channels), else ``open``
 (the outer groups such as 东极, 花鸟, 嵊山–枸杞 lie in the open sea even between islets).
 
-Building takes 10–30 s; the result is cached on disk (``$ISLANDCOVER_CACHE``, default
+Building takes about a minute on 2 cores; the result is cached on disk (``$ISLANDCOVER_CACHE``, default
 ``~/.cache/islandcover``), keyed by the content of the input files.
 """
 from __future__ import annotations
