@@ -60,7 +60,8 @@ from islandcover.archipelago import Archipelago
 from islandcover.errors import DataError
 from islandcover.settings import BOUNDS, METRIC_CRS
 
-__all__ = ["TravelNetwork", "build_network", "load_network", "read_bridges", "geodesic_m", "NETWORK_VERSION"]
+__all__ = ["TravelNetwork", "build_network", "load_network", "read_bridges", "geodesic_m", "all_land_m", "land_clearance",
+           "NETWORK_VERSION"]
 
 NETWORK_VERSION = "6"
 SIMPLIFY_M = 30.0
@@ -216,20 +217,32 @@ def read_bridges(folder: Path) -> pd.DataFrame:
     return table
 
 
+def all_land_m(arch: Archipelago) -> np.ndarray:
+    """Every land polygon of the box in UTM 51N: the model's islands (in index order), then the
+    other land (mainland and other districts' islands, an obstacle only)."""
+    return np.concatenate([arch.islands.to_crs(METRIC_CRS).geometry.values,
+                           arch.other_land.to_crs(METRIC_CRS).geometry.values])
+
+
+def land_clearance(land_m: np.ndarray) -> shapely.Geometry:
+    """The land buffered by :data:`CLEARANCE_M`, merged and prepared: no sea stretch may touch it."""
+    geom = shapely.union_all(shapely.buffer(land_m, CLEARANCE_M, quad_segs=2))
+    shapely.prepare(geom)
+    return geom
+
+
 def build_network(arch: Archipelago, *, progress: Callable[[str], None] | None = None) -> TravelNetwork:
     """Build the travel network of ``arch`` (see the module docstring for the method)."""
     say = progress or (lambda _msg: None)
     islands_m = arch.islands.to_crs(METRIC_CRS)
-    # the model's islands, then the land of other districts (an obstacle only)
-    land = np.concatenate([islands_m.geometry.values, arch.other_land.to_crs(METRIC_CRS).geometry.values])
+    land = all_land_m(arch)
 
     say("obstacles")
     simple = shapely.simplify(land, SIMPLIFY_M, preserve_topology=True)
     obstacles = shapely.union_all(shapely.buffer(simple, OBSTACLE_BUFFER_M, quad_segs=2))
     obstacles = shapely.simplify(obstacles, 10.0, preserve_topology=True)
     obstacle_parts = list(getattr(obstacles, "geoms", [obstacles]))
-    clearance = shapely.union_all(shapely.buffer(land, CLEARANCE_M, quad_segs=2))
-    shapely.prepare(clearance)
+    clearance = land_clearance(land)
 
     # convex corners of obstacle exteriors, with their ring neighbours (for tangency)
     say("shore corners")

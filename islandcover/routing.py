@@ -28,8 +28,7 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 from islandcover.archipelago import Archipelago
 from islandcover.errors import IslandcoverError
 from islandcover.lru import LRUCache
-from islandcover.network import TravelNetwork, read_bridges
-from islandcover.settings import METRIC_CRS
+from islandcover.network import TravelNetwork, all_land_m, land_clearance, read_bridges
 from islandcover.vessels import FERRY_MODE, ConfigError, TravelParameters
 from islandcover.weather import Weather
 
@@ -518,13 +517,7 @@ class Router:
     def clearance(self) -> shapely.Geometry:
         """All land of the box (islands and other land), buffered like the sea lanes' clearance
         test, metric and prepared: query-time stretches of sea must not touch it."""
-        from islandcover.network import CLEARANCE_M
-
-        land = np.concatenate([self.arch.islands.to_crs(METRIC_CRS).geometry.values,
-                               self.arch.other_land.to_crs(METRIC_CRS).geometry.values])
-        geom = shapely.union_all(shapely.buffer(land, CLEARANCE_M, quad_segs=2))
-        shapely.prepare(geom)
-        return geom
+        return land_clearance(all_land_m(self.arch))
 
     @cached_property
     def _powered_nodes(self) -> tuple[np.ndarray, np.ndarray]:
