@@ -9,7 +9,7 @@ import functools
 import http.server
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -54,3 +54,39 @@ def served(folder: Path) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+@contextmanager
+def chart_opener(browser: object, site: str, ready_js: str) -> Iterator[Callable[[str], tuple]]:
+    """Yields ``open(name) -> (page, outside, errors)``: the page ``site + name`` in a fresh
+    context, with every request that leaves ``site`` blocked and recorded in ``outside`` and the
+    JavaScript errors in ``errors``; waits until ``ready_js`` is true. Closes the contexts after."""
+    contexts = []
+
+    def _open(name: str) -> tuple:
+        context = browser.new_context(viewport=VIEWPORT, device_scale_factor=1)  # type: ignore[attr-defined]
+        contexts.append(context)
+        outside: list[str] = []
+        errors: list[str] = []
+
+        def route(r: object) -> None:
+            if r.request.url.startswith(site):  # type: ignore[attr-defined]
+                r.continue_()  # type: ignore[attr-defined]
+            else:
+                outside.append(r.request.url)  # type: ignore[attr-defined]
+                r.abort()  # type: ignore[attr-defined]
+
+        context.route("**/*", route)
+        page = context.new_page()
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+        page.goto(site + name, wait_until="load")
+        page.wait_for_function(ready_js)
+        page.wait_for_timeout(300)  # let Leaflet finish the layers after the first paint
+        return page, outside, errors
+
+    try:
+        yield _open
+    finally:
+        for context in contexts:
+            context.close()

@@ -13,7 +13,7 @@ import shutil
 import pandas as pd
 import pytest
 
-from browsing import VIEWPORT, served
+from browsing import chart_opener, served
 
 from islandcover import Archipelago
 from islandcover.beacon import ETA_BREAKS_MIN, ETA_COLOURS, beacon_chart, write_beacon_chart
@@ -66,33 +66,8 @@ def site(arch, tmp_path_factory):
 def open_chart(browser, site):
     """Open a chart; returns (page, outside, errors): requests that left the local server
     (blocked) and JavaScript errors."""
-    contexts = []
-
-    def _open(name: str):
-        context = browser.new_context(viewport=VIEWPORT, device_scale_factor=1)
-        contexts.append(context)
-        outside: list[str] = []
-        errors: list[str] = []
-
-        def route(r):
-            if r.request.url.startswith(site):
-                r.continue_()
-            else:
-                outside.append(r.request.url)
-                r.abort()
-
-        context.route("**/*", route)
-        page = context.new_page()
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-        page.goto(site + name, wait_until="load")
-        page.wait_for_function("document.querySelectorAll('path.ic-island').length > 0")
-        page.wait_for_timeout(300)  # let Leaflet finish the layers after the first paint
-        return page, outside, errors
-
-    yield _open
-    for context in contexts:
-        context.close()
+    with chart_opener(browser, site, "document.querySelectorAll('path.ic-island').length > 0") as open_:
+        yield open_
 
 
 def count(page, selector: str) -> int:

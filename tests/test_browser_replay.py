@@ -14,7 +14,7 @@ import os
 
 import pandas as pd
 import pytest
-from browsing import VIEWPORT, served
+from browsing import chart_opener, served
 from test_replay_chart import LANDFALL, muifa_window
 
 from islandcover.beacon import write_beacon_chart
@@ -39,33 +39,8 @@ def site(router, short, tmp_path_factory):
 @pytest.fixture()
 def open_chart(browser, site):
     """Open a chart; returns (page, outside, errors)."""
-    contexts = []
-
-    def _open(name: str):
-        context = browser.new_context(viewport=VIEWPORT, device_scale_factor=1)
-        contexts.append(context)
-        outside: list[str] = []
-        errors: list[str] = []
-
-        def route(r):
-            if r.request.url.startswith(site):
-                r.continue_()
-            else:
-                outside.append(r.request.url)
-                r.abort()
-
-        context.route("**/*", route)
-        page = context.new_page()
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-        page.goto(site + name, wait_until="load")
-        page.wait_for_function("window.icReplay !== undefined && document.querySelectorAll('path.ic-island').length > 0")
-        page.wait_for_timeout(300)
-        return page, outside, errors
-
-    yield _open
-    for context in contexts:
-        context.close()
+    with chart_opener(browser, site, "window.icReplay !== undefined && document.querySelectorAll('path.ic-island').length > 0") as open_:
+        yield open_
 
 
 def count(page, selector: str) -> int:
