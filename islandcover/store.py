@@ -133,6 +133,14 @@ scenarios = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
+# one row: a counter bumped by every write transaction, so that answers cached on the live state
+# (the API's /nearest and /map) know when it changed, across processes
+state_version = Table(
+    "state_version", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version", Integer, nullable=False),
+)
+
 api_keys = Table(
     "api_keys", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
@@ -207,7 +215,11 @@ class Store:
         else:
             engine = create_engine(url, pool_pre_ping=True)
         metadata.create_all(engine)
-        return cls(engine)
+        store = cls(engine)
+        with store._write() as conn:
+            if conn.scalar(select(state_version.c.version).where(state_version.c.id == 1)) is None:
+                conn.execute(insert(state_version).values(id=1, version=0))
+        return store
 
     def close(self) -> None:
         """Close every pooled connection."""
@@ -219,9 +231,18 @@ class Store:
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
-        """One write transaction (``BEGIN IMMEDIATE`` on SQLite), committed on success."""
+        """One write transaction (``BEGIN IMMEDIATE`` on SQLite), committed on success; it bumps
+        :meth:`version`."""
         with self.engine.connect().execution_options(_ic_immediate=True) as conn, conn.begin():
             yield conn
+            conn.execute(update(state_version).where(state_version.c.id == 1)
+                         .values(version=state_version.c.version + 1))
+
+    def version(self) -> int:
+        """A number that changes with every write to the live state (teams, incidents, scenarios,
+        keys): answers computed on the state can be cached under it."""
+        with self._read() as conn:
+            return int(conn.scalar(select(state_version.c.version).where(state_version.c.id == 1)) or 0)
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
