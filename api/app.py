@@ -4,35 +4,67 @@ Run with ``islandcover serve`` or ``uvicorn api.app:app``. The archipelago, its 
 network, the router, the coverage model and the store are loaded once per app, at startup
 (:class:`api.deps.AppState`, kept on ``app.state``).
 
-Errors: bad input is a 422 naming the field (``{"detail": [{"loc": [...], "msg": ...}]}``);
+Errors: bad input is a 422 naming the field (``{"detail": [{"loc": [...], "msg": ...}]}``; the
+rejected value is never echoed back), and so is a query parameter the endpoint does not take;
 an unknown island, station, team, incident or scenario in the URL is a 404; a request that
 contradicts the live state (team busy, incident closed) is a 409; a missing or unknown
-``X-API-Key`` is a 401 and a key of the wrong role a 403.
+``X-API-Key`` is a 401 and a key of the wrong role a 403; a body over ``max_body_bytes`` is a
+413 (:mod:`api.guard`, which also refuses NaN, Infinity, overflowing numbers, lone surrogates
+and NUL characters in any JSON body, and sets the security headers of every response).
+
+``/docs`` is the Swagger UI served from the package (``api/static``), so it works offline.
 """
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
 
-from api.deps import AppConfig, State, ensure_state
-from api.routers import calendar, coverage, dispatch, incidents, islands, links, scenarios, siting, teams, typhoon
+from api.deps import AppConfig, State, ensure_state, reject_unknown_query
+from api.guard import DEFAULT_MAX_BODY_BYTES, RequestGuard, html_csp
+from api.routers import (
+    calendar,
+    coverage,
+    dispatch,
+    incidents,
+    islands,
+    links,
+    scenarios,
+    siting,
+    teams,
+    typhoon,
+)
 from api.schemas import Health
-from islandcover.errors import IslandcoverError, UnknownIsland, UnknownPlace, UnknownStation, UnknownTeam
+from islandcover.errors import (
+    IslandcoverError,
+    UnknownIsland,
+    UnknownPlace,
+    UnknownStation,
+    UnknownTeam,
+)
 from islandcover.routing import Router
 from islandcover.store import Conflict, UnknownIncident, UnknownScenario
 
 __all__ = ["app", "create_app"]
 
+_STATIC = Path(__file__).resolve().parent / "static"
+
+#: Longest validation message returned (pydantic's messages are short; this bounds the odd one).
+_MAX_MSG = 300
+
 _NOT_FOUND = (UnknownIsland, UnknownPlace, UnknownStation, UnknownTeam, UnknownIncident, UnknownScenario)
 
 
 def create_app(*, state_dir: str | Path | None = None, database_url: str | None = None,
-               router: Router | None = None) -> FastAPI:
+               router: Router | None = None, max_body_bytes: int | None = None) -> FastAPI:
     """Build the API.
 
     Parameters
@@ -44,7 +76,12 @@ def create_app(*, state_dir: str | Path | None = None, database_url: str | None 
         SQLAlchemy URL (default ``$ISLANDCOVER_DATABASE_URL``); wins over ``state_dir``.
     router : Router, optional
         An already loaded archipelago and network (default: the shipped data, loaded at startup).
+    max_body_bytes : int, optional
+        Largest request body, bytes (default ``$ISLANDCOVER_MAX_BODY_BYTES`` or 1 MB); a larger one
+        is a 413 before it is read.
     """
+    if max_body_bytes is None:
+        max_body_bytes = int(os.environ.get("ISLANDCOVER_MAX_BODY_BYTES") or DEFAULT_MAX_BODY_BYTES)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -54,12 +91,32 @@ def create_app(*, state_dir: str | Path | None = None, database_url: str | None 
         if state is not None:
             state.store.close()
 
-    app = FastAPI(title="islandcover", version="0.1.0", lifespan=lifespan,
+    app = FastAPI(title="islandcover", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
+                  dependencies=[Depends(reject_unknown_query)],
                   description="Emergency-crew coverage over the Zhoushan archipelago. Reads are public; "
                               "incident and team writes need a dispatcher key, scenarios and siting a "
                               "planner key (header `X-API-Key`).")
     app.state.ic_config = AppConfig(state_dir=state_dir, database_url=database_url, router=router)
     app.state.ic_lock = threading.Lock()
+    app.add_middleware(RequestGuard, max_body_bytes=max_body_bytes)
+    app.mount("/static", StaticFiles(directory=_STATIC), name="static")
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's own handler echoes each rejected value ("input"), which may be megabytes long
+        # or not serialisable at all; name the field and the problem only
+        detail = [{"loc": list(e.get("loc", ())), "msg": str(e.get("msg", ""))[:_MAX_MSG], "type": e.get("type")}
+                  for e in exc.errors()]
+        return JSONResponse({"detail": detail}, status_code=422)
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        page = get_swagger_ui_html(openapi_url=app.openapi_url or "/openapi.json", title="islandcover API",
+                                   swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
+                                   swagger_css_url="/static/swagger-ui/swagger-ui.css",
+                                   swagger_favicon_url="/static/swagger-ui/favicon-32x32.png")
+        html = bytes(page.body).decode("utf-8")
+        return HTMLResponse(html, headers={"Content-Security-Policy": html_csp(html)})
 
     @app.exception_handler(IslandcoverError)
     async def _islandcover_error(request: Request, exc: IslandcoverError) -> JSONResponse:

@@ -16,10 +16,10 @@ from islandcover.archipelago import Archipelago
 from islandcover.coverage import CoverageModel, Scenario
 from islandcover.errors import IslandcoverError
 from islandcover.links import LinkBoard
-from islandcover.typhoon_season import SeasonalRisk, seasonal_risk
 from islandcover.network import load_network
 from islandcover.routing import Router
 from islandcover.store import Store, UnknownScenario
+from islandcover.typhoon_season import SeasonalRisk, seasonal_risk
 from islandcover.weather import Weather
 
 #: A row id path parameter (a 64-bit integer).
@@ -37,6 +37,7 @@ __all__ = [
     "field_error",
     "get_state",
     "load_scenario",
+    "reject_unknown_query",
     "scenario_from_spec",
     "scenario_number",
 ]
@@ -123,13 +124,40 @@ def as_field(*loc: str | int) -> Iterator[None]:
         raise field_error(loc, str(exc)) from None
 
 
+def _declared_query(dependant: Any) -> set[str]:
+    names = {str(p.alias) for p in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _declared_query(sub)
+    return names
+
+
+def reject_unknown_query(request: Request) -> None:
+    """Dependency of every route: a query parameter the route does not take is a 422 naming it.
+
+    A dispatcher who writes ``/nearest?island=…&typhoon=…`` must not get calm-weather teams
+    back as if the storm had been taken into account.
+    """
+    if not request.query_params:
+        return
+    dependant = getattr(request.scope.get("route"), "dependant", None)
+    if dependant is None:
+        return
+    allowed = _declared_query(dependant)
+    unknown = sorted(set(request.query_params) - allowed)
+    if unknown:
+        takes = ", ".join(sorted(allowed)) if allowed else "no query parameters"
+        noun = "parameter" if len(unknown) == 1 else "parameters"
+        raise field_error(("query", unknown[0]), f"unknown query {noun} {', '.join(unknown)[:200]}; "
+                                                 f"this endpoint takes {takes}")
+
+
 # ---------------------------------------------------------------------- weather
 def weather_query(
     wind: Annotated[int | None, Query(ge=0, le=12, description="uniform wind, Beaufort 0–12 (default 0)")] = None,
-    lon: Annotated[float | None, Query(description="typhoon centre longitude (with lat, r7, r10)")] = None,
-    lat: Annotated[float | None, Query(description="typhoon centre latitude")] = None,
-    r7: Annotated[float | None, Query(description="typhoon radius of force-7 winds, km")] = None,
-    r10: Annotated[float | None, Query(description="typhoon radius of force-10 winds, km")] = None,
+    lon: Annotated[float | None, Query(allow_inf_nan=False, description="typhoon centre longitude (with lat, r7, r10)")] = None,
+    lat: Annotated[float | None, Query(allow_inf_nan=False, description="typhoon centre latitude")] = None,
+    r7: Annotated[float | None, Query(allow_inf_nan=False, description="typhoon radius of force-7 winds, km")] = None,
+    r10: Annotated[float | None, Query(allow_inf_nan=False, description="typhoon radius of force-10 winds, km")] = None,
 ) -> Weather | None:
     """Dependency: the weather of the query (None when none is given)."""
     ty = {"lon": lon, "lat": lat, "r7": r7, "r10": r10}

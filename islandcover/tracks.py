@@ -54,6 +54,7 @@ from islandcover.wind_field import BEAUFORT_LOWER_MS, Vortex, wind_from_pressure
 __all__ = [
     "MAX_TRANSLATION_MS",
     "STORM_ALIASES",
+    "TRACK_YEARS",
     "TYPHOON_DIR",
     "StepError",
     "Track",
@@ -65,6 +66,10 @@ __all__ = [
     "shipped_tracks",
     "track_from_records",
 ]
+
+#: First and last year a track point may carry: IBTrACS begins in 1842; a forecast beyond 2200
+#: is a typo (and pandas' nanosecond times end in 2262).
+TRACK_YEARS: tuple[int, int] = (1842, 2200)
 
 #: Folder of the shipped tracks and land mask.
 TYPHOON_DIR = Path(__file__).resolve().parent.parent / "data" / "typhoons"
@@ -360,10 +365,14 @@ def _times(values: pd.Series, source: str, fieldname: str, rows: pd.Series, *, a
     for text, row in zip(values, rows):
         s = str(text).strip()
         try:
-            t = pd.Timestamp(datetime.fromisoformat(s))
+            parsed = datetime.fromisoformat(s)
         except (ValueError, TypeError):
             raise TrackError(source, f"cannot read the time {s!r} (write ISO 8601, e.g. 2022-09-14T08:00+08:00)",
                              row=int(row), field=fieldname) from None
+        if not TRACK_YEARS[0] <= parsed.year <= TRACK_YEARS[1]:
+            raise TrackError(source, f"time {s!r} is out of range: tracks run from {TRACK_YEARS[0]} to "
+                             f"{TRACK_YEARS[1]}", row=int(row), field=fieldname)
+        t = pd.Timestamp(parsed)
         if t is pd.NaT or pd.isna(t):
             raise TrackError(source, "time is missing", row=int(row), field=fieldname)
         if t.tzinfo is None:

@@ -44,13 +44,13 @@ class TestReplay:
     def test_times_out_of_order_name_the_row(self, api_client, planner_key):
         bad = [POINTS[1], POINTS[0]]
         r = api_client.post("/replay", json={"points": bad}, headers=planner_key)
-        assert _loc(r) == ["body", "points"]
+        assert _loc(r) == ["body", "points", 1, "time"]
         assert "row 2, field 'time'" in r.json()["detail"][0]["msg"]
 
     def test_knots_as_m_s(self, api_client, planner_key):
         bad = [dict(POINTS[0], vmax_ms=82)]
         r = api_client.post("/replay", json={"points": bad}, headers=planner_key)
-        assert _loc(r) == ["body", "points"] and "knots" in r.json()["detail"][0]["msg"]
+        assert _loc(r) == ["body", "points", 0, "vmax_ms"] and "knots" in r.json()["detail"][0]["msg"]
 
     @pytest.mark.parametrize(("body", "loc"), [
         ({"track": "muifa_2022", "points": POINTS}, ["body", "track"]),

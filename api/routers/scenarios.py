@@ -25,6 +25,8 @@ Minutes = Annotated[float, Field(gt=0, le=1440, allow_inf_nan=False)]
 
 def _check(state: State, body: ScenarioIn) -> None:
     """Check every change against the model, naming the field of the first bad one."""
+    if body.typhoon is not None and "wind" in body.model_fields_set:
+        raise field_error(("body", "wind"), "give either wind or typhoon, not both")
     light = set(state.arch.light_stations.index)
     seen: set[str] = set()
     for i, sid in enumerate(body.close):

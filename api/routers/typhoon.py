@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import Planner, State, as_field, field_error
 from islandcover.replay import prepare, replay
-from islandcover.tracks import Track, parse_step, shipped_track, track_from_records
+from islandcover.tracks import Track, TrackError, parse_step, shipped_track, track_from_records
 
 __all__ = ["MAX_STEPS", "PrepareIn", "ReplayIn", "TrackPointIn", "router"]
 
@@ -66,6 +66,10 @@ class PrepareIn(ReplayIn):
     hours: float = Field(default=12.0, ge=0, le=720, description="plan for islands cut off longer than this")
 
 
+#: The track reader's field names → the fields of :class:`TrackPointIn`.
+_POINT_FIELD = {"vmax": "vmax_ms", "pressure": "pressure_hpa", "lon/lat": "lon", "vmax/pressure": "vmax_ms"}
+
+
 def _track(body: ReplayIn) -> Track:
     if (body.track is None) == (body.points is None):
         raise field_error(("body", "track"), "give either track (a shipped track's name) or points, not both")
@@ -74,8 +78,15 @@ def _track(body: ReplayIn) -> Track:
             track = shipped_track(body.track, storm=body.storm)
     else:
         records = [p.model_dump() for p in body.points or []]
-        with as_field("body", "points"):
+        try:
             track = track_from_records(records, name=body.name, source="points")
+        except TrackError as exc:  # name the point (0-based, as pydantic does) and its field
+            loc: tuple[str | int, ...] = ("body", "points")
+            if exc.row is not None:
+                loc += (exc.row - 1,)
+                if exc.field:
+                    loc += (_POINT_FIELD.get(exc.field, exc.field),)
+            raise field_error(loc, str(exc)) from None
     with as_field("body", "step"):
         step = parse_step(body.step)
     n = int((track.end - track.start) / step) + 1
