@@ -28,7 +28,7 @@ def missing() -> list[str]:
     """What the browser tests need and this machine lacks."""
     out = []
     if not CHROMIUM.exists():
-        out.append(f"{CHROMIUM} (run scripts/install_browser.sh)")
+        out.append(f"{CHROMIUM} (run scripts/install_test_packages.sh)")
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
