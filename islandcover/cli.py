@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -22,6 +23,9 @@ from islandcover.network import load_network
 from islandcover.routing import Router
 from islandcover.vessels import load_parameters
 from islandcover.weather import Weather, parse_typhoon
+
+if TYPE_CHECKING:
+    from islandcover.store import Store
 
 __all__ = ["main", "build_parser"]
 
@@ -280,11 +284,32 @@ def cmd_map(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------- API: keys and server
+def _open_store(args: argparse.Namespace) -> Store:
+    """The store of ``--state-dir`` / ``--database-url``; a database that cannot be opened is a
+    :class:`StoreError` (one line, exit 2)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from islandcover.store import Store, StoreError
+
+    try:
+        return Store.open(state_dir=args.state_dir, database_url=args.database_url)
+    except SQLAlchemyError as exc:
+        orig = getattr(exc, "orig", None)
+        first = (str(orig if orig is not None else exc).strip().splitlines() or ["unknown error"])[0]
+        raise StoreError(f"cannot open the state database: {first}") from None
+    except OSError as exc:
+        raise StoreError(f"cannot open the state database: {exc}") from None
+
+
+def _key_id(text: str) -> int:
+    if not (text.isascii() and text.isdigit() and 0 < len(text) <= 18 and int(text) > 0):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a key id (a whole number from `islandcover keys list`)")
+    return int(text)
+
+
 def cmd_keys_create(args: argparse.Namespace) -> int:
     """Create an API key; print it once (only its hash is stored)."""
-    from islandcover.store import Store
-
-    store = Store.open(state_dir=args.state_dir, database_url=args.database_url)
+    store = _open_store(args)
     try:
         key = store.create_key(args.role, label=args.label)
         where = store.engine.url.render_as_string(hide_password=True)
@@ -296,15 +321,55 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_keys_list(args: argparse.Namespace) -> int:
+    """List the API keys: id, role, label, created, revoked (never the key, which is not stored)."""
+    store = _open_store(args)
+    try:
+        keys = store.list_keys()
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(keys, ensure_ascii=False, indent=2))
+        return 0
+    if not keys:
+        print("no API keys (create one with `islandcover keys create --role dispatcher|planner`)")
+        return 0
+    rows = [(str(k["id"]), k["role"], k["label"] or "", (k["created_at"] or "")[:19],
+             (k["revoked_at"] or "")[:19] or "-") for k in keys]
+    head = ("id", "role", "label", "created (UTC)", "revoked (UTC)")
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
+    for r in [head, *rows]:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+    return 0
+
+
+def cmd_keys_revoke(args: argparse.Namespace) -> int:
+    """Revoke an API key by id: from then on the API answers it with 401."""
+    store = _open_store(args)
+    try:
+        key, now = store.revoke_key(args.id)
+    finally:
+        store.close()
+    label = f" ({key['label']})" if key["label"] else ""
+    if now:
+        print(f"revoked {key['role']} key {key['id']}{label}; requests with it now get 401")
+    else:
+        print(f"{key['role']} key {key['id']}{label} was already revoked at {key['revoked_at']}")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Serve the API (uvicorn) on the shipped data."""
+    """Serve the API (uvicorn) on the shipped data; keys in query strings are redacted from the
+    access log (:mod:`api.access_log`)."""
     import uvicorn
+
+    from api.access_log import log_config
 
     if args.state_dir is not None:
         os.environ["ISLANDCOVER_STATE_DIR"] = str(args.state_dir)
     if args.database_url is not None:
         os.environ["ISLANDCOVER_DATABASE_URL"] = args.database_url
-    uvicorn.run("api.app:create_app", factory=True, host=args.host, port=args.port)
+    uvicorn.run("api.app:create_app", factory=True, host=args.host, port=args.port, log_config=log_config())
     return 0
 
 
@@ -438,10 +503,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--label", default=None, help="a note on whose key it is")
     _state_args(p)
     p.set_defaults(func=cmd_keys_create)
+    p = keys.add_parser("list", help="list the API keys: id, role, label, created, revoked (never the key)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    _state_args(p)
+    p.set_defaults(func=cmd_keys_list)
+    p = keys.add_parser("revoke", help="revoke an API key by id (see `keys list`); the API then answers it with 401")
+    p.add_argument("id", type=_key_id, metavar="ID", help="the key's id, from `islandcover keys list`")
+    _state_args(p)
+    p.set_defaults(func=cmd_keys_revoke)
 
-    p = sub.add_parser("serve", help="serve the HTTP API (uvicorn)")
+    p = sub.add_parser("serve", help="serve the HTTP API (uvicorn)",
+                       description="Serve the HTTP API with uvicorn. Its access log redacts the value of any "
+                                   "query parameter that looks like a key (api_key, key, token, …): keys "
+                                   "belong in the X-API-Key header, never in a URL.")
     p.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1")
     p.add_argument("--port", type=int, default=8000, help="default 8000")
+    p.add_argument("--workers", type=_count, default=1,
+                   help="worker processes (default 1); each loads the model and uses its own memory")
     _state_args(p)
     p.set_defaults(func=cmd_serve)
 
@@ -455,6 +533,16 @@ def _positive(text: str) -> float:
         raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
     if not (v > 0 and v < float("inf")):
         raise argparse.ArgumentTypeError(f"{text} must be a positive number")
+    return v
+
+
+def _count(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"{text} must be at least 1")
     return v
 
 

@@ -13,14 +13,27 @@ match and the other sees ``rowcount == 0`` (:class:`TeamUnavailable`). A partial
 on open assignments per team guards the same rule a second time.
 
 API keys are stored as the SHA-256 of the key (keys are 256-bit random tokens from
-:func:`secrets.token_urlsafe`, so a fast hash is enough; the key itself is never stored).
+:func:`secrets.token_urlsafe`, so a fast hash is enough; the key itself is never stored). A
+revoked key keeps its row (``revoked_at`` set) and no longer has a role.
+
+Incidents are listed a page at a time, newest first, with one query for the page's incidents
+and one for their assignments (:meth:`Store.incident_page`). An incident reported with an
+idempotency key is stored in the same transaction as the key (table ``idempotency_keys``,
+unique per client and key), so a retry after a crash between the commit and the answer finds
+the incident instead of creating a second one (:meth:`Store.create_incident_once`).
+
+The SQLite file is created readable by its owner only (mode 0600; SQLite gives its ``-wal``
+and ``-shm`` files the same mode), and the state folder, when the store creates it, 0700.
+Text with a NUL character or a lone surrogate is refused on every backend
+(:class:`InvalidText`): PostgreSQL cannot store either, SQLite would.
 """
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import secrets
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -39,28 +52,39 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     create_engine,
     event,
     func,
     insert,
+    inspect,
+    make_url,
     select,
     update,
 )
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, Row
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql import Select
 
 from islandcover.errors import IslandcoverError
 
 __all__ = [
+    "MAX_PAGE",
     "ROLES",
     "TEAM_STATUSES",
     "Conflict",
+    "IdempotencyConflict",
+    "IncidentPage",
+    "InvalidText",
     "Store",
     "StoreError",
     "TeamUnavailable",
     "UnknownIncident",
+    "UnknownKey",
     "UnknownScenario",
     "default_database_url",
     "hash_key",
+    "text_problem",
 ]
 
 #: Roles an API key can have.
@@ -68,6 +92,9 @@ ROLES: tuple[str, ...] = ("dispatcher", "planner")
 
 #: Live statuses of a team.
 TEAM_STATUSES: tuple[str, ...] = ("available", "busy", "off-duty")
+
+#: The most incidents :meth:`Store.incident_page` returns at once.
+MAX_PAGE = 500
 
 
 class StoreError(IslandcoverError):
@@ -88,6 +115,33 @@ class Conflict(StoreError):
 
 class TeamUnavailable(Conflict):
     """The team is not available (busy on another incident, or off duty)."""
+
+
+class UnknownKey(StoreError, LookupError):
+    """No API key has the given id."""
+
+
+class IdempotencyConflict(Conflict):
+    """An idempotency key already used for a different request (another island, description or
+    reporter)."""
+
+    def __init__(self, msg: str, *, incident_id: int) -> None:
+        super().__init__(msg)
+        self.incident_id = incident_id
+
+
+class InvalidText(StoreError):
+    """Text no backend can store alike: a NUL character or a lone UTF-16 surrogate.
+
+    Attributes
+    ----------
+    field : str
+        The name of the refused field (``description``, ``reporter``, ``name`` …).
+    """
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field = field
 
 
 metadata = MetaData()
@@ -148,6 +202,19 @@ api_keys = Table(
     Column("key_sha256", String(64), nullable=False, unique=True),
     Column("label", String(200), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+)
+
+# the incident each (client, idempotency key) created, written in the incident's own transaction
+idempotency_keys = Table(
+    "idempotency_keys", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("client", String(64), nullable=False),  # SHA-256 of the API key that sent it
+    Column("idempotency_key", String(255), nullable=False),
+    Column("request_sha256", String(64), nullable=False),
+    Column("incident_id", Integer, ForeignKey("incidents.id"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("client", "idempotency_key", name="one_incident_per_idempotency_key"),
 )
 
 
@@ -163,7 +230,7 @@ def default_database_url(state_dir: str | Path | None = None) -> str:
     ----------
     state_dir : path, optional
         Folder of ``state.db``; default ``$ISLANDCOVER_STATE_DIR`` or
-        ``~/.local/share/islandcover``. Created if missing.
+        ``~/.local/share/islandcover``. Created if missing, accessible by its owner only (0700).
     """
     if state_dir is None:
         env = os.environ.get("ISLANDCOVER_DATABASE_URL")
@@ -171,12 +238,96 @@ def default_database_url(state_dir: str | Path | None = None) -> str:
             return env
         state_dir = os.environ.get("ISLANDCOVER_STATE_DIR") or Path.home() / ".local" / "share" / "islandcover"
     folder = Path(state_dir).expanduser()
-    folder.mkdir(parents=True, exist_ok=True)
+    if not folder.is_dir():
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(folder, 0o700)  # mkdir's mode is masked by the umask
     return f"sqlite:///{folder / 'state.db'}"
+
+
+def _create_private_sqlite_file(url: str) -> None:
+    """Create the SQLite file of ``url`` with mode 0600 if it does not exist yet.
+
+    SQLite creates its ``-wal`` and ``-shm`` files with the mode of the database file, so they
+    are private too. An existing file keeps its mode (the operator may have chosen it).
+    """
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    try:
+        fd = os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    except OSError:  # a missing folder and the like: let SQLite report it
+        return
+    os.close(fd)
+    os.chmod(database, 0o600)
+
+
+def text_problem(value: str) -> str | None:
+    """Why no backend can store ``value`` alike (a NUL character, a lone surrogate), or None.
+
+    PostgreSQL refuses NUL in text and SQLite stores it; neither stores a lone UTF-16
+    surrogate as UTF-8. The message gives the position.
+    """
+    at = value.find("\x00")
+    if at >= 0:
+        return f"a NUL character (\\x00) at position {at} is not allowed in text"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return (f"a lone surrogate (U+{ord(value[exc.start]):04X}) at position {exc.start} is not text; "
+                "send valid Unicode")
+    return None
+
+
+def _check_text(**fields: str | None) -> None:
+    """Refuse text that no backend stores alike; raises :class:`InvalidText` naming the field."""
+    for name, value in fields.items():
+        problem = None if value is None else text_problem(value)
+        if problem is not None:
+            raise InvalidText(name, problem)
+
+
+def _request_sha256(island_id: str, description: str, reporter: str) -> str:
+    body = json.dumps([island_id, description, reporter], ensure_ascii=True)
+    return hashlib.sha256(body.encode("ascii")).hexdigest()
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _upgrade(engine: Engine) -> None:
+    """Bring a database made by an older islandcover up to this schema (columns added since)."""
+    columns = {c["name"] for c in inspect(engine).get_columns("api_keys")}
+    if "revoked_at" not in columns:
+        kind = "TIMESTAMP WITH TIME ZONE" if engine.dialect.name == "postgresql" else "DATETIME"
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"ALTER TABLE api_keys ADD COLUMN revoked_at {kind}")
+
+
+@dataclass(frozen=True)
+class IncidentPage:
+    """A page of incidents, newest first.
+
+    Attributes
+    ----------
+    items : list of dict
+        The incidents (as :meth:`Store.incident` returns them).
+    next_cursor : int or None
+        Pass as ``before`` for the next page; None on the last page.
+    """
+
+    items: list[dict[str, Any]]
+    next_cursor: int | None
+
+
+def _incident_dict(row: Row[Any], asg: Sequence[Row[Any]]) -> dict[str, Any]:
+    return {"id": row.id, "island_id": row.island_id, "description": row.description, "reporter": row.reporter,
+            "status": row.status, "created_at": _utc(row.created_at), "closed_at": _utc(row.closed_at),
+            "teams": [a.team_id for a in asg if a.released_at is None],
+            "assignments": [{"team_id": a.team_id, "assigned_at": _utc(a.assigned_at),
+                             "released_at": _utc(a.released_at)} for a in asg]}
 
 
 def _utc(t: datetime | None) -> str | None:
@@ -210,11 +361,13 @@ class Store:
         """
         url = database_url or default_database_url(state_dir)
         if url.startswith("sqlite"):
+            _create_private_sqlite_file(url)
             engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
             _sqlite_setup(engine)
         else:
             engine = create_engine(url, pool_pre_ping=True)
         metadata.create_all(engine)
+        _upgrade(engine)
         store = cls(engine)
         with store._write() as conn:
             if conn.scalar(select(state_version.c.version).where(state_version.c.id == 1)) is None:
@@ -303,12 +456,88 @@ class Store:
 
     # ------------------------------------------------------------------ incidents
     def create_incident(self, island_id: str, description: str, reporter: str) -> dict[str, Any]:
-        """Record a new open incident; returns it."""
+        """Record a new open incident; returns it.
+
+        Raises
+        ------
+        InvalidText
+            ``description`` or ``reporter`` holds a NUL character or a lone surrogate.
+        """
+        _check_text(island_id=island_id, description=description, reporter=reporter)
         with self._write() as conn:
-            iid = conn.execute(insert(incidents).values(island_id=island_id, description=description,
-                                                        reporter=reporter, status="open", created_at=_now())
-                               ).inserted_primary_key[0]  # type: ignore[index]
-            return self._incident(conn, int(iid))
+            return self._incident(conn, self._insert_incident(conn, island_id, description, reporter))
+
+    def create_incident_once(self, island_id: str, description: str, reporter: str, *,
+                             idempotency_key: str, client: str = "") -> tuple[dict[str, Any], bool]:
+        """Record a new open incident unless ``idempotency_key`` already recorded one.
+
+        The key is stored in the incident's own transaction, so a client that retries after
+        losing the answer (the server crashed after the commit) gets the first incident back.
+
+        Parameters
+        ----------
+        island_id, description, reporter : str
+            The incident, as for :meth:`create_incident`.
+        idempotency_key : str
+            The client's name for this report (1–255 characters, e.g. a UUID).
+        client : str
+            Whose key it is (the API passes the SHA-256 of the caller's API key): keys of
+            different clients never collide.
+
+        Returns
+        -------
+        (incident, created) : tuple of dict and bool
+            ``created`` is False when the incident was recorded by an earlier call.
+
+        Raises
+        ------
+        IdempotencyConflict
+            The key was used before for a different island, description or reporter.
+        InvalidText
+            A text field holds a NUL character or a lone surrogate.
+        """
+        _check_text(island_id=island_id, description=description, reporter=reporter,
+                    idempotency_key=idempotency_key)
+        if not 1 <= len(idempotency_key) <= 255:
+            raise StoreError(f"an idempotency key has 1 to 255 characters, got {len(idempotency_key)}")
+        fingerprint = _request_sha256(island_id, description, reporter)
+        replay = self._replay(client, idempotency_key, fingerprint)
+        if replay is not None:
+            return replay, False
+        try:
+            with self._write() as conn:
+                iid = self._insert_incident(conn, island_id, description, reporter)
+                conn.execute(insert(idempotency_keys).values(
+                    client=client, idempotency_key=idempotency_key, request_sha256=fingerprint,
+                    incident_id=iid, created_at=_now()))
+                return self._incident(conn, iid), True
+        except IntegrityError:
+            # the same key committed by a concurrent request between our read and our write
+            replay = self._replay(client, idempotency_key, fingerprint)
+            if replay is None:
+                raise
+            return replay, False
+
+    def _replay(self, client: str, key: str, fingerprint: str) -> dict[str, Any] | None:
+        """The incident ``key`` recorded for ``client``, or None; raises :class:`IdempotencyConflict`."""
+        with self._read() as conn:
+            row = conn.execute(select(idempotency_keys.c.request_sha256, idempotency_keys.c.incident_id)
+                               .where(idempotency_keys.c.client == client,
+                                      idempotency_keys.c.idempotency_key == key)).first()
+            if row is None:
+                return None
+            if row.request_sha256 != fingerprint:
+                msg = (f"idempotency key {key!r} was already used for incident {row.incident_id}, with a "
+                       "different island, description or reporter: use a new key for a new incident")
+                raise IdempotencyConflict(msg, incident_id=int(row.incident_id))
+            return self._incident(conn, int(row.incident_id))
+
+    @staticmethod
+    def _insert_incident(conn: Connection, island_id: str, description: str, reporter: str) -> int:
+        iid = conn.execute(insert(incidents).values(island_id=island_id, description=description,
+                                                    reporter=reporter, status="open", created_at=_now())
+                           ).inserted_primary_key[0]  # type: ignore[index]
+        return int(iid)
 
     def incident(self, incident_id: int) -> dict[str, Any]:
         """One incident with its assignments; raises :class:`UnknownIncident`."""
@@ -316,12 +545,61 @@ class Store:
             return self._incident(conn, incident_id)
 
     def list_incidents(self, status: str | None = None) -> list[dict[str, Any]]:
-        """Every incident (optionally only ``open`` or ``closed``), newest first."""
+        """Every incident (optionally only ``open`` or ``closed``), newest first, in two queries.
+
+        For a long list, use :meth:`incident_page`.
+        """
         with self._read() as conn:
-            q = select(incidents.c.id).order_by(incidents.c.id.desc())
-            if status is not None:
-                q = q.where(incidents.c.status == status)
-            return [self._incident(conn, int(i)) for i in conn.scalars(q)]
+            return self._incidents(conn, conn.execute(self._incident_query(status)).all())
+
+    def incident_page(self, status: str | None = None, *, limit: int = 50,
+                      before: int | None = None) -> IncidentPage:
+        """One page of incidents, newest first: one query for the incidents, one for their
+        assignments.
+
+        Parameters
+        ----------
+        status : {"open", "closed"}, optional
+            Only incidents with this status.
+        limit : int
+            Incidents per page, 1 to :data:`MAX_PAGE`.
+        before : int, optional
+            Only incidents with a smaller id: the ``next_cursor`` of the previous page.
+
+        Returns
+        -------
+        IncidentPage
+            ``items`` and ``next_cursor`` (None on the last page). Incidents reported while a
+            client pages through appear on no later page (they are newer than its cursor).
+        """
+        if not 1 <= limit <= MAX_PAGE:
+            raise StoreError(f"limit must be 1 to {MAX_PAGE}, got {limit}")
+        q = self._incident_query(status)
+        if before is not None:
+            q = q.where(incidents.c.id < before)
+        with self._read() as conn:
+            rows = conn.execute(q.limit(limit + 1)).all()
+            items = self._incidents(conn, rows[:limit])
+        return IncidentPage(items=items, next_cursor=items[-1]["id"] if len(rows) > limit else None)
+
+    @staticmethod
+    def _incident_query(status: str | None) -> Select[Any]:
+        q = select(incidents).order_by(incidents.c.id.desc())
+        if status is not None:
+            q = q.where(incidents.c.status == status)
+        return q
+
+    @staticmethod
+    def _incidents(conn: Connection, rows: Sequence[Row[Any]]) -> list[dict[str, Any]]:
+        """``rows`` of incidents as dicts with their assignments: one query per 500 incidents."""
+        ids = [int(r.id) for r in rows]
+        by_incident: dict[int, list[Row[Any]]] = {}
+        for start in range(0, len(ids), MAX_PAGE + 1):
+            chunk = ids[start:start + MAX_PAGE + 1]
+            for a in conn.execute(select(assignments).where(assignments.c.incident_id.in_(chunk))
+                                  .order_by(assignments.c.id)):
+                by_incident.setdefault(int(a.incident_id), []).append(a)
+        return [_incident_dict(r, by_incident.get(int(r.id), [])) for r in rows]
 
     def _incident(self, conn: Connection, incident_id: int) -> dict[str, Any]:
         row = conn.execute(select(incidents).where(incidents.c.id == incident_id)).first()
@@ -329,11 +607,7 @@ class Store:
             raise UnknownIncident(f"no incident {incident_id}")
         asg = conn.execute(select(assignments).where(assignments.c.incident_id == incident_id)
                            .order_by(assignments.c.id)).all()
-        return {"id": row.id, "island_id": row.island_id, "description": row.description, "reporter": row.reporter,
-                "status": row.status, "created_at": _utc(row.created_at), "closed_at": _utc(row.closed_at),
-                "teams": [a.team_id for a in asg if a.released_at is None],
-                "assignments": [{"team_id": a.team_id, "assigned_at": _utc(a.assigned_at),
-                                 "released_at": _utc(a.released_at)} for a in asg]}
+        return _incident_dict(row, asg)
 
     def assign(self, incident_id: int, team_id: str) -> dict[str, Any]:
         """Send an available team to an open incident; the team becomes busy.
@@ -385,7 +659,14 @@ class Store:
 
     # ------------------------------------------------------------------ scenarios
     def save_scenario(self, name: str, spec: Mapping[str, Any]) -> int:
-        """Store a scenario (JSON spec); returns its id."""
+        """Store a scenario (JSON spec); returns its id.
+
+        Raises
+        ------
+        InvalidText
+            ``name`` holds a NUL character or a lone surrogate.
+        """
+        _check_text(name=name)
         with self._write() as conn:
             sid = conn.execute(insert(scenarios).values(name=name, spec=dict(spec), created_at=_now())
                                ).inserted_primary_key[0]  # type: ignore[index]
@@ -404,6 +685,7 @@ class Store:
         """Create an API key with ``role``; returns the key (shown once, stored only hashed)."""
         if role not in ROLES:
             raise StoreError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
+        _check_text(label=label)
         key = secrets.token_urlsafe(32)
         with self._write() as conn:
             conn.execute(insert(api_keys).values(role=role, key_sha256=hash_key(key), label=label,
@@ -411,15 +693,54 @@ class Store:
         return key
 
     def key_role(self, key: str) -> str | None:
-        """The role of an API key, or None for an unknown key."""
+        """The role of an API key, or None for an unknown or revoked key."""
         with self._read() as conn:
-            return conn.scalar(select(api_keys.c.role).where(api_keys.c.key_sha256 == hash_key(key)))
+            return conn.scalar(select(api_keys.c.role).where(api_keys.c.key_sha256 == hash_key(key),
+                                                             api_keys.c.revoked_at.is_(None)))
+
+    def list_keys(self) -> list[dict[str, Any]]:
+        """Every API key, oldest first: ``{"id", "role", "label", "created_at", "revoked_at"}``
+        (never the key nor its hash)."""
+        with self._read() as conn:
+            rows = conn.execute(select(*_KEY_COLUMNS).order_by(api_keys.c.id)).all()
+        return [_key_dict(r) for r in rows]
+
+    def revoke_key(self, key_id: int) -> tuple[dict[str, Any], bool]:
+        """Revoke the API key ``key_id``: from now on it has no role (the API answers 401).
+
+        Returns
+        -------
+        (key, revoked_now) : tuple of dict and bool
+            The key as :meth:`list_keys` shows it; ``revoked_now`` is False when it was revoked
+            before (its ``revoked_at`` is kept).
+
+        Raises
+        ------
+        UnknownKey
+            No key has this id.
+        """
+        with self._write() as conn:
+            res = conn.execute(update(api_keys).where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
+                               .values(revoked_at=_now()))
+            row = conn.execute(select(*_KEY_COLUMNS).where(api_keys.c.id == key_id)).first()
+            if row is None:
+                raise UnknownKey(f"no API key with id {key_id} (see `islandcover keys list`)")
+            return _key_dict(row), res.rowcount == 1
 
     def count(self, table: str) -> int:
         """Rows in one table (for tests and health checks)."""
         t = metadata.tables[table]
         with self._read() as conn:
             return int(conn.scalar(select(func.count()).select_from(t)) or 0)
+
+
+# what `keys list` shows of a key: never the key, nor its hash
+_KEY_COLUMNS = (api_keys.c.id, api_keys.c.role, api_keys.c.label, api_keys.c.created_at, api_keys.c.revoked_at)
+
+
+def _key_dict(row: Any) -> dict[str, Any]:
+    return {"id": int(row.id), "role": row.role, "label": row.label, "created_at": _utc(row.created_at),
+            "revoked_at": _utc(row.revoked_at)}
 
 
 def _sqlite_setup(engine: Engine) -> None:

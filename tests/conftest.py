@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import pytest
+from pg import BACKENDS
 
 from islandcover import Archipelago
 
@@ -59,6 +60,28 @@ def planner_key(api_app, api_client) -> dict[str, str]:
 def dispatcher_key(api_app, api_client) -> dict[str, str]:
     """Headers with a new dispatcher key."""
     return {"X-API-Key": api_app.state.ic.store.create_key("dispatcher")}
+
+
+# ---------------------------------------------------------------------- databases
+@pytest.fixture(scope="session")
+def postgres():
+    """A throwaway PostgreSQL server for the session (tests/pg.py); the tests that need it are
+    skipped, with the reason, when this machine cannot start one."""
+    from pg import Postgres, missing
+
+    why = missing()
+    if why:
+        pytest.skip(f"PostgreSQL backend not tested: {why}")
+    with Postgres() as server:
+        yield server
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path) -> str:
+    """The URL of a new, empty database, once per backend (SQLite, PostgreSQL)."""
+    from pg import backend_url
+
+    return backend_url(request, request.param, tmp_path)
 
 
 # ---------------------------------------------------------------------- the command line
