@@ -270,7 +270,7 @@ class TestSiting:
 class TestIncidents:
     def test_report_assign_close(self, client, dispatcher):
         iid = _incident(client, dispatcher)
-        inc = client.get(f"/incidents/{iid}").json()
+        inc = client.get(f"/incidents/{iid}", headers=dispatcher).json()
         assert inc["status"] == "open" and inc["island_id"] == "ZS-0044" and inc["island_name"] == "蚂蚁岛"
         r = client.post(f"/incidents/{iid}/assign", json={"team": "T-01A"}, headers=dispatcher)
         assert r.status_code == 200 and r.json()["teams"] == ["T-01A"]
@@ -278,7 +278,8 @@ class TestIncidents:
         assert team["status"] == "busy" and team["incident_id"] == iid
         # the same team again: 409; the incident listing shows it
         assert client.post(f"/incidents/{iid}/assign", json={"team": "T-01A"}, headers=dispatcher).status_code == 409
-        assert iid in [i["id"] for i in client.get("/incidents", params={"status": "open"}).json()]
+        assert iid in [i["id"] for i in client.get("/incidents", params={"status": "open"}, headers=dispatcher
+                                                   ).json()["items"]]
         r = client.post(f"/incidents/{iid}/close", headers=dispatcher)
         assert r.status_code == 200 and r.json()["status"] == "closed" and r.json()["teams"] == []
         assert client.get("/teams/T-01A").json()["status"] == "available"
@@ -306,9 +307,9 @@ class TestIncidents:
         assert _loc(client.post("/incidents", json={**ok, "description": ""}, headers=dispatcher)) == [
             "body", "description"]
         assert _loc(client.post("/incidents", json={"island": "蚂蚁岛"}, headers=dispatcher))[0] == "body"
-        assert client.get("/incidents/987654").status_code == 404
-        assert _loc(client.get("/incidents/abc")) == ["path", "incident_id"]
-        assert _loc(client.get(f"/incidents/{2**70}")) == ["path", "incident_id"]
+        assert client.get("/incidents/987654", headers=dispatcher).status_code == 404
+        assert _loc(client.get("/incidents/abc", headers=dispatcher)) == ["path", "incident_id"]
+        assert _loc(client.get(f"/incidents/{2**70}", headers=dispatcher)) == ["path", "incident_id"]
         assert client.post("/incidents/987654/assign", json={"team": "T-01A"}, headers=dispatcher).status_code == 404
         assert client.post("/incidents/987654/close", headers=dispatcher).status_code == 404
         iid = _incident(client, dispatcher)
@@ -363,7 +364,7 @@ def test_state_survives_a_restart(router, tmp_path):
         sid = c.post("/scenarios", json={"name": "keep", "close": ["ST-05"]}, headers=pkey).json()["id"]
     app2 = create_app(router=router, state_dir=tmp_path)
     with TestClient(app2) as c:
-        assert c.get(f"/incidents/{iid}").json()["teams"] == ["T-05A"]
+        assert c.get(f"/incidents/{iid}", headers=key).json()["teams"] == ["T-05A"]
         assert c.get("/teams/T-05A").json()["status"] == "busy"
         assert c.get(f"/scenarios/{sid}").json()["spec"]["close"] == ["ST-05"]
         assert c.post(f"/incidents/{iid}/close", headers=key).status_code == 200
