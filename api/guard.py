@@ -26,6 +26,8 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl
 
+from islandcover.store import text_problem
+
 __all__ = ["DEFAULT_MAX_BODY_BYTES", "JSON_CSP", "RequestGuard", "body_problems", "html_csp"]
 
 Scope = MutableMapping[str, Any]
@@ -106,16 +108,6 @@ def _parse_int(text: str) -> int | _Bad:
     return value if -_MAX_INT - 1 <= value <= _MAX_INT else _Bad(text)
 
 
-def _text_problem(text: str) -> str | None:
-    if "\x00" in text:
-        return "contains a NUL character (\\u0000), which text fields cannot hold"
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return "contains a lone UTF-16 surrogate (not valid Unicode text)"
-    return None
-
-
 def body_problems(body: bytes) -> list[tuple[tuple[str | int, ...], str]]:
     """What is wrong with a JSON body, as (location, message) pairs; empty when it is usable.
 
@@ -142,12 +134,12 @@ def body_problems(body: bytes) -> list[tuple[tuple[str | int, ...], str]]:
         if isinstance(node, _Bad):
             found.append((loc, _NOT_FINITE))
         elif isinstance(node, str):
-            problem = _text_problem(node)
+            problem = text_problem(node)
             if problem:
                 found.append((loc, problem))
         elif isinstance(node, dict):
             for key, value in node.items():
-                problem = _text_problem(key)
+                problem = text_problem(key)
                 if problem:
                     found.append((loc, f"a key {problem}"))
                 walk(value, (*loc, key if problem is None else "?"))
@@ -166,9 +158,9 @@ def _query_problems(query_string: bytes) -> list[tuple[tuple[str | int, ...], st
     found: list[tuple[tuple[str | int, ...], str]] = []
     text = query_string.decode("latin-1")
     for name, value in parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="surrogateescape"):
-        problem = _text_problem(value) or _text_problem(name)
+        problem = text_problem(value) or text_problem(name)
         if problem:
-            found.append((("query", name if _text_problem(name) is None else "?"), problem))
+            found.append((("query", name if text_problem(name) is None else "?"), problem))
     return found
 
 

@@ -6,11 +6,9 @@ from __future__ import annotations
 import uuid
 import warnings
 from datetime import UTC, datetime
-from typing import Annotated
 
 import pytest
 from pg import BACKENDS, backend_url
-from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import event, insert, text
 
 with warnings.catch_warnings():  # starlette >= 1 warns when only httpx (not httpx2) is installed
@@ -18,7 +16,6 @@ with warnings.catch_warnings():  # starlette >= 1 warns when only httpx (not htt
     from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.text import SafeText
 from islandcover.store import Store, assignments, incidents
 
 BODY = {"island": "蚂蚁岛", "description": "10 kV line down", "reporter": "duty desk"}
@@ -223,18 +220,6 @@ class TestText:
                         headers={**dispatcher, "Idempotency-Key": f"nul-{field}"})
         assert r.status_code == 422 and _loc(r) == ["body", field], r.text
         assert store.count("incidents") == before
-
-    def test_safe_text_type(self):
-        class Report(BaseModel):
-            description: Annotated[SafeText, Field(min_length=1, max_length=20)]
-
-        assert Report(description="线路故障 ⚡").description == "线路故障 ⚡"
-        for bad, why in [("a\x00b", "NUL character"), ("a\ud800", "lone surrogate")]:
-            with pytest.raises(ValidationError) as exc:
-                Report(description=bad)
-            assert exc.value.errors()[0]["loc"] == ("description",) and why in exc.value.errors()[0]["msg"]
-        assert Report.model_json_schema()["properties"]["description"] == {
-            "maxLength": 20, "minLength": 1, "title": "Description", "type": "string"}
 
 
 def test_openapi_lists_the_key_on_reads_and_the_idempotency_header(app):
