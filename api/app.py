@@ -43,15 +43,8 @@ from api.routers import (
     typhoon,
 )
 from api.schemas import Health
-from islandcover.errors import (
-    IslandcoverError,
-    UnknownIsland,
-    UnknownPlace,
-    UnknownStation,
-    UnknownTeam,
-)
-from islandcover.routing import Router
-from islandcover.store import Conflict, UnknownIncident, UnknownScenario
+from islandcover.errors import Conflict, IslandcoverError, NotFound
+from islandcover.travel.routing import Router
 
 __all__ = ["app", "create_app"]
 
@@ -59,8 +52,6 @@ _STATIC = Path(__file__).resolve().parent / "static"
 
 #: Longest validation message returned (pydantic's messages are short; this bounds the odd one).
 _MAX_MSG = 300
-
-_NOT_FOUND = (UnknownIsland, UnknownPlace, UnknownStation, UnknownTeam, UnknownIncident, UnknownScenario)
 
 
 def create_app(*, state_dir: str | Path | None = None, database_url: str | None = None,
@@ -120,7 +111,7 @@ def create_app(*, state_dir: str | Path | None = None, database_url: str | None 
 
     @app.exception_handler(IslandcoverError)
     async def _islandcover_error(request: Request, exc: IslandcoverError) -> JSONResponse:
-        if isinstance(exc, _NOT_FOUND):
+        if isinstance(exc, NotFound):
             return JSONResponse({"detail": str(exc)}, status_code=404)
         if isinstance(exc, Conflict):
             return JSONResponse({"detail": str(exc)}, status_code=409)

@@ -13,14 +13,14 @@ from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request, Secur
 from fastapi.security import APIKeyHeader
 
 from islandcover.archipelago import Archipelago
-from islandcover.coverage import CoverageModel, Scenario
-from islandcover.errors import IslandcoverError
-from islandcover.links import LinkBoard
-from islandcover.network import load_network
-from islandcover.routing import Router
-from islandcover.store import Store, UnknownScenario
-from islandcover.typhoon_season import SeasonalRisk, seasonal_risk
-from islandcover.weather import Weather
+from islandcover.errors import IslandcoverError, UnknownScenario
+from islandcover.planning.coverage import CoverageModel, Scenario
+from islandcover.store import Store
+from islandcover.travel.links import LinkBoard
+from islandcover.travel.network import load_network
+from islandcover.travel.routing import Router
+from islandcover.travel.weather import Weather
+from islandcover.typhoon.season import SeasonalRisk, seasonal_risk
 
 #: A row id path parameter (a 64-bit integer).
 DbId = Annotated[int, Path(ge=1, le=2**63 - 1)]

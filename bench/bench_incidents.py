@@ -82,8 +82,8 @@ def main() -> None:
     store.close()
 
     from islandcover.archipelago import Archipelago
-    from islandcover.network import load_network
-    from islandcover.routing import Router
+    from islandcover.travel.network import load_network
+    from islandcover.travel.routing import Router
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -25,9 +25,9 @@ import networkx as nx
 import numpy as np
 
 from islandcover import Archipelago
-from islandcover.network import load_network
-from islandcover.routing import Router
-from islandcover.weather import Weather
+from islandcover.travel.network import load_network
+from islandcover.travel.routing import Router
+from islandcover.travel.weather import Weather
 
 
 def nx_graph(router: Router, vessel: str, weather: Weather) -> nx.DiGraph:
@@ -115,7 +115,7 @@ def main() -> None:
     ours_route = (time.perf_counter() - t) / (5 * len(pairs))
     t = time.perf_counter()
     for a, b, v in pairs[::2]:  # node-to-node pairs only (networkx has no query-time points)
-        from islandcover.places import resolve_place
+        from islandcover.travel.places import resolve_place
 
         G = nx_graph(router, v, weather)
         na, nb = resolve_place(router, a, v).node, resolve_place(router, b, v).node
@@ -127,7 +127,7 @@ def main() -> None:
     print(f"  ratio networkx / islandcover          : {base_route / ours_route:8.1f}×")
 
     # 4. link status board: the islands each closure isolates
-    from islandcover.links import LinkBoard
+    from islandcover.travel.links import LinkBoard
 
     board = LinkBoard(Router(arch, net))
     w8 = Weather.uniform(8)

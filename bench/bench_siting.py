@@ -19,16 +19,16 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from islandcover.siting import SitingProblem
+from islandcover.planning.siting import SitingProblem
 
 warnings.simplefilter("ignore")
 
 
 def zhoushan() -> tuple[pd.DataFrame, np.ndarray]:
     from islandcover import Archipelago
-    from islandcover.coverage import CoverageModel, Scenario, demand_weights
-    from islandcover.network import load_network
-    from islandcover.routing import Router
+    from islandcover.planning.coverage import CoverageModel, Scenario, demand_weights
+    from islandcover.travel.network import load_network
+    from islandcover.travel.routing import Router
 
     arch = Archipelago.load()
     model = CoverageModel(Router(arch, load_network(arch)))

@@ -18,10 +18,16 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from islandcover import ferries as ferry_data
-from islandcover import io
-from islandcover.errors import OutsideArchipelago, UnknownIsland, UnknownPlace, UnknownStation, UnknownTeam
-from islandcover.settings import BOUNDS, DISTRICTS, METRIC_CRS, data_dir
+from islandcover.config import BOUNDS, DISTRICTS, METRIC_CRS, data_dir
+from islandcover.errors import (
+    OutsideArchipelago,
+    UnknownIsland,
+    UnknownPlace,
+    UnknownStation,
+    UnknownTeam,
+)
+from islandcover.io import ferries as ferry_data
+from islandcover.io import files as io
 
 __all__ = ["Island", "Station", "Team", "Archipelago", "name_keys"]
 

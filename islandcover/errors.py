@@ -1,21 +1,53 @@
-"""The errors islandcover raises for user mistakes.
+"""Every error islandcover raises for a user's mistake, in one place.
 
-Every error is a ``ValueError`` subclass whose message names the thing, the value and what
-is allowed, so that the CLI can print it as one line and the API can return it as a 422/404.
+Each is a ``ValueError`` (through :class:`IslandcoverError`) whose message names the thing, the
+value and what is allowed, so that the CLI prints it as one line (exit code 2) and the API
+answers it without a traceback. Two further bases tell the API which status to give:
+
+- :class:`NotFound` (also a ``LookupError``): the thing named does not exist, 404 when it was
+  named in the URL (an unknown island named in a body or query is a 422 naming that field);
+- :class:`Conflict`: the request contradicts the live state (a busy team, a closed incident),
+  409;
+- every other :class:`IslandcoverError`: bad input, 422.
+
+The classes are grouped by the layer that raises them; the layers import them from here.
 """
 from __future__ import annotations
 
 __all__ = [
     "IslandcoverError",
+    "NotFound",
+    "Conflict",
+    # data files and the model
     "DataError",
+    "UnknownCRS",
+    "OutsideArchipelago",
     "UnknownIsland",
     "UnknownStation",
     "UnknownTeam",
-    "OutsideArchipelago",
-    "UnknownCRS",
+    # travel
+    "ConfigError",
+    "WeatherError",
     "UnknownPlace",
     "PointAtSea",
     "NoLanding",
+    # planning
+    "SitingError",
+    # typhoons
+    "TrackError",
+    "StepError",
+    "WindFieldError",
+    # seasons
+    "UnknownTerm",
+    "YearOutOfRange",
+    # the live state
+    "StoreError",
+    "InvalidText",
+    "UnknownIncident",
+    "UnknownScenario",
+    "UnknownKey",
+    "TeamUnavailable",
+    "IdempotencyConflict",
 ]
 
 
@@ -23,6 +55,15 @@ class IslandcoverError(ValueError):
     """Base class of every error islandcover raises for bad input."""
 
 
+class NotFound(IslandcoverError, LookupError):
+    """Base class: the island, station, team, place, incident, scenario or key named does not exist."""
+
+
+class Conflict(IslandcoverError):
+    """Base class: the request contradicts the current live state (closed incident, busy team …)."""
+
+
+# ---------------------------------------------------------------------- data files and the model
 class DataError(IslandcoverError):
     """A data file is malformed: names the file, the row (1-based, after the header) and the field.
 
@@ -51,27 +92,36 @@ class DataError(IslandcoverError):
         super().__init__(f"{where}: {problem}")
 
 
-class UnknownIsland(IslandcoverError):
-    """No island matches the given id or name."""
-
-
-class UnknownStation(IslandcoverError):
-    """No station has the given id."""
-
-
-class UnknownTeam(IslandcoverError):
-    """No team has the given id."""
+class UnknownCRS(IslandcoverError):
+    """A coordinate reference system islandcover does not accept."""
 
 
 class OutsideArchipelago(IslandcoverError):
     """A coordinate lies outside the archipelago's bounds."""
 
 
-class UnknownCRS(IslandcoverError):
-    """A coordinate reference system islandcover does not accept."""
+class UnknownIsland(NotFound):
+    """No island matches the given id or name."""
 
 
-class UnknownPlace(IslandcoverError):
+class UnknownStation(NotFound):
+    """No station has the given id."""
+
+
+class UnknownTeam(NotFound):
+    """No team has the given id."""
+
+
+# ---------------------------------------------------------------------- travel
+class ConfigError(IslandcoverError):
+    """A travel-parameter file is malformed or holds an impossible value."""
+
+
+class WeatherError(IslandcoverError):
+    """An impossible weather scenario (wind force out of range, bad typhoon radii …)."""
+
+
+class UnknownPlace(NotFound):
     """No station, service point or pier has the given id."""
 
 
@@ -82,3 +132,74 @@ class PointAtSea(IslandcoverError):
 
 class NoLanding(IslandcoverError):
     """An island with no station, service point or pier: no team lands there (give a point on it)."""
+
+
+# ---------------------------------------------------------------------- planning
+class SitingError(IslandcoverError):
+    """A siting problem that cannot be posed or solved as asked (bad p, unreachable demand …)."""
+
+
+# ---------------------------------------------------------------------- typhoons
+class TrackError(DataError):
+    """A storm track is malformed: names the file, the row (1-based data row) and the field."""
+
+
+class StepError(IslandcoverError):
+    """A time step that is not a duration from 10 minutes to 24 hours (``--step``, the API's ``step``)."""
+
+
+class WindFieldError(IslandcoverError):
+    """A storm state from which no wind field can be built (names the value and the range)."""
+
+
+# ---------------------------------------------------------------------- seasons
+class UnknownTerm(IslandcoverError):
+    """No solar term has the given name (a 422 naming the parameter, not a 404: the name is a filter)."""
+
+
+class YearOutOfRange(IslandcoverError):
+    """A year (or instant) outside 1900–2100."""
+
+
+# ---------------------------------------------------------------------- the live state
+class StoreError(IslandcoverError):
+    """A request the store cannot carry out as asked."""
+
+
+class InvalidText(StoreError):
+    """Text no backend can store alike: a NUL character or a lone UTF-16 surrogate.
+
+    Attributes
+    ----------
+    field : str
+        The name of the refused field (``description``, ``reporter``, ``name`` …).
+    """
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field = field
+
+
+class UnknownIncident(NotFound):
+    """No incident has the given id."""
+
+
+class UnknownScenario(NotFound):
+    """No scenario has the given id."""
+
+
+class UnknownKey(NotFound):
+    """No API key has the given id."""
+
+
+class TeamUnavailable(Conflict):
+    """The team is not available (busy on another incident, or off duty)."""
+
+
+class IdempotencyConflict(Conflict):
+    """An idempotency key already used for a different request (another island, description or
+    reporter)."""
+
+    def __init__(self, msg: str, *, incident_id: int) -> None:
+        super().__init__(msg)
+        self.incident_id = incident_id

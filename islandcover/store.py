@@ -66,22 +66,23 @@ from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import Select
 
-from islandcover.errors import IslandcoverError
+from islandcover.errors import (
+    Conflict,
+    IdempotencyConflict,
+    InvalidText,
+    StoreError,
+    TeamUnavailable,
+    UnknownIncident,
+    UnknownKey,
+    UnknownScenario,
+)
 
 __all__ = [
     "MAX_PAGE",
     "ROLES",
     "TEAM_STATUSES",
-    "Conflict",
-    "IdempotencyConflict",
     "IncidentPage",
-    "InvalidText",
     "Store",
-    "StoreError",
-    "TeamUnavailable",
-    "UnknownIncident",
-    "UnknownKey",
-    "UnknownScenario",
     "default_database_url",
     "hash_key",
     "text_problem",
@@ -95,53 +96,6 @@ TEAM_STATUSES: tuple[str, ...] = ("available", "busy", "off-duty")
 
 #: The most incidents :meth:`Store.incident_page` returns at once.
 MAX_PAGE = 500
-
-
-class StoreError(IslandcoverError):
-    """A request the store cannot carry out as asked."""
-
-
-class UnknownIncident(StoreError, LookupError):
-    """No incident has the given id."""
-
-
-class UnknownScenario(StoreError, LookupError):
-    """No scenario has the given id."""
-
-
-class Conflict(StoreError):
-    """The request contradicts the current state (closed incident, team on an incident …)."""
-
-
-class TeamUnavailable(Conflict):
-    """The team is not available (busy on another incident, or off duty)."""
-
-
-class UnknownKey(StoreError, LookupError):
-    """No API key has the given id."""
-
-
-class IdempotencyConflict(Conflict):
-    """An idempotency key already used for a different request (another island, description or
-    reporter)."""
-
-    def __init__(self, msg: str, *, incident_id: int) -> None:
-        super().__init__(msg)
-        self.incident_id = incident_id
-
-
-class InvalidText(StoreError):
-    """Text no backend can store alike: a NUL character or a lone UTF-16 surrogate.
-
-    Attributes
-    ----------
-    field : str
-        The name of the refused field (``description``, ``reporter``, ``name`` …).
-    """
-
-    def __init__(self, field: str, problem: str) -> None:
-        super().__init__(f"{field}: {problem}")
-        self.field = field
 
 
 metadata = MetaData()
@@ -420,7 +374,7 @@ class Store:
                     for r in conn.execute(select(team_status))}
 
     def statuses(self) -> dict[str, str]:
-        """Team id → live status (for :meth:`islandcover.routing.Router.nearest`)."""
+        """Team id → live status (for :meth:`islandcover.travel.routing.Router.nearest`)."""
         with self._read() as conn:
             return {r.team_id: r.status for r in conn.execute(select(team_status.c.team_id, team_status.c.status))}
 

@@ -16,14 +16,14 @@ def arch() -> Archipelago:
 
 @pytest.fixture(scope="session")
 def net(arch):
-    from islandcover.network import load_network
+    from islandcover.travel.network import load_network
 
     return load_network(arch)
 
 
 @pytest.fixture(scope="session")
 def router(arch, net):
-    from islandcover.routing import Router
+    from islandcover.travel.routing import Router
 
     return Router(arch, net)
 

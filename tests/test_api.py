@@ -12,7 +12,7 @@ with warnings.catch_warnings():  # starlette >= 1 warns when only httpx (not htt
 
 from api.app import create_app
 from islandcover.store import Store
-from islandcover.weather import Weather
+from islandcover.travel.weather import Weather
 
 
 # the app, client and keys of tests/conftest.py (api_app …), under the short names used below
@@ -98,7 +98,7 @@ class TestReads:
 
 class TestDispatchQueries:
     def test_nearest_matches_the_router(self, client, router):
-        from islandcover.weather import Weather
+        from islandcover.travel.weather import Weather
 
         r = client.get("/nearest", params={"island": "东福山岛", "wind": 7, "k": 2})
         assert r.status_code == 200

@@ -9,7 +9,7 @@ from itertools import pairwise
 
 import pytest
 
-from islandcover.solar_terms import BEIJING, solar_terms
+from islandcover.seasons.solar_terms import BEIJING, solar_terms
 
 
 def _loc(r) -> list:

@@ -18,7 +18,8 @@ import uvicorn
 from pg import BACKENDS, backend_url
 
 from api.app import create_app
-from islandcover.store import Store, TeamUnavailable
+from islandcover.errors import TeamUnavailable
+from islandcover.store import Store
 
 N = 8
 

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from islandcover import Archipelago
-from islandcover.beacon import (
+from islandcover.chart.beacon import (
     ETA_COLOURS,
     UNPOWERED_COLOUR,
     beacon_chart,

@@ -12,11 +12,10 @@ import shutil
 
 import pandas as pd
 import pytest
-
 from browsing import chart_opener, served
 
 from islandcover import Archipelago
-from islandcover.beacon import ETA_BREAKS_MIN, ETA_COLOURS, beacon_chart, write_beacon_chart
+from islandcover.chart.beacon import ETA_BREAKS_MIN, ETA_COLOURS, beacon_chart, write_beacon_chart
 
 ROUTE = {"type": "Feature",
          "properties": {"name_zh": "沈家门—东极 客渡", "name_en": "Shenjiamen–Dongji ferry"},

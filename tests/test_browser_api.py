@@ -12,7 +12,6 @@ import time
 from collections.abc import Iterator
 
 import pytest
-
 from browsing import VIEWPORT
 
 

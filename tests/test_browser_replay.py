@@ -17,9 +17,10 @@ import pytest
 from browsing import chart_opener, served
 from test_replay_chart import LANDFALL, muifa_window
 
-from islandcover.beacon import write_beacon_chart
-from islandcover.replay import replay
-from islandcover.replay_chart import replay_chart
+from islandcover.chart.beacon import write_beacon_chart
+from islandcover.chart.replay import replay_chart
+from islandcover.typhoon.replay import replay
+
 
 @pytest.fixture(scope="module")
 def short(router):

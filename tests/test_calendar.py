@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from islandcover.errors import DataError, IslandcoverError
-from islandcover.service_calendar import (
+from islandcover.seasons.service_calendar import (
     CALENDAR_FILE,
     COLUMNS,
     OPERATOR,
@@ -25,7 +25,7 @@ from islandcover.service_calendar import (
     load_items,
     to_ics,
 )
-from islandcover.solar_terms import (
+from islandcover.seasons.solar_terms import (
     BEIJING,
     TERMS,
     UnknownTerm,
@@ -375,7 +375,7 @@ def test_typhoon_risk_counts_the_shipped_storms_in_their_terms():
     """Published dates: In-Fa hit Zhoushan 2021-07-25/26 (大暑); Chanthu 2021-09-13, Muifa 2022-09-14,
     Bebinca 2024-09-16 and Pulasan 2024-09-19/20 all fall in 白露 (about 7–22 September)."""
     from islandcover import Archipelago
-    from islandcover.typhoon_season import seasonal_risk
+    from islandcover.typhoon.season import seasonal_risk
 
     risk = {t.name_zh: t for t in seasonal_risk(Archipelago.load()).terms}
     assert risk["大暑"].storms == ("IN-FA",)

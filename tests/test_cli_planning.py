@@ -8,8 +8,8 @@ import sys
 import pandas as pd
 import pytest
 
-from islandcover.coverage import CoverageModel, Scenario
-from islandcover.weather import Weather
+from islandcover.planning.coverage import CoverageModel, Scenario
+from islandcover.travel.weather import Weather
 
 
 def run(*args: str) -> subprocess.CompletedProcess:

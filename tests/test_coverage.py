@@ -8,10 +8,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from islandcover.coverage import CoverageModel, Scenario, read_assignments
 from islandcover.errors import DataError, IslandcoverError, OutsideArchipelago, UnknownStation
-from islandcover.travel_matrix import Site, candidate_sites, grid_demand, travel_matrix
-from islandcover.weather import Weather
+from islandcover.planning.coverage import CoverageModel, Scenario, read_assignments
+from islandcover.planning.travel_matrix import Site, candidate_sites, grid_demand, travel_matrix
+from islandcover.travel.weather import Weather
 
 LIGHT = [f"ST-{k:02d}" for k in range(1, 13)]
 

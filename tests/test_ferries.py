@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 
 from islandcover import Archipelago
+from islandcover.config import DEFAULT_DATA_DIR
 from islandcover.errors import DataError
-from islandcover.settings import DEFAULT_DATA_DIR
-from islandcover.weather import Weather
+from islandcover.travel.weather import Weather
 
 # Every published one-way crossing time in data/islands/ferries.csv, with its source. The model's
 # time of that sailing (berthing + sea path along the lanes at the service's speed; boarding

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from islandcover.cli import main
-from islandcover.links import LinkBoard, limits_table
-from islandcover.routing import Router
-from islandcover.vessels import load_parameters
-from islandcover.weather import Weather
+from islandcover.travel.links import LinkBoard, limits_table
+from islandcover.travel.routing import Router
+from islandcover.travel.vessels import load_parameters
+from islandcover.travel.weather import Weather
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from islandcover import Archipelago
-from islandcover.coordinates import to_wgs84, wgs84_to_gcj02
 from islandcover.errors import DataError, IslandcoverError, UnknownCRS, UnknownIsland
+from islandcover.io.coordinates import to_wgs84, wgs84_to_gcj02
 
 # 蚂蚁岛's official point (2018 catalogue) and a point in Dinghai town
 MAYI = (122.25833, 29.87167)

@@ -10,8 +10,9 @@ from pyproj import Geod
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import dijkstra
 
-from islandcover.settings import METRIC_CRS
-from islandcover.weather import Weather, WeatherError
+from islandcover.config import METRIC_CRS
+from islandcover.errors import WeatherError
+from islandcover.travel.weather import Weather
 
 GEOD = Geod(ellps="WGS84")
 
@@ -156,7 +157,7 @@ def test_ferry_teams_reach_exactly_the_islands_joined_by_sailings_and_bridges(ro
 
 
 def router_bridges(arch):
-    from islandcover.network import read_bridges
+    from islandcover.travel.network import read_bridges
 
     for _, b in read_bridges(arch.source).iterrows():
         yield b["name_zh"], (arch.island(b["island_a"]).id, arch.island(b["island_b"]).id)

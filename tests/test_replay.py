@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from islandcover.replay import prepare, replay
-from islandcover.tracks import shipped_track
-from islandcover.weather import Weather
-from islandcover.wind_field import StormWeather, Vortex
+from islandcover.travel.weather import Weather
+from islandcover.typhoon.replay import prepare, replay
+from islandcover.typhoon.tracks import shipped_track
+from islandcover.typhoon.wind_field import StormWeather, Vortex
 
 # Muifa's best-track points of 14 Sep 2022 (UTC), written as forecast points in Beijing time
 FORECAST = """time,lon,lat,vmax_ms,pressure_hpa

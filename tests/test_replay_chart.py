@@ -14,12 +14,12 @@ from urllib.parse import urlparse
 import pandas as pd
 import pytest
 
-from islandcover.beacon import write_beacon_chart
+from islandcover.chart.beacon import write_beacon_chart
+from islandcover.chart.replay import replay_chart
 from islandcover.errors import IslandcoverError
-from islandcover.links import sailing_features
-from islandcover.replay import replay
-from islandcover.replay_chart import replay_chart
-from islandcover.tracks import Track, shipped_track
+from islandcover.travel.links import sailing_features
+from islandcover.typhoon.replay import replay
+from islandcover.typhoon.tracks import Track, shipped_track
 
 WINDOW = ("2022-09-13T12:00:00Z", "2022-09-15T00:00:00Z")
 LANDFALL = "2022-09-14T11:00:00Z"

@@ -11,11 +11,17 @@ from hypothesis import strategies as st
 from pyproj import Geod, Transformer
 
 from islandcover.cli import main
-from islandcover.errors import OutsideArchipelago, PointAtSea, UnknownIsland, UnknownPlace
-from islandcover.places import resolve_place
-from islandcover.settings import METRIC_CRS
-from islandcover.vessels import ConfigError
-from islandcover.weather import Weather, WeatherError
+from islandcover.config import METRIC_CRS
+from islandcover.errors import (
+    ConfigError,
+    OutsideArchipelago,
+    PointAtSea,
+    UnknownIsland,
+    UnknownPlace,
+    WeatherError,
+)
+from islandcover.travel.places import resolve_place
+from islandcover.travel.weather import Weather
 
 GEOD = Geod(ellps="WGS84")
 TO_M = Transformer.from_crs("EPSG:4326", METRIC_CRS, always_xy=True)

@@ -11,8 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from islandcover.coverage import CoverageModel, Scenario, demand_weights
-from islandcover.siting import SitingError, SitingProblem
+from islandcover.errors import SitingError
+from islandcover.planning.coverage import CoverageModel, Scenario, demand_weights
+from islandcover.planning.siting import SitingProblem
 
 
 def _brute(c: np.ndarray, w: np.ndarray, fixed: list[int], p: int, model: str, minutes: float) -> float | None:
@@ -163,7 +164,7 @@ def test_time_limit_returns_a_real_solution_and_honest_bound(model):
 def test_storm_instance_pmedian_and_pcenter_refuse_or_answer(router):
     """Wind 8 on Zhoushan: some islands are reachable only from a few sites; the answer must be
     finite (all demand served) or a SitingError, never an 'optimal' infinity."""
-    from islandcover.weather import Weather
+    from islandcover.travel.weather import Weather
 
     model = CoverageModel(router)
     for name in ("pmedian", "pcenter"):

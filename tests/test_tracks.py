@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from islandcover.errors import IslandcoverError
-from islandcover.tracks import (
+from islandcover.typhoon.tracks import (
     StepError,
     TrackError,
     parse_step,

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from islandcover.vessels import ConfigError, load_parameters
+from islandcover.errors import ConfigError
+from islandcover.travel.vessels import load_parameters
 
 
 def test_defaults_follow_the_documented_evidence():
@@ -56,7 +57,7 @@ def test_bad_limits_are_refused(tmp_path, text, words):
 
 
 def test_a_misspelt_bridge_in_the_config_is_named(arch, net, tmp_path):
-    from islandcover.routing import Router
+    from islandcover.travel.routing import Router
 
     f = tmp_path / "travel.toml"
     f.write_text('[bridges."西堠门"]\nmax_wind = 3\n', encoding="utf-8")
@@ -68,9 +69,9 @@ def test_a_misspelt_bridge_in_the_config_is_named(arch, net, tmp_path):
 def test_a_bridge_limit_in_the_data_must_be_a_beaufort_force(tmp_path, value):
     import pandas as pd
 
+    from islandcover.config import DEFAULT_DATA_DIR
     from islandcover.errors import DataError
-    from islandcover.network import read_bridges
-    from islandcover.settings import DEFAULT_DATA_DIR
+    from islandcover.travel.network import read_bridges
 
     t = pd.read_csv(DEFAULT_DATA_DIR / "bridges.csv", dtype=str, keep_default_na=False)
     t["max_wind"] = ""

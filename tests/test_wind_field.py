@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from islandcover.tracks import shipped_track
-from islandcover.wind_field import (
+from islandcover.typhoon.tracks import shipped_track
+from islandcover.typhoon.wind_field import (
     StormWeather,
     Vortex,
     WindFieldError,

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from api.deps import State, as_field
-from islandcover.service_calendar import build_calendar
-from islandcover.solar_terms import BEIJING, MAX_YEAR, MIN_YEAR, find_term
+from islandcover.seasons.service_calendar import build_calendar
+from islandcover.seasons.solar_terms import BEIJING, MAX_YEAR, MIN_YEAR, find_term
 
 __all__ = ["CalendarItemOut", "CalendarTermOut", "router"]
 

@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import Field
 
 from api.deps import State, WeatherQuery, load_scenario
-from islandcover.coverage import THRESHOLDS_MIN
+from islandcover.planning.coverage import THRESHOLDS_MIN
 
 router = APIRouter(tags=["coverage"])
 
@@ -34,7 +34,7 @@ def coverage(state: State, weather: WeatherQuery, scenario: ScenarioRef = None,
 def beacon_map(state: State, weather: WeatherQuery, scenario: ScenarioRef = None,
                lang: Literal["zh", "en"] = "zh") -> HTMLResponse:
     """The beacon chart (one offline HTML page): response times, zones, cut-off islands."""
-    from islandcover.beacon import scenario_chart
+    from islandcover.chart.beacon import scenario_chart
 
     m, _ = scenario_chart(state.model, load_scenario(state, scenario, weather), lang=lang)
     return HTMLResponse(m.get_root().render())

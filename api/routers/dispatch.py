@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query
 
 from api.deps import State, WeatherQuery
 from api.schemas import CutOffOut, NearestOut
-from islandcover.weather import Weather
+from islandcover.travel.weather import Weather
 
 router = APIRouter(tags=["dispatch"])
 

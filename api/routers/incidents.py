@@ -21,8 +21,8 @@ from pydantic import BaseModel, Field
 
 from api.deps import DbId, Dispatcher, State, as_field, field_error
 from api.schemas import AssignIn, IncidentIn, IncidentOut
-from islandcover.errors import IslandcoverError
-from islandcover.store import MAX_PAGE, IdempotencyConflict, InvalidText, hash_key
+from islandcover.errors import IdempotencyConflict, InvalidText, IslandcoverError
+from islandcover.store import MAX_PAGE, hash_key
 
 __all__ = ["IncidentPageOut", "router"]
 

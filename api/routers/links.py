@@ -8,9 +8,9 @@ from fastapi import APIRouter, Query
 from api.deps import State, WeatherQuery, field_error
 from api.schemas import LinksOut, RouteOut, Vessel
 from islandcover.errors import NoLanding, OutsideArchipelago, PointAtSea
-from islandcover.links import limits_table
-from islandcover.places import resolve_place
-from islandcover.weather import Weather
+from islandcover.travel.links import limits_table
+from islandcover.travel.places import resolve_place
+from islandcover.travel.weather import Weather
 
 router = APIRouter(tags=["travel"])
 

@@ -16,7 +16,7 @@ from api.deps import (
     scenario_number,
 )
 from api.schemas import ScenarioIn, ScenarioOut
-from islandcover.coverage import THRESHOLDS_MIN, parse_site
+from islandcover.planning.coverage import THRESHOLDS_MIN, parse_site
 
 router = APIRouter(prefix="/scenarios", tags=["scenarios"])
 

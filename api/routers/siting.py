@@ -8,8 +8,8 @@ from fastapi import APIRouter
 
 from api.deps import Planner, State, as_field, field_error, load_scenario
 from api.schemas import SitingIn
-from islandcover.siting import MODEL_PARAMS
-from islandcover.weather import Weather
+from islandcover.planning.siting import MODEL_PARAMS
+from islandcover.travel.weather import Weather
 
 router = APIRouter(tags=["siting"])
 

@@ -7,7 +7,7 @@ from fastapi import APIRouter
 
 from api.deps import Dispatcher, State, field_error
 from api.schemas import LonLat, TeamOut, TeamPatch
-from islandcover.settings import BOUNDS
+from islandcover.config import BOUNDS
 
 router = APIRouter(tags=["teams"])
 

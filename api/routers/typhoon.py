@@ -15,8 +15,9 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import Planner, State, as_field, field_error
-from islandcover.replay import prepare, replay
-from islandcover.tracks import Track, TrackError, parse_step, shipped_track, track_from_records
+from islandcover.errors import TrackError
+from islandcover.typhoon.replay import prepare, replay
+from islandcover.typhoon.tracks import Track, parse_step, shipped_track, track_from_records
 
 __all__ = ["MAX_STEPS", "PrepareIn", "ReplayIn", "TrackPointIn", "router"]
 

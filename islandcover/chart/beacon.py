@@ -45,11 +45,11 @@ import shapely.ops
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
+from islandcover._plumbing import write_text_atomic
 from islandcover.archipelago import Archipelago
-from islandcover.atomic import write_text_atomic
-from islandcover.coverage import CoverageModel, Scenario
+from islandcover.config import DISTRICT_EN, DISTRICTS, METRIC_CRS, STORAGE_CRS
 from islandcover.errors import DataError, IslandcoverError, UnknownIsland, UnknownStation
-from islandcover.settings import DISTRICT_EN, DISTRICTS, METRIC_CRS, STORAGE_CRS
+from islandcover.planning.coverage import CoverageModel, Scenario
 
 __all__ = [
     "scenario_chart",
@@ -389,7 +389,7 @@ def scenario_chart(model: CoverageModel, scenario: Scenario, *, lang: str = "zh"
     (folium.Map, list of str)
         The chart and the ids of the cut-off islands.
     """
-    from islandcover.links import sailing_features
+    from islandcover.travel.links import sailing_features
 
     zones = model.zones(scenario)
     cut = [c.id for c in model.router.cutoff(scenario.weather)]

@@ -1,7 +1,7 @@
 """Weather scenarios: a uniform wind force, or a typhoon's wind field.
 
 A scenario returns the Beaufort force at any lon/lat; links close where that force exceeds
-their limit (:mod:`islandcover.vessels`). Typhoon profile (documented, deliberately simple:
+their limit (:mod:`islandcover.travel.vessels`). Typhoon profile (documented, deliberately simple:
 CMA bulletins publish exactly these radii):
 
 ====================  =============================
@@ -23,15 +23,11 @@ from dataclasses import dataclass
 import numpy as np
 from pyproj import Geod
 
-from islandcover.errors import IslandcoverError
+from islandcover.errors import WeatherError
 
-__all__ = ["Weather", "WeatherError", "parse_typhoon"]
+__all__ = ["Weather", "parse_typhoon"]
 
 _GEOD = Geod(ellps="WGS84")
-
-
-class WeatherError(IslandcoverError):
-    """An impossible weather scenario (wind force out of range, bad typhoon radii …)."""
 
 
 @dataclass(frozen=True)

@@ -30,12 +30,12 @@ from scipy.sparse import csr_array
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
+from islandcover.config import METRIC_CRS
 from islandcover.errors import DataError
-from islandcover.io import check_bounds, numbers, required_text
-from islandcover.routing import CutOffIsland, Router
-from islandcover.settings import METRIC_CRS
-from islandcover.vessels import FERRY_MODE
-from islandcover.weather import Weather
+from islandcover.io.files import check_bounds, numbers, required_text
+from islandcover.travel.routing import CutOffIsland, Router
+from islandcover.travel.vessels import FERRY_MODE
+from islandcover.travel.weather import Weather
 
 __all__ = ["LinkStatus", "Board", "LinkBoard", "read_sea_areas", "limits_table", "sailing_features"]
 

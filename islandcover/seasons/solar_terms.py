@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import ephem
 from scipy.optimize import brentq
 
-from islandcover.errors import IslandcoverError
+from islandcover.errors import IslandcoverError, UnknownTerm, YearOutOfRange
 
 __all__ = [
     "BEIJING",
@@ -37,8 +37,6 @@ __all__ = [
     "SolarTerm",
     "TermCount",
     "TermName",
-    "UnknownTerm",
-    "YearOutOfRange",
     "apparent_solar_longitude_deg",
     "count_by_term",
     "find_term",
@@ -60,14 +58,6 @@ _MEAN_RATE_DEG_PER_DAY = 360.0 / 365.2422
 #: The mean March equinox of 2000 (2000-03-20 07:26 UT) as a PyEphem date, and the tropical year.
 _MEAN_EQUINOX_2000 = (datetime(2000, 3, 20, 7, 26, tzinfo=UTC) - _EPHEM_EPOCH).total_seconds() / 86400.0
 _TROPICAL_YEAR_DAYS = 365.2422
-
-
-class UnknownTerm(IslandcoverError):
-    """No solar term has the given name."""
-
-
-class YearOutOfRange(IslandcoverError):
-    """A year (or instant) outside 1900–2100."""
 
 
 @dataclass(frozen=True)

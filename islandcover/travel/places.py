@@ -13,7 +13,7 @@ is *attached* for the query only (the network is never rebuilt):
   points at sea in sight, and to the foot of the perpendicular on its nearest lane (which
   splits that lane). Its stretches close with that nearest lane (its exposure and wind).
 
-New sites and grid demand points of :mod:`islandcover.travel_matrix` are attached the same way.
+New sites and grid demand points of :mod:`islandcover.planning.travel_matrix` are attached the same way.
 """
 from __future__ import annotations
 
@@ -27,13 +27,19 @@ import shapely
 from pyproj import Transformer
 from scipy.spatial import cKDTree
 
-from islandcover.errors import NoLanding, OutsideArchipelago, PointAtSea, UnknownIsland, UnknownPlace
-from islandcover.network import TravelNetwork, geodesic_m
-from islandcover.settings import METRIC_CRS
-from islandcover.vessels import FERRY_MODE
+from islandcover.config import METRIC_CRS
+from islandcover.errors import (
+    NoLanding,
+    OutsideArchipelago,
+    PointAtSea,
+    UnknownIsland,
+    UnknownPlace,
+)
+from islandcover.travel.network import TravelNetwork, geodesic_m
+from islandcover.travel.vessels import FERRY_MODE
 
 if TYPE_CHECKING:
-    from islandcover.routing import OpenGraph, Router
+    from islandcover.travel.routing import OpenGraph, Router
 
 __all__ = ["Place", "AttachedGraph", "AttachPoint", "resolve_place", "attach", "attach_points", "ON_ISLAND_M",
            "MAX_LANE_M"]
@@ -301,7 +307,7 @@ def attach_points(router: Router, og: OpenGraph, vessel: str, pts: Sequence[Atta
     Each point on an island becomes one node (``n_nodes + i`` in order); each point at sea two
     (the point, then the foot on its lane).
     """
-    from islandcover.routing import OpenGraph
+    from islandcover.travel.routing import OpenGraph
 
     net, params = router.net, router.params
     own = vessel != FERRY_MODE

@@ -35,9 +35,9 @@ import scipy
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_array, csc_array, csr_array
 
-from islandcover.errors import IslandcoverError
+from islandcover.errors import SitingError
 
-__all__ = ["SitingError", "SitingProblem", "SitingResult", "MODELS", "MODEL_PARAMS", "PRECISION_MIN"]
+__all__ = ["SitingProblem", "SitingResult", "MODELS", "MODEL_PARAMS", "PRECISION_MIN"]
 
 #: Times are rounded to this many minutes before solving.
 PRECISION_MIN = 0.01
@@ -50,10 +50,6 @@ MODEL_PARAMS: dict[str, tuple[str, ...]] = {"mclp": ("p", "minutes"), "pmedian":
 MODELS = tuple(MODEL_PARAMS)
 
 _SOLVER = f"HiGHS (scipy {scipy.__version__})"
-
-
-class SitingError(IslandcoverError):
-    """A siting problem that cannot be posed or solved as asked (bad p, unreachable demand …)."""
 
 
 @dataclass(frozen=True)
@@ -127,7 +123,7 @@ class SitingProblem:
         Parameters
         ----------
         cost : pandas.DataFrame
-            Travel times, e.g. :meth:`islandcover.coverage.CoverageModel.candidate_matrix`.
+            Travel times, e.g. :meth:`islandcover.planning.coverage.CoverageModel.candidate_matrix`.
         weights : array-like, optional
             Demand weights (people); default 1 each. Must be finite and ≥ 0.
         fixed : sequence of str

@@ -1,7 +1,7 @@
 """A seasonal view of typhoon risk: per solar term, how often the shipped tracks put Zhoushan in force-7 winds.
 
 For each storm of ``data/typhoons/`` the track is interpolated hourly and the modelled wind
-field (:mod:`islandcover.wind_field`) is evaluated at every powered island. An hour counts when
+field (:mod:`islandcover.typhoon.wind_field`) is evaluated at every powered island. An hour counts when
 any powered island has force 7 or more; a storm counts in a term when it gave at least one
 such hour in it. The shipped tracks are five storms of 2021–2024, chosen because they hit
 Zhoushan: the figures describe *those storms*, not a climatology (for that, load many seasons
@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from islandcover.archipelago import Archipelago
-from islandcover.solar_terms import TERMS, term_of
-from islandcover.tracks import Track, read_track, shipped_tracks
+from islandcover.seasons.solar_terms import TERMS, term_of
+from islandcover.typhoon.tracks import Track, read_track, shipped_tracks
 
 __all__ = ["TermRisk", "SeasonalRisk", "seasonal_risk", "shipped_storms"]
 

@@ -30,7 +30,7 @@ pairwise; travel time uses the straight distance times a detour factor (no road 
 shipped). Bridges (``data/islands/bridges.csv``) join the facing shores of two islands.
 
 Every sea edge has an exposure class, which decides the wind at which it closes
-(:mod:`islandcover.vessels`): ``sheltered`` when its midpoint is within 4 km of a shore and
+(:mod:`islandcover.travel.vessels`): ``sheltered`` when its midpoint is within 4 km of a shore and
 within 10 km of a large island (≥ 10 km²: the inner archipelago's channels), else ``open``
 (the outer groups such as 东极, 花鸟, 嵊山–枸杞 lie in the open sea even between islets).
 
@@ -57,8 +57,8 @@ from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
 from islandcover.archipelago import Archipelago
+from islandcover.config import BOUNDS, METRIC_CRS
 from islandcover.errors import DataError
-from islandcover.settings import BOUNDS, METRIC_CRS
 
 __all__ = ["TravelNetwork", "build_network", "load_network", "read_bridges", "geodesic_m", "all_land_m", "land_clearance",
            "NETWORK_VERSION"]
@@ -198,7 +198,7 @@ def read_bridges(folder: Path) -> pd.DataFrame:
     """The bridges of a data folder (``bridges.csv``; an empty table if there is none).
 
     An optional ``max_wind`` column gives a bridge its own wind limit (a whole Beaufort force
-    0–12; empty: the default of :mod:`islandcover.vessels`).
+    0–12; empty: the default of :mod:`islandcover.travel.vessels`).
 
     Raises
     ------

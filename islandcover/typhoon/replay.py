@@ -1,7 +1,7 @@
 """Typhoon replay hour by hour, and the pre-positioning plan (岛自为战 prepared).
 
 :func:`replay` steps a storm track through time: at each step the wind field of the storm
-(:mod:`islandcover.wind_field`) closes links of the travel network, and the router says which
+(:mod:`islandcover.typhoon.wind_field`) closes links of the travel network, and the router says which
 powered islands no team from elsewhere can reach. :func:`prepare` turns a replay of a
 forecast track into the plan the utility makes before a typhoon: the islands that will be
 cut off for long and have no team of their own, each with the team to send and the latest
@@ -26,10 +26,10 @@ import numpy as np
 import pandas as pd
 
 from islandcover.errors import IslandcoverError
-from islandcover.routing import Router
-from islandcover.tracks import Track, _iso, parse_step
-from islandcover.weather import Weather
-from islandcover.wind_field import StormWeather, beaufort
+from islandcover.travel.routing import Router
+from islandcover.travel.weather import Weather
+from islandcover.typhoon.tracks import Track, _iso, parse_step
+from islandcover.typhoon.wind_field import StormWeather, beaufort
 
 __all__ = ["IslandSummary", "PrepareItem", "PreparePlan", "Replay", "ReplayStep", "TeamOption", "prepare", "replay"]
 
@@ -132,7 +132,7 @@ class Replay:
     def to_dict(self) -> dict[str, Any]:
         return {"storm": self.storm, "source": self.source, "wind_basis": self.wind_basis, "step_h": self.step_h,
                 "start": self.steps[0].time if self.steps else None, "end": self.steps[-1].time if self.steps else None,
-                "model": "Holland (1980) vortex with motion asymmetry, CMA 2-min winds; see islandcover.wind_field",
+                "model": "Holland (1980) vortex with motion asymmetry, CMA 2-min winds; see islandcover.typhoon.wind_field",
                 "steps": [s.to_dict() for s in self.steps], "islands": [i.to_dict() for i in self.islands],
                 "seconds": round(self.seconds, 2), "cutoff_evaluations": self.evaluations}
 
@@ -196,7 +196,7 @@ def replay(router: Router, track: Track, step: str | pd.Timedelta = "1h", *, pro
     router : Router
         The loaded network and teams.
     track : Track
-        The storm (:func:`islandcover.tracks.read_track`); interpolated to ``step``.
+        The storm (:func:`islandcover.typhoon.tracks.read_track`); interpolated to ``step``.
     step : str or Timedelta
         Time step (``"1h"`` default, 10 min – 24 h).
     progress : callable, optional

@@ -17,10 +17,10 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from islandcover.coordinates import GCJ02, normalise_crs, to_wgs84
+from islandcover.config import BOUNDS, DISTRICTS, METRIC_CRS
 from islandcover.errors import DataError, UnknownCRS
-from islandcover.settings import BOUNDS, DISTRICTS, METRIC_CRS
-from islandcover.vessels import MODES
+from islandcover.io.coordinates import GCJ02, normalise_crs, to_wgs84
+from islandcover.travel.vessels import MODES
 
 __all__ = [
     "STATION_KINDS",
@@ -40,7 +40,7 @@ __all__ = [
 
 #: Kinds of station: a light station (光明驿站) or a service point (服务点) on a powered island.
 STATION_KINDS = ("light_station", "service_point")
-#: Boat classes a team can travel with (see islandcover.vessels for speeds and wind limits).
+#: Boat classes a team can travel with (see islandcover.travel.vessels for speeds and wind limits).
 BOAT_CLASSES = MODES
 #: Team statuses.
 TEAM_STATUSES = ("available", "busy", "off-duty")

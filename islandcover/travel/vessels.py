@@ -75,19 +75,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from islandcover.errors import IslandcoverError
+from islandcover.errors import ConfigError
 
-__all__ = ["VesselClass", "TravelParameters", "ConfigError", "KNOT_KMH", "MODES", "FERRY_MODE", "load_parameters"]
+__all__ = ["VesselClass", "TravelParameters", "KNOT_KMH", "MODES", "FERRY_MODE", "load_parameters"]
 
 KNOT_KMH = 1.852
 #: The travel mode of a team without its own boat: scheduled ferries, roads and bridges.
 FERRY_MODE = "ferry"
 #: Every way a team can travel (a team's ``boat_class``).
 MODES = ("workboat", "fast", FERRY_MODE)
-
-
-class ConfigError(IslandcoverError):
-    """A travel-parameter file is malformed or holds an impossible value."""
 
 
 @dataclass(frozen=True)

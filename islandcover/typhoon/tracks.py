@@ -48,17 +48,15 @@ import pandas as pd
 import shapely
 from shapely.geometry import Polygon, shape
 
-from islandcover.errors import DataError, IslandcoverError
-from islandcover.wind_field import BEAUFORT_LOWER_MS, Vortex, wind_from_pressure
+from islandcover.errors import StepError, TrackError
+from islandcover.typhoon.wind_field import BEAUFORT_LOWER_MS, Vortex, wind_from_pressure
 
 __all__ = [
     "MAX_TRANSLATION_MS",
     "STORM_ALIASES",
     "TRACK_YEARS",
     "TYPHOON_DIR",
-    "StepError",
     "Track",
-    "TrackError",
     "parse_step",
     "read_track",
     "resolve_track",
@@ -72,7 +70,7 @@ __all__ = [
 TRACK_YEARS: tuple[int, int] = (1842, 2200)
 
 #: Folder of the shipped tracks and land mask.
-TYPHOON_DIR = Path(__file__).resolve().parent.parent / "data" / "typhoons"
+TYPHOON_DIR = Path(__file__).resolve().parents[2] / "data" / "typhoons"
 #: Chinese names of the shipped storms → the name in the CMA files.
 STORM_ALIASES: dict[str, str] = {"梅花": "MUIFA", "烟花": "IN-FA", "灿都": "CHANTHU", "贝碧嘉": "BEBINCA",
                                  "普拉桑": "PULASAN"}
@@ -96,14 +94,6 @@ _LAND_FILE = TYPHOON_DIR / "land_gshhg_low.geojson"
 _LAND_BOX = (100.0, 0.0, 160.0, 50.0)
 _COLUMNS = ["time", "lon", "lat", "vmax_ms", "pressure_hpa", "r7_km", "r10_km", "row"]
 _CMA_COLUMNS = ("storm_id", "storm_name", "timestamp", "lng", "lat", "wind_speed", "pressure")
-
-
-class TrackError(DataError):
-    """A storm track is malformed: names the file, the row (1-based data row) and the field."""
-
-
-class StepError(IslandcoverError):
-    """A time step that is not a duration from 10 minutes to 24 hours (``--step``, the API's ``step``)."""
 
 
 @dataclass(frozen=True)
@@ -181,7 +171,7 @@ class Track:
         return Track(self.name, self.source, frame, self.wind_basis)
 
     def vortex(self, i: int) -> Vortex:
-        """The wind field (:class:`~islandcover.wind_field.Vortex`) of point ``i``."""
+        """The wind field (:class:`~islandcover.typhoon.wind_field.Vortex`) of point ``i``."""
         p = self.points.iloc[i]
         return Vortex.from_state(p.lon, p.lat, p.vmax_ms, p.pressure_hpa, vt_east_ms=p.vt_east_ms,
                                  vt_north_ms=p.vt_north_ms, r7_km=p.r7_km, r10_km=p.r10_km)

@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from islandcover._plumbing import write_text_atomic
 from islandcover.archipelago import Archipelago
-from islandcover.atomic import write_text_atomic
-from islandcover.coverage import THRESHOLDS_MIN, CoverageModel, Scenario, read_assignments
 from islandcover.errors import IslandcoverError
-from islandcover.network import load_network
-from islandcover.routing import Router
-from islandcover.vessels import load_parameters
-from islandcover.weather import Weather, parse_typhoon
+from islandcover.planning.coverage import THRESHOLDS_MIN, CoverageModel, Scenario, read_assignments
+from islandcover.travel.network import load_network
+from islandcover.travel.routing import Router
+from islandcover.travel.vessels import load_parameters
+from islandcover.travel.weather import Weather, parse_typhoon
 
 if TYPE_CHECKING:
     from islandcover.store import Store
@@ -150,7 +150,7 @@ def cmd_route(args: argparse.Namespace) -> int:
 
 def cmd_links(args: argparse.Namespace) -> int:
     """Print the link status board: sea lane groups, sailings and bridges, open or closed and why."""
-    from islandcover.links import LinkBoard, limits_table
+    from islandcover.travel.links import LinkBoard, limits_table
 
     router = _router(args)
     board = LinkBoard(router).status(_weather(args), args.vessel)
@@ -273,7 +273,7 @@ def cmd_site(args: argparse.Namespace) -> int:
 
 def cmd_map(args: argparse.Namespace) -> int:
     """Write the beacon chart (an offline HTML map)."""
-    from islandcover.beacon import scenario_chart
+    from islandcover.chart.beacon import scenario_chart
 
     scenario = _scenario(args)
     m, cut = scenario_chart(CoverageModel(_router(args)), scenario, lang=args.lang)
@@ -289,7 +289,8 @@ def _open_store(args: argparse.Namespace) -> Store:
     :class:`StoreError` (one line, exit 2)."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from islandcover.store import Store, StoreError
+    from islandcover.errors import StoreError
+    from islandcover.store import Store
 
     try:
         return Store.open(state_dir=args.state_dir, database_url=args.database_url)
@@ -489,8 +490,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=("zh", "en"), default="zh")
     p.set_defaults(func=cmd_map)
 
-    from islandcover.cli_calendar import add_commands as add_calendar
-    from islandcover.cli_typhoon import add_commands as add_typhoon
+    from islandcover.cli.seasons import add_commands as add_calendar
+    from islandcover.cli.typhoon import add_commands as add_typhoon
 
     add_typhoon(sub, _common)
     add_calendar(sub)

@@ -15,17 +15,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from islandcover.service_calendar import (
+from islandcover.seasons.service_calendar import (
     CALENDAR_FILE,
     CalendarTerm,
     build_calendar,
     load_items,
     write_ics,
 )
-from islandcover.solar_terms import BEIJING, MAX_YEAR, MIN_YEAR, find_term
+from islandcover.seasons.solar_terms import BEIJING, MAX_YEAR, MIN_YEAR, find_term
 
 if TYPE_CHECKING:
-    from islandcover.typhoon_season import TermRisk
+    from islandcover.typhoon.season import TermRisk
 
 __all__ = ["add_commands", "cmd_calendar"]
 
@@ -39,7 +39,7 @@ def _width(s: str) -> int:
 
 
 def _pad(s: str, width: int) -> str:
-    """``s`` left-aligned in ``width`` terminal columns (CJK as two); also used by :mod:`islandcover.cli_typhoon`."""
+    """``s`` left-aligned in ``width`` terminal columns (CJK as two); also used by :mod:`islandcover.cli.typhoon`."""
     return s + " " * max(0, width - _width(s))
 
 
@@ -100,9 +100,9 @@ def cmd_calendar(args: argparse.Namespace) -> int:
 
 
 def _risk() -> dict[str, TermRisk]:
-    """Per term name: the shipped storms' force-7 hours at Zhoushan (:mod:`islandcover.typhoon_season`)."""
+    """Per term name: the shipped storms' force-7 hours at Zhoushan (:mod:`islandcover.typhoon.season`)."""
     from islandcover.archipelago import Archipelago
-    from islandcover.typhoon_season import seasonal_risk
+    from islandcover.typhoon.season import seasonal_risk
 
     return {t.name_zh: t for t in seasonal_risk(Archipelago.load()).terms}
 

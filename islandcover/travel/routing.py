@@ -7,7 +7,7 @@ cached (the most recent scenarios only), and paths are rebuilt from the predeces
 Cut-off islands need only reachability, so they come from connected components of the open
 graph, not from shortest paths.
 
-Travel modes (:mod:`islandcover.vessels`): ``workboat`` and ``fast`` sail the team's own boat
+Travel modes (:mod:`islandcover.travel.vessels`): ``workboat`` and ``fast`` sail the team's own boat
 on any open sea lane; ``ferry`` rides the scheduled sailings only. Every mode drives the
 roads and bridges. Where two sailings join the same two piers (a conventional boat and a
 high-speed boat), the faster open one is used.
@@ -25,15 +25,15 @@ import shapely
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import connected_components, dijkstra
 
+from islandcover._plumbing import LRUCache
 from islandcover.archipelago import Archipelago
-from islandcover.errors import IslandcoverError
-from islandcover.lru import LRUCache
-from islandcover.network import TravelNetwork, all_land_m, land_clearance, read_bridges
-from islandcover.vessels import FERRY_MODE, ConfigError, TravelParameters
-from islandcover.weather import Weather
+from islandcover.errors import ConfigError, IslandcoverError
+from islandcover.travel.network import TravelNetwork, all_land_m, land_clearance, read_bridges
+from islandcover.travel.vessels import FERRY_MODE, TravelParameters
+from islandcover.travel.weather import Weather
 
 if TYPE_CHECKING:
-    from islandcover.places import AttachedGraph
+    from islandcover.travel.places import AttachedGraph
 
 __all__ = ["Leg", "Trip", "Exclusion", "Dispatch", "Route", "CutOffIsland", "OpenGraph", "Router"]
 
@@ -167,7 +167,7 @@ class OpenGraph:
         fastest of parallel links).
     edges : scipy.sparse.csr_array
         Same sparsity: the network edge id + 1 each entry comes from (negative ids are
-        query-time links, see :mod:`islandcover.places`).
+        query-time links, see :mod:`islandcover.travel.places`).
     ok : numpy.ndarray
         Boolean mask of open network edges.
     """
@@ -221,9 +221,9 @@ class Router:
     arch : Archipelago
         The loaded model (teams, stations, islands, piers, ferries).
     net : TravelNetwork
-        Its travel network (:func:`islandcover.network.load_network`).
+        Its travel network (:func:`islandcover.travel.network.load_network`).
     params : TravelParameters, optional
-        Speeds, overheads and wind limits; defaults in :mod:`islandcover.vessels`.
+        Speeds, overheads and wind limits; defaults in :mod:`islandcover.travel.vessels`.
     """
 
     #: How many (mode, weather) graphs and searches are kept; older ones are recomputed.
@@ -554,7 +554,7 @@ class Router:
         UnknownIsland, UnknownPlace, OutsideArchipelago, ConfigError
             For an end that cannot be resolved or an unknown vessel class.
         """
-        from islandcover.places import attach, resolve_place
+        from islandcover.travel.places import attach, resolve_place
 
         self.params.check_mode(vessel)
         a, b = resolve_place(self, origin, vessel), resolve_place(self, destination, vessel)
@@ -613,7 +613,7 @@ class Router:
         return self._name[edge] if self._mode[edge] == "bridge" else ""
 
     def _make_trip(self, tid: str, sid: str, vessel: str, eta: float, path: list[int], weather: Weather) -> Trip:
-        from islandcover.places import AttachedGraph
+        from islandcover.travel.places import AttachedGraph
 
         og = AttachedGraph.plain(self, self.open_graph(vessel, weather))
         return Trip(team_id=tid, station_id=sid, vessel=vessel, eta_min=eta, legs=self.legs(path, og))
@@ -626,7 +626,7 @@ class Router:
         path : list of int
             Nodes, as rebuilt from a search's predecessors.
         og : AttachedGraph
-            The graph the path was found in (:mod:`islandcover.places`).
+            The graph the path was found in (:mod:`islandcover.travel.places`).
         """
         legs: list[Leg] = []
         cur: _LegDraft | None = None
@@ -646,7 +646,7 @@ class Router:
 
     def _exclusions(self, island_id: str, target: int, weather: Weather, statuses: dict[str, str] | None,
                     chosen: set[str], bound: float) -> list[Exclusion]:
-        from islandcover.places import AttachedGraph
+        from islandcover.travel.places import AttachedGraph
 
         calm = Weather.uniform(0)
         teams = self.arch.teams

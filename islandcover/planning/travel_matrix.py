@@ -6,7 +6,7 @@ point of every powered island (where a team lands), weighted by the island's pop
 grid of points over the powered islands for finer demand.
 
 Sites and demand points that are not nodes of the travel network are *attached* to it for the
-query only (the network is never rebuilt; :func:`islandcover.places.attach_points`): by road
+query only (the network is never rebuilt; :func:`islandcover.travel.places.attach_points`): by road
 to every land node of the same land mass, and by a launch to the nearest shore node of the sea
 graph. One multi-source Dijkstra
 (:func:`scipy.sparse.csgraph.dijkstra`) from all sites then gives the whole matrix.
@@ -23,11 +23,11 @@ from pyproj import Transformer
 from scipy.sparse.csgraph import dijkstra
 
 from islandcover.archipelago import Archipelago
+from islandcover.config import METRIC_CRS
 from islandcover.errors import IslandcoverError, OutsideArchipelago
-from islandcover.places import AttachPoint, attach_points
-from islandcover.routing import Router
-from islandcover.settings import METRIC_CRS
-from islandcover.weather import Weather
+from islandcover.travel.places import AttachPoint, attach_points
+from islandcover.travel.routing import Router
+from islandcover.travel.weather import Weather
 
 __all__ = ["Site", "Demand", "candidate_sites", "site_at", "site_on_island", "island_demand", "grid_demand",
            "travel_matrix", "MAX_SITE_OFFSHORE_M"]

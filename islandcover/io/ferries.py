@@ -10,7 +10,7 @@ Two tables in the data folder (see ``data/islands/README.md`` for their sources)
     ``id, name_zh, name_en, service, from_pier, to_pier, crossing_min, crossing_source,
     crossing_quote, in_service_source, in_service_year, confidence, notes``: one row per
     direct sailing between two piers. ``service`` is the kind of boat (:data:`SERVICES`),
-    which decides its speed and wind limits (:mod:`islandcover.vessels`); ``crossing_min`` is a
+    which decides its speed and wind limits (:mod:`islandcover.travel.vessels`); ``crossing_min`` is a
     *published* one-way crossing time where a source prints one, used only to check the model.
 
 A data folder without these files simply has no scheduled services. Every problem raises
@@ -26,9 +26,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from islandcover.config import METRIC_CRS
 from islandcover.errors import DataError, IslandcoverError
-from islandcover.io import check_bounds, numbers, required_text, unique_ids
-from islandcover.settings import METRIC_CRS
+from islandcover.io.files import check_bounds, numbers, required_text, unique_ids
 
 __all__ = ["SERVICES", "MAX_PIER_OFFSHORE_M", "PIER_COLUMNS", "FERRY_COLUMNS", "read_piers", "read_ferries",
            "empty_piers", "empty_ferries"]

@@ -1,7 +1,7 @@
 """The ``islandcover replay`` and ``islandcover prepare`` commands (typhoon replay, pre-positioning).
 
 Wired into :mod:`islandcover.cli` with :func:`add_commands`. ``TRACK`` is a track file (CMA
-best-track CSV, IBTrACS CSV, forecast CSV or GeoJSON: :mod:`islandcover.tracks`) or a
+best-track CSV, IBTrACS CSV, forecast CSV or GeoJSON: :mod:`islandcover.typhoon.tracks`) or a
 shipped track (``muifa_2022``, ``infa_2021``, ``chanthu_2021``, ``bebinca_pulasan_2024``, or
 a storm in them: ``梅花``, ``MUIFA`` …).
 """
@@ -14,10 +14,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from islandcover.cli_calendar import _pad
+from islandcover.cli.seasons import _pad
 from islandcover.errors import IslandcoverError
-from islandcover.replay import PreparePlan, Replay, prepare, replay
-from islandcover.tracks import parse_step, resolve_track
+from islandcover.typhoon.replay import PreparePlan, Replay, prepare, replay
+from islandcover.typhoon.tracks import parse_step, resolve_track
 
 __all__ = ["add_commands", "cmd_prepare", "cmd_replay"]
 
@@ -74,8 +74,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 def _write_map(router: Any, rp: Replay, path: Path, lang: str) -> None:
     """Write the replay chart (the beacon chart with a time slider), atomically; say so on stderr."""
-    from islandcover.beacon import write_beacon_chart
-    from islandcover.replay_chart import replay_chart
+    from islandcover.chart.beacon import write_beacon_chart
+    from islandcover.chart.replay import replay_chart
 
     out = write_beacon_chart(replay_chart(router, rp, lang=lang), path)
     print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB): replay chart of {rp.storm}, {len(rp.steps)} steps",
@@ -189,7 +189,7 @@ def add_commands(sub: Any, common: Callable[[argparse.ArgumentParser], None]) ->
 def _hours(text: str) -> float:
     """``--hours``: 0–720. Not :func:`islandcover.cli._positive`, which refuses 0: ``--hours 0`` is a
     real question ("every island cut off at any step, for however short"), and 0–720 is what
-    :func:`islandcover.replay.prepare` and the API's ``PrepareIn.hours`` accept."""
+    :func:`islandcover.typhoon.replay.prepare` and the API's ``PrepareIn.hours`` accept."""
     try:
         v = float(text)
     except ValueError:

@@ -1,8 +1,8 @@
 """The replay chart: the beacon chart with a time slider over a typhoon replay (issue 8).
 
-:func:`replay_chart` draws the beacon chart (:func:`islandcover.beacon.beacon_chart`: islands
+:func:`replay_chart` draws the beacon chart (:func:`islandcover.chart.beacon.beacon_chart`: islands
 coloured by the calm-weather response time, the light stations, bridges, ferry routes, legend)
-and adds a time dimension from a :class:`~islandcover.replay.Replay`: for every step the
+and adds a time dimension from a :class:`~islandcover.typhoon.replay.Replay`: for every step the
 powered islands cut off (thick red outline, red wash), the suspended ferry sailings and closed
 bridges, the storm centre with its track so far, and the modelled areas of force-7 and
 force-10 winds. A slider, step buttons and a play button move through the steps; the time is
@@ -52,7 +52,7 @@ import shapely
 from branca.element import MacroElement
 from jinja2 import Template
 
-from islandcover.beacon import (
+from islandcover.chart.beacon import (
     _CUTOFF_COLOUR,
     LANGS,
     _bridge_lines,
@@ -61,14 +61,14 @@ from islandcover.beacon import (
     _web_geometry,
     beacon_chart,
 )
-from islandcover.coverage import CoverageModel, Scenario
 from islandcover.errors import IslandcoverError
-from islandcover.links import sailing_features
-from islandcover.replay import Replay
-from islandcover.routing import Router
-from islandcover.vessels import FERRY_MODE
-from islandcover.weather import Weather
-from islandcover.wind_field import BEAUFORT_LOWER_MS
+from islandcover.planning.coverage import CoverageModel, Scenario
+from islandcover.travel.links import sailing_features
+from islandcover.travel.routing import Router
+from islandcover.travel.vessels import FERRY_MODE
+from islandcover.travel.weather import Weather
+from islandcover.typhoon.replay import Replay
+from islandcover.typhoon.wind_field import BEAUFORT_LOWER_MS
 
 __all__ = ["ISO8601_JS_VERSION", "TIMEDIMENSION_VERSION", "replay_chart"]
 
@@ -162,7 +162,7 @@ def replay_chart(router: Router, replay: Replay, *, lang: str = "zh", start: str
     router : Router
         The router the replay was run with (islands, network, teams).
     replay : Replay
-        From :func:`islandcover.replay.replay`; one slider position per step.
+        From :func:`islandcover.typhoon.replay.replay`; one slider position per step.
     lang : {"zh", "en"}
         Language of the labels.
     start : str, optional
@@ -173,7 +173,7 @@ def replay_chart(router: Router, replay: Replay, *, lang: str = "zh", start: str
     Returns
     -------
     folium.Map
-        Save it with :func:`islandcover.beacon.write_beacon_chart`; it loads nothing from the
+        Save it with :func:`islandcover.chart.beacon.write_beacon_chart`; it loads nothing from the
         network.
 
     Raises

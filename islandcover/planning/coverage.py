@@ -23,14 +23,21 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from islandcover._plumbing import LRUCache
+from islandcover.config import DISTRICTS
 from islandcover.errors import DataError, IslandcoverError, UnknownStation
-from islandcover.lru import LRUCache
-from islandcover.routing import Router
-from islandcover.settings import DISTRICTS
-from islandcover.siting import SitingProblem
-from islandcover.travel_matrix import (Demand, Site, candidate_sites, island_demand, site_at, site_on_island,
-                                       travel_matrix)
-from islandcover.weather import Weather
+from islandcover.planning.siting import SitingProblem
+from islandcover.planning.travel_matrix import (
+    Demand,
+    Site,
+    candidate_sites,
+    island_demand,
+    site_at,
+    site_on_island,
+    travel_matrix,
+)
+from islandcover.travel.routing import Router
+from islandcover.travel.weather import Weather
 
 __all__ = ["THRESHOLDS_MIN", "STATE_GRID_PROMISE_MIN", "Scenario", "CoverageReport", "CoverageModel",
            "parse_site", "read_assignments", "demand_weights"]

@@ -63,7 +63,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import brentq, least_squares
 
-from islandcover.errors import IslandcoverError
+from islandcover.errors import WindFieldError
 
 __all__ = [
     "BEAUFORT_LOWER_MS",
@@ -73,7 +73,6 @@ __all__ = [
     "SURFACE_TO_GRADIENT",
     "StormWeather",
     "Vortex",
-    "WindFieldError",
     "beaufort",
     "holland_b",
     "pressure_from_wind",
@@ -97,10 +96,6 @@ BEAUFORT_LOWER_MS = (0.3, 1.6, 3.4, 5.5, 8.0, 10.8, 13.9, 17.2, 20.8, 24.5, 28.5
 
 _EARTH_KM = 6371.0088
 _E = math.e
-
-
-class WindFieldError(IslandcoverError):
-    """A storm state from which no wind field can be built (names the value and the range)."""
 
 
 def beaufort(speed_ms: np.ndarray | float) -> np.ndarray:
@@ -342,7 +337,7 @@ def _fit_radii(v_sym: float, b0: float, r7: float | None, r10: float | None) -> 
 
 @dataclass(frozen=True)
 class StormWeather:
-    """A weather scenario (what :class:`islandcover.routing.Router` takes) of one storm at one time.
+    """A weather scenario (what :class:`islandcover.travel.routing.Router` takes) of one storm at one time.
 
     Attributes
     ----------

@@ -19,9 +19,16 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from islandcover.atomic import write_text_atomic
+from islandcover._plumbing import write_text_atomic
 from islandcover.errors import DataError, IslandcoverError
-from islandcover.solar_terms import BEIJING, TERMS, SolarTerm, find_term, next_term, solar_terms
+from islandcover.seasons.solar_terms import (
+    BEIJING,
+    TERMS,
+    SolarTerm,
+    find_term,
+    next_term,
+    solar_terms,
+)
 
 __all__ = [
     "CALENDAR_FILE",
@@ -39,7 +46,7 @@ __all__ = [
 ]
 
 #: The shipped calendar file (a source checkout, installed with ``pip install -e .``).
-CALENDAR_FILE = Path(__file__).resolve().parent.parent / "data" / "calendar" / "sishiling.csv"
+CALENDAR_FILE = Path(__file__).resolve().parents[2] / "data" / "calendar" / "sishiling.csv"
 #: Columns of a calendar file, in order.
 COLUMNS = ("id", "islands", "kind", "start", "end", "item_zh", "item_en", "source", "evidence", "note")
 #: Which islands an item concerns.

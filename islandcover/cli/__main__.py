@@ -1,0 +1,6 @@
+"""``python -m islandcover.cli``."""
+import sys
+
+from islandcover.cli.main import main
+
+sys.exit(main())

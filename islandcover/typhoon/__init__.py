@@ -1,0 +1,1 @@
+"""islandcover.typhoon."""
