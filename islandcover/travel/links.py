@@ -37,7 +37,7 @@ from islandcover.travel.routing import CutOffIsland, Router
 from islandcover.travel.vessels import FERRY_MODE
 from islandcover.travel.weather import Weather
 
-__all__ = ["LinkStatus", "Board", "LinkBoard", "read_sea_areas", "limits_table", "sailing_features"]
+__all__ = ["Board", "LinkBoard", "LinkStatus", "limits_table", "read_sea_areas", "sailing_features"]
 
 _TO_M = Transformer.from_crs("EPSG:4326", METRIC_CRS, always_xy=True)
 

@@ -60,8 +60,16 @@ from islandcover.archipelago import Archipelago
 from islandcover.config import BOUNDS, METRIC_CRS
 from islandcover.errors import DataError
 
-__all__ = ["TravelNetwork", "build_network", "load_network", "read_bridges", "geodesic_m", "all_land_m", "land_clearance",
-           "NETWORK_VERSION"]
+__all__ = [
+    "NETWORK_VERSION",
+    "TravelNetwork",
+    "all_land_m",
+    "build_network",
+    "geodesic_m",
+    "land_clearance",
+    "load_network",
+    "read_bridges",
+]
 
 NETWORK_VERSION = "6"
 SIMPLIFY_M = 30.0

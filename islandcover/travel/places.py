@@ -19,8 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 import numpy as np
 import shapely
@@ -35,14 +34,18 @@ from islandcover.errors import (
     UnknownIsland,
     UnknownPlace,
 )
+from islandcover.travel.graph import AttachedGraph, NetworkView, OpenGraph, Place
 from islandcover.travel.network import TravelNetwork, geodesic_m
 from islandcover.travel.vessels import FERRY_MODE
 
-if TYPE_CHECKING:
-    from islandcover.travel.routing import OpenGraph, Router
-
-__all__ = ["Place", "AttachedGraph", "AttachPoint", "resolve_place", "attach", "attach_points", "ON_ISLAND_M",
-           "MAX_LANE_M"]
+__all__ = [
+    "MAX_LANE_M",
+    "ON_ISLAND_M",
+    "AttachPoint",
+    "attach",
+    "attach_points",
+    "resolve_place",
+]
 
 #: A point this close to an island's polygon counts as on it (GSHHG shores are approximate), m.
 ON_ISLAND_M = 200.0
@@ -53,35 +56,6 @@ SIGHT_M = 6_000.0
 
 _POINT = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
 _TO_M = Transformer.from_crs("EPSG:4326", METRIC_CRS, always_xy=True)
-
-
-@dataclass(frozen=True)
-class Place:
-    """One end of a route.
-
-    Attributes
-    ----------
-    ref : str
-        What was asked for.
-    kind : str
-        ``island``, ``station``, ``pier``, ``point`` (on an island) or ``sea`` (a point at sea).
-    label : str
-        What it was resolved to, for people.
-    lon, lat : float
-        WGS84.
-    node : int or None
-        Its network node; None for a point attached at query time.
-    island_id : str or None
-        The island it is on (None at sea).
-    """
-
-    ref: str
-    kind: str
-    label: str
-    lon: float
-    lat: float
-    node: int | None = None
-    island_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -100,7 +74,7 @@ class AttachPoint:
     links_points: bool = True
 
 
-def resolve_place(router: Router, ref: str, vessel: str) -> Place:
+def resolve_place(router: NetworkView, ref: str, vessel: str) -> Place:
     """Resolve a place reference (see the module docstring).
 
     Raises
@@ -173,95 +147,12 @@ def _nearest_lane(net: TravelNetwork, x: float, y: float) -> tuple[int, float, f
     return int(sea[k]), float(d[k]), float(t[k])
 
 
-@dataclass
-class AttachedGraph:
-    """An open graph with query-time points joined to it.
-
-    Attributes
-    ----------
-    router : Router
-        Whose network it extends.
-    graph : OpenGraph
-        Minutes and edge ids; query-time links carry negative edge ids ``-(k + 1)``.
-    extra_xy : numpy.ndarray
-        Metric (UTM 51N) position of each query-time node ``n_nodes + i``.
-    extra_lonlat : numpy.ndarray
-        Its WGS84 position.
-    extra_label : list of str
-        Its name.
-    links : list of tuple
-        Query-time link ``k``: (mode, km, the lane edge it depends on or -1).
-    nodes : dict
-        Place ref → node, for the places attached.
-    """
-
-    router: Router
-    graph: OpenGraph
-    extra_xy: np.ndarray = field(default_factory=lambda: np.empty((0, 2)))
-    extra_lonlat: np.ndarray = field(default_factory=lambda: np.empty((0, 2)))
-    extra_label: list[str] = field(default_factory=list)
-    links: list[tuple[str, float, int]] = field(default_factory=list)
-    nodes: dict[str, int] = field(default_factory=dict)
-
-    @classmethod
-    def plain(cls, router: Router, graph: OpenGraph) -> AttachedGraph:
-        """The open graph itself, with nothing attached."""
-        return cls(router=router, graph=graph)
-
-    def node_of(self, place: Place) -> int:
-        """The node a place stands on."""
-        return place.node if place.node is not None else self.nodes[place.ref]
-
-    def _n(self) -> int:
-        return int(self.router.net.n_nodes)
-
-    def lonlat(self, node: int) -> list[float]:
-        n = self._n()
-        if node < n:
-            net = self.router.net
-            return [float(net.node_lon[node]), float(net.node_lat[node])]
-        return [float(c) for c in self.extra_lonlat[node - n]]
-
-    def label(self, node: int) -> str:
-        n = self._n()
-        return self.router.node_label(node) if node < n else self.extra_label[node - n]
-
-    def network_edge(self, a: int, b: int) -> int | None:
-        code = self.graph.entry(a, b)[1]
-        return code - 1 if code > 0 else None
-
-    def lane_of(self, a: int, b: int) -> int | None:
-        code = self.graph.entry(a, b)[1]
-        if code < 0 and self.links[-code - 1][2] >= 0:
-            return self.links[-code - 1][2]
-        return None
-
-    def step(self, a: int, b: int) -> tuple[str, float, float, str, list[list[float]]]:
-        """One step of a path: (leg mode, km, minutes, via, coordinates)."""
-        r = self.router
-        minutes, code = self.graph.entry(a, b)
-        if code < 0:
-            mode, km, _ = self.links[-code - 1]
-            return mode, km, minutes, "", [self.lonlat(a), self.lonlat(b)]
-        e = code - 1
-        net = r.net
-        raw = str(net.edge_mode[e])
-        km = float(net.edge_len_m[e]) / 1000
-        if raw == "ferry":
-            path = [int(x) for x in net.ferry_path(e)]
-            if path[0] != a:
-                path = path[::-1]
-            return "ferry", km, minutes, r.via(e), [self.lonlat(x) for x in path]
-        mode = "sea" if raw in ("sea", "embark") else raw
-        return mode, km, minutes, r.via(e) if raw == "bridge" else "", [self.lonlat(a), self.lonlat(b)]
-
-
-def _clear(router: Router, x0: float, y0: float, x1: float, y1: float) -> bool:
+def _clear(router: NetworkView, x0: float, y0: float, x1: float, y1: float) -> bool:
     """True when the straight segment between two metric points clears the land."""
     return not router.clearance.intersects(shapely.LineString([(x0, y0), (x1, y1)]))
 
 
-def _in_sight(router: Router, x: float, y: float) -> list[tuple[int, float]]:
+def _in_sight(router: NetworkView, x: float, y: float) -> list[tuple[int, float]]:
     """Sea, grid and landing nodes within :data:`SIGHT_M` of a point at sea that a straight line reaches."""
     net = router.net
     sea = np.flatnonzero(np.isin(net.node_kind, ["sea", "grid", "landing"]))
@@ -281,7 +172,7 @@ def _dist_m(x0: float, y0: float, x1: float, y1: float) -> float:
     return float(geodesic_m(np.array([[x0, y0]]), np.array([[x1, y1]]))[0])
 
 
-def attach(router: Router, og: OpenGraph, vessel: str, places: Sequence[Place]) -> AttachedGraph:
+def attach(router: NetworkView, og: OpenGraph, vessel: str, places: Sequence[Place]) -> AttachedGraph:
     """Join the places that are points to the open graph ``og`` of ``vessel`` (others pass through)."""
     pts, refs = [], []
     for p in places:
@@ -301,14 +192,12 @@ def attach(router: Router, og: OpenGraph, vessel: str, places: Sequence[Place]) 
     return out
 
 
-def attach_points(router: Router, og: OpenGraph, vessel: str, pts: Sequence[AttachPoint]) -> AttachedGraph:
+def attach_points(router: NetworkView, og: OpenGraph, vessel: str, pts: Sequence[AttachPoint]) -> AttachedGraph:
     """Extend the open graph ``og`` of ``vessel`` with query-time points.
 
     Each point on an island becomes one node (``n_nodes + i`` in order); each point at sea two
     (the point, then the foot on its lane).
     """
-    from islandcover.travel.routing import OpenGraph
-
     net, params = router.net, router.params
     own = vessel != FERRY_MODE
     launch = params.vessel(vessel).launch_min if own else 0.0

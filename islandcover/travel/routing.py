@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, partial
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -28,14 +27,13 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 from islandcover._plumbing import LRUCache
 from islandcover.archipelago import Archipelago
 from islandcover.errors import ConfigError, IslandcoverError
+from islandcover.travel.graph import AttachedGraph, OpenGraph
 from islandcover.travel.network import TravelNetwork, all_land_m, land_clearance, read_bridges
+from islandcover.travel.places import attach, resolve_place
 from islandcover.travel.vessels import FERRY_MODE, TravelParameters
 from islandcover.travel.weather import Weather
 
-if TYPE_CHECKING:
-    from islandcover.travel.places import AttachedGraph
-
-__all__ = ["Leg", "Trip", "Exclusion", "Dispatch", "Route", "CutOffIsland", "OpenGraph", "Router"]
+__all__ = ["CutOffIsland", "Dispatch", "Exclusion", "Leg", "Route", "Router", "Trip"]
 
 _EPS = 1e-9
 
@@ -154,46 +152,6 @@ class CutOffIsland:
 
     def to_dict(self) -> dict[str, object]:
         return {"id": self.id, "name_zh": self.name_zh, "name_en": self.name_en, "has_own_team": self.has_own_team}
-
-
-@dataclass(frozen=True)
-class OpenGraph:
-    """The open graph of one travel mode under one weather scenario.
-
-    Attributes
-    ----------
-    minutes : scipy.sparse.csr_array
-        Directed travel minutes between nodes (only open links; one entry per node pair, the
-        fastest of parallel links).
-    edges : scipy.sparse.csr_array
-        Same sparsity: the network edge id + 1 each entry comes from (negative ids are
-        query-time links, see :mod:`islandcover.travel.places`).
-    ok : numpy.ndarray
-        Boolean mask of open network edges.
-    """
-
-    minutes: csr_array
-    edges: csr_array
-    ok: np.ndarray
-
-    @classmethod
-    def build(cls, rows: np.ndarray, cols: np.ndarray, minutes: np.ndarray, ids: np.ndarray, n: int,
-              ok: np.ndarray) -> OpenGraph:
-        """From distinct (row, col) entries: one COO → CSR conversion, whose order carries both
-        the minutes and the edge ids, so the two arrays share one sparsity structure."""
-        order = csr_array((np.arange(1, len(rows) + 1, dtype=np.float64), (rows, cols)), shape=(n, n))
-        order.sum_duplicates()
-        if order.nnz != len(rows):  # a repeated (row, col) would have been summed: a bug, not bad input
-            raise RuntimeError("OpenGraph.build needs distinct (row, col) entries")
-        pos = order.data.astype(np.int64) - 1
-        return cls(minutes=csr_array((minutes[pos], order.indices, order.indptr), shape=(n, n)),
-                   edges=csr_array((ids[pos], order.indices, order.indptr), shape=(n, n)), ok=ok)
-
-    def entry(self, a: int, b: int) -> tuple[float, int]:
-        """(minutes, edge id code) of the entry a → b (fast: one row scan, no sparse indexing)."""
-        lo, hi = self.minutes.indptr[a], self.minutes.indptr[a + 1]
-        k = lo + int(np.flatnonzero(self.minutes.indices[lo:hi] == b)[0])
-        return float(self.minutes.data[k]), int(self.edges.data[k])
 
 
 @dataclass
@@ -554,8 +512,6 @@ class Router:
         UnknownIsland, UnknownPlace, OutsideArchipelago, ConfigError
             For an end that cannot be resolved or an unknown vessel class.
         """
-        from islandcover.travel.places import attach, resolve_place
-
         self.params.check_mode(vessel)
         a, b = resolve_place(self, origin, vessel), resolve_place(self, destination, vessel)
         og = attach(self, self.open_graph(vessel, weather), vessel, [a, b])
@@ -613,8 +569,6 @@ class Router:
         return self._name[edge] if self._mode[edge] == "bridge" else ""
 
     def _make_trip(self, tid: str, sid: str, vessel: str, eta: float, path: list[int], weather: Weather) -> Trip:
-        from islandcover.travel.places import AttachedGraph
-
         og = AttachedGraph.plain(self, self.open_graph(vessel, weather))
         return Trip(team_id=tid, station_id=sid, vessel=vessel, eta_min=eta, legs=self.legs(path, og))
 
@@ -646,8 +600,6 @@ class Router:
 
     def _exclusions(self, island_id: str, target: int, weather: Weather, statuses: dict[str, str] | None,
                     chosen: set[str], bound: float) -> list[Exclusion]:
-        from islandcover.travel.places import AttachedGraph
-
         calm = Weather.uniform(0)
         teams = self.arch.teams
         live = self._status(statuses).to_dict()

@@ -77,7 +77,7 @@ from typing import Any
 
 from islandcover.errors import ConfigError
 
-__all__ = ["VesselClass", "TravelParameters", "KNOT_KMH", "MODES", "FERRY_MODE", "load_parameters"]
+__all__ = ["FERRY_MODE", "KNOT_KMH", "MODES", "TravelParameters", "VesselClass", "load_parameters"]
 
 KNOT_KMH = 1.852
 #: The travel mode of a team without its own boat: scheduled ferries, roads and bridges.

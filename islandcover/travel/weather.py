@@ -43,7 +43,7 @@ class Weather:
     r10_km: float = 0.0
 
     @classmethod
-    def uniform(cls, wind_bft: int | float) -> Weather:
+    def uniform(cls, wind_bft: float) -> Weather:
         """The same Beaufort force (0–12) over the whole archipelago."""
         if isinstance(wind_bft, bool) or not isinstance(wind_bft, int | float | np.integer) or not float(wind_bft).is_integer():
             raise WeatherError(f"wind force must be a whole Beaufort number 0–12, got {wind_bft!r}")
