@@ -37,25 +37,31 @@ from types import MappingProxyType
 from typing import Any
 
 import folium
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 import shapely.ops
-from branca.element import Element, MacroElement
+from branca.element import MacroElement
 from jinja2 import Template
 
 from islandcover._plumbing import write_text_atomic
 from islandcover.archipelago import Archipelago
-from islandcover.config import DISTRICT_EN, DISTRICTS, METRIC_CRS, STORAGE_CRS
-from islandcover.errors import DataError, IslandcoverError, UnknownIsland, UnknownStation
+from islandcover.chart.layers import (
+    CUTOFF_COLOUR,
+    LANGS,
+    RawHtml,
+    bridge_lines,
+    island_name,
+    web_geometry,
+)
+from islandcover.config import DISTRICT_EN, DISTRICTS
+from islandcover.errors import IslandcoverError, UnknownIsland, UnknownStation
 from islandcover.planning.coverage import CoverageModel, Scenario
 
 __all__ = [
     "scenario_chart",
     "ETA_BREAKS_MIN",
     "ETA_COLOURS",
-    "LANGS",
     "LEAFLET_VERSION",
     "UNPOWERED_COLOUR",
     "beacon_chart",
@@ -74,17 +80,9 @@ ETA_COLOURS: tuple[str, ...] = ("#1a9850", "#91cf60", "#fee08b", "#fdae61", "#f4
 #: Fill colour of unpowered islands (the base map).
 UNPOWERED_COLOUR = "#ece6d3"
 
-#: Languages of the chart's labels.
-LANGS: tuple[str, ...] = ("zh", "en")
-
 #: Version of the Leaflet files vendored in ``islandcover/web/leaflet``.
 LEAFLET_VERSION = "1.9.4"
 
-#: Geometry simplification for the web, metres (UTM 51N), and coordinate precision, decimals.
-SIMPLIFY_M = 20.0
-COORD_DECIMALS = 5
-
-_CUTOFF_COLOUR = "#ff1a1a"
 _BRIDGE_COLOUR = "#6b3f12"
 _ROUTE_COLOUR = "#1f4e9c"
 _SEA_COLOUR = "#cfe2ee"
@@ -282,7 +280,7 @@ def beacon_chart(
     classes = {iid: eta_class(v) for iid, v in eta.items()}
 
     islands = arch.islands
-    geoms = _web_geometry(islands.geometry)
+    geoms = web_geometry(islands.geometry)
     w, s, e, n = islands.total_bounds
     m = folium.Map(location=[(s + n) / 2, (w + e) / 2], zoom_start=9, tiles=None,
                    control_scale=True, prefer_canvas=False, zoom_snap=0.25)
@@ -330,7 +328,7 @@ def beacon_chart(
         _cut_off_layer(m, arch, geoms, cut_ids, weather, text, lang)
 
     # --- bridges
-    bridges = _bridge_lines(arch)
+    bridges = bridge_lines(arch)
     if bridges:
         group = folium.FeatureGroup(name=text["bridge"], show=True)
         for name_zh, name_en, line in bridges:
@@ -365,8 +363,8 @@ def beacon_chart(
     if "illustrative" in arch.teams.columns:
         illustrative = illustrative or bool(arch.teams["illustrative"].astype(bool).any())
     root = m.get_root()
-    root.html.add_child(_Raw(_title_html(text, weather, len(cut_ids))), name="ic_title")
-    root.html.add_child(_Raw(_legend_html(text, counts, weather, len(cut_ids), bool(bridges),
+    root.html.add_child(RawHtml(_title_html(text, weather, len(cut_ids))), name="ic_title")
+    root.html.add_child(RawHtml(_legend_html(text, counts, weather, len(cut_ids), bool(bridges),
                                           bool(route_features), illustrative, zone_of,
                                           station_name)), name="ic_legend")
     return m
@@ -515,39 +513,6 @@ def _checked_routes(routes: Sequence[dict], lang: str) -> list[dict[str, Any]]:
 
 
 # --------------------------------------------------------------------------- geometry
-def _web_geometry(geometry: gpd.GeoSeries) -> pd.Series:
-    """Simplify in the metric CRS, back to WGS84, coordinates rounded; never drops an island."""
-    metric = geometry.to_crs(METRIC_CRS)
-    simple = shapely.simplify(metric.values, SIMPLIFY_M, preserve_topology=True)
-    back = gpd.GeoSeries(simple, index=geometry.index, crs=METRIC_CRS).to_crs(STORAGE_CRS)
-    rounded = shapely.transform(back.values, lambda xy: np.round(xy, COORD_DECIMALS))
-    out = pd.Series(list(rounded), index=geometry.index, dtype=object)
-    empty = [iid for iid, g in out.items() if g is None or g.is_empty]
-    if empty:  # cannot happen with preserve_topology; guard the rule "never drop an island"
-        msg = f"simplifying island(s) {', '.join(empty[:5])} for the web left no geometry"
-        raise DataError("islands.geojson", msg)
-    return out
-
-
-def _bridge_lines(arch: Archipelago) -> list[tuple[str, str, shapely.LineString]]:
-    """Each bridge as a line between the facing shores of its two islands (WGS84)."""
-    path = Path(arch.source) / "bridges.csv"
-    if not path.exists():
-        return []
-    table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    metric = arch.islands.geometry.to_crs(METRIC_CRS)
-    lines = []
-    for row, b in enumerate(table.itertuples(index=False), start=1):
-        try:
-            ia, ib = arch.island(b.island_a).id, arch.island(b.island_b).id
-        except ValueError as exc:
-            raise DataError("bridges.csv", f"bridge {b.name_zh}: {exc}", row=row) from exc
-        pa, pb = shapely.ops.nearest_points(metric[ia], metric[ib])
-        line = gpd.GeoSeries([shapely.LineString([pa, pb])], crs=METRIC_CRS).to_crs(STORAGE_CRS)
-        lines.append((b.name_zh, b.name_en, line.iloc[0]))
-    return lines
-
-
 # --------------------------------------------------------------------------- layers
 def _popup_fields(zone_of: pd.Series | None, *, keys: bool = False) -> list[str]:
     fields = ["name", "district", "eta", "pop"]
@@ -562,7 +527,7 @@ def _island_feature(arch: Archipelago, iid: str, geom: shapely.Geometry, eta: pd
                     zone_of: pd.Series | None, station_name: pd.Series, text: Mapping[str, str],
                     lang: str) -> dict[str, Any]:
     row = arch.islands.loc[iid]
-    name = _island_name(row, iid, lang)
+    name = island_name(row, iid, lang)
     district = row["district"] if lang == "zh" else DISTRICT_EN.get(row["district"], row["district"])
     if iid in eta.index:
         value = eta[iid]
@@ -584,15 +549,6 @@ def _island_feature(arch: Archipelago, iid: str, geom: shapely.Geometry, eta: pd
             "geometry": shapely.geometry.mapping(geom)}
 
 
-def _island_name(row: pd.Series, iid: str, lang: str) -> str:
-    zh, en = row["name_zh"], row["name_en"]
-    zh = zh if isinstance(zh, str) and zh else None
-    en = en if isinstance(en, str) and en else None
-    if lang == "zh":
-        return zh or en or iid
-    return f"{en} {zh}" if en and zh else (en or zh or iid)
-
-
 def _island_styler(classes: Mapping[str, int]) -> Callable[[dict], dict[str, Any]]:
     def style(feature: dict) -> dict[str, Any]:
         k = classes.get(feature["id"])
@@ -612,7 +568,7 @@ def _zones_layer(m: folium.Map, arch: Archipelago, geoms: pd.Series, zone_of: pd
     feats = []
     for iid in ids:
         sid = zone_of.get(iid)
-        label = _island_name(arch.islands.loc[iid], iid, lang)
+        label = island_name(arch.islands.loc[iid], iid, lang)
         zone = station_name[sid] if sid is not None else text["unassigned"]
         feats.append({"type": "Feature", "id": iid,
                       "properties": {"label": html.escape(f"{label} → {zone}"),
@@ -644,12 +600,12 @@ def _cut_off_layer(m: folium.Map, arch: Archipelago, geoms: pd.Series, cut_ids: 
                    weather: str, text: Mapping[str, str], lang: str) -> None:
     feats = [{"type": "Feature", "id": iid,
               "properties": {"label": html.escape(
-                  f"{_island_name(arch.islands.loc[iid], iid, lang)}: {text['cut_off_tip']} ({weather})")},
+                  f"{island_name(arch.islands.loc[iid], iid, lang)}: {text['cut_off_tip']} ({weather})")},
               "geometry": shapely.geometry.mapping(geoms[iid])} for iid in cut_ids]
     group = folium.FeatureGroup(name=text["cut_off"].format(weather=weather, n=len(cut_ids)), show=True)
     folium.GeoJson(
         {"type": "FeatureCollection", "features": feats},
-        style_function=lambda _f: {"className": "ic-cutoff", "color": _CUTOFF_COLOUR,
+        style_function=lambda _f: {"className": "ic-cutoff", "color": CUTOFF_COLOUR,
                                    "weight": 4.5, "opacity": 1.0, "fill": False},
         tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
         pane="ic-top",
@@ -692,7 +648,7 @@ def _beacon_popup(arch: Archipelago, sid: str, zone_of: pd.Series | None, statio
     tag = text["illustrative_tag"] if bool(r["illustrative"]) else ""
     island = arch.islands.loc[r["island_id"]]
     parts = [f'<div class="ic-popup"><b>{esc(title)}</b> <small>{esc(sid)}{esc(tag)}</small>',
-             f"<div>{esc(text['station_island'])}: {esc(_island_name(island, r['island_id'], lang))}</div>"]
+             f"<div>{esc(text['station_island'])}: {esc(island_name(island, r['island_id'], lang))}</div>"]
     teams = arch.teams[arch.teams.station_id == sid]
     parts.append(f"<div><b>{esc(text['teams'])}</b> ({len(teams)}):</div>")
     if len(teams):
@@ -709,7 +665,7 @@ def _beacon_popup(arch: Archipelago, sid: str, zone_of: pd.Series | None, statio
     if zone_of is not None:
         served = [iid for iid, s in zone_of.items() if s == sid]
         names = "、".join if lang == "zh" else ", ".join
-        listed = names(esc(_island_name(arch.islands.loc[i], i, lang)) for i in served)
+        listed = names(esc(island_name(arch.islands.loc[i], i, lang)) for i in served)
         listed = listed or esc(text["no_teams"])
         parts.append(f"<div><b>{esc(text['serves'])}</b> ({len(served)}): {listed}</div>")
     parts.append("</div>")
@@ -754,7 +710,7 @@ def _legend_html(text: Mapping[str, str], counts: list[int], weather: str, n_cut
                     f'style="border-top:3px dashed {_ROUTE_COLOUR}"></span></span>'
                     f'{esc(text["route"])}</div>')
     rows.append(f'<div class="ic-row" id="ic-legend-cutoff"><span class="ic-sw" '
-                f'style="background:transparent;border:3px solid {_CUTOFF_COLOUR}"></span>'
+                f'style="background:transparent;border:3px solid {CUTOFF_COLOUR}"></span>'
                 f'{esc(text["cut_off"].format(weather=weather, n=n_cut))}</div>')
     if zone_of is not None:
         colour = _zone_colours(zone_of)
@@ -802,17 +758,6 @@ _PAGE_CSS = f"""
 
 
 # --------------------------------------------------------------------------- offline page
-class _Raw(Element):
-    """Text put into the page verbatim: not rendered as a Jinja template."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self._text = text
-
-    def render(self, **kwargs: Any) -> str:
-        return self._text
-
-
 class _RawPopup(MacroElement):
     """A popup with HTML content bound to its parent marker (folium's Popup needs jQuery)."""
 
@@ -866,11 +811,11 @@ def _make_offline(m: folium.Map, title: str, lang: str) -> None:
     root = m.get_root()
     root.title = html.escape(title)
     header = root.header
-    header.add_child(_Raw(f"<!-- Leaflet {LEAFLET_VERSION} (BSD-2-Clause, (c) 2010-2023 Vladimir "
+    header.add_child(RawHtml(f"<!-- Leaflet {LEAFLET_VERSION} (BSD-2-Clause, (c) 2010-2023 Vladimir "
                           "Agafonkin, (c) 2010-2011 CloudMade), inlined from "
                           "islandcover/web/leaflet -->"), name="ic_leaflet_notice")
-    header.add_child(_Raw(f"<style>{css}</style>"), name="ic_leaflet_css")
-    header.add_child(_Raw(f"<script>{js}</script>"), name="ic_leaflet_js")
-    header.add_child(_Raw(f"<style>{_PAGE_CSS}</style>"), name="ic_page_css")
-    header.add_child(_Raw(f'<meta name="language" content="{"zh-CN" if lang == "zh" else "en"}">'),
+    header.add_child(RawHtml(f"<style>{css}</style>"), name="ic_leaflet_css")
+    header.add_child(RawHtml(f"<script>{js}</script>"), name="ic_leaflet_js")
+    header.add_child(RawHtml(f"<style>{_PAGE_CSS}</style>"), name="ic_page_css")
+    header.add_child(RawHtml(f'<meta name="language" content="{"zh-CN" if lang == "zh" else "en"}">'),
                      name="ic_lang")

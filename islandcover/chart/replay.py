@@ -52,14 +52,14 @@ import shapely
 from branca.element import MacroElement
 from jinja2 import Template
 
-from islandcover.chart.beacon import (
-    _CUTOFF_COLOUR,
+from islandcover.chart.beacon import beacon_chart
+from islandcover.chart.layers import (
+    CUTOFF_COLOUR,
     LANGS,
-    _bridge_lines,
-    _island_name,
-    _Raw,
-    _web_geometry,
-    beacon_chart,
+    RawHtml,
+    bridge_lines,
+    island_name,
+    web_geometry,
 )
 from islandcover.errors import IslandcoverError
 from islandcover.planning.coverage import CoverageModel, Scenario
@@ -239,9 +239,9 @@ def replay_chart(router: Router, replay: Replay, *, lang: str = "zh", start: str
     _add_assets(m)
     root = m.get_root()
     payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
-    root.html.add_child(_Raw(f'<script type="application/json" id="ic-replay-data">{payload}</script>'),
+    root.html.add_child(RawHtml(f'<script type="application/json" id="ic-replay-data">{payload}</script>'),
                         name="ic_replay_data")
-    root.html.add_child(_Raw(_panel_html(replay, text, steps[first].time)), name="ic_replay_panel")
+    root.html.add_child(RawHtml(_panel_html(replay, text, steps[first].time)), name="ic_replay_panel")
     control = next((c for c in m._children.values() if isinstance(c, folium.LayerControl)), None)
     m.add_child(_ReplayTime(control))
     return m
@@ -310,10 +310,10 @@ def _cut_off_features(router: Router, replay: Replay, summary: Mapping[str, Any]
     if not when:
         return []
     ids = sorted(when)
-    geoms = _web_geometry(arch.islands.geometry.loc[ids])
+    geoms = web_geometry(arch.islands.geometry.loc[ids])
     out = []
     for iid in ids:
-        name = _island_name(arch.islands.loc[iid], iid, lang)
+        name = island_name(arch.islands.loc[iid], iid, lang)
         done = summary.get(iid)
         if done is not None:
             tip = text["island_tip"].format(name=name, h=f"{done.hours_cut_off:g}", l=f"{done.longest_isolation_h:g}",
@@ -369,7 +369,7 @@ def _closure_features(router: Router, replay: Replay, routes: list[dict[str, Any
                              "properties": {"kind": "sailing", "id": fid, "times": sailing_times[fid],
                                             "label": html.escape(label)}})
     bridges = []
-    for name_zh, name_en, line in _bridge_lines(router.arch):
+    for name_zh, name_en, line in bridge_lines(router.arch):
         if name_zh in bridge_times:
             coords = [[round(x, 5), round(y, 5)] for x, y in line.coords]
             label = text["bridge_tip"].format(name=name_zh if lang == "zh" else name_en or name_zh,
@@ -419,7 +419,7 @@ def _panel_html(replay: Replay, text: Mapping[str, str], first_time: str) -> str
     esc = html.escape
     title = text["panel_title"].format(storm=replay.storm, step=f"{replay.step_h:g}")
     rows = [
-        (f'<span class="ic-sw" style="border:3px solid {_CUTOFF_COLOUR};background:rgba(255,26,26,0.35)"></span>',
+        (f'<span class="ic-sw" style="border:3px solid {CUTOFF_COLOUR};background:rgba(255,26,26,0.35)"></span>',
          "key_cut"),
         (f'<span class="ic-line" style="border-top:3px dotted {_SUSPENDED_COLOUR}"></span>', "key_sailing"),
         (f'<span class="ic-line" style="border-top:4px dotted {_SUSPENDED_COLOUR}"></span>', "key_bridge"),
@@ -446,7 +446,7 @@ _REPLAY_CSS = f"""
 .ic-replay h4 {{ margin: 0 0 3px 0; font-size: 13px; }}
 .ic-replay-time {{ font-weight: 600; font-size: 13px; color: #13222f; }}
 .ic-replay-status {{ margin-top: 2px; }}
-.ic-replay-status b {{ color: {_CUTOFF_COLOUR}; }}
+.ic-replay-status b {{ color: {CUTOFF_COLOUR}; }}
 .ic-replay-keys {{ margin-top: 5px; border-top: 1px solid #ddd; padding-top: 4px; }}
 .ic-replay .ic-key {{ display: flex; align-items: center; gap: 6px; margin: 1px 0; }}
 .ic-replay .ic-sw {{ flex: none; width: 18px; height: 11px; box-sizing: border-box; }}
@@ -468,7 +468,7 @@ _REPLAY_CSS = f"""
 .timecontrol-backward:before {{ content: "\\2759\\25C0"; }}
 a.timecontrol-play.loading:before, .timecontrol-date.loading:before {{ content: "\\2026"; animation: none; }}
 .timecontrol-speed:before {{ content: ""; }}
-.timecontrol-slider .knob.main {{ background-color: {_CUTOFF_COLOUR}; border-color: #7a0000; }}
+.timecontrol-slider .knob.main {{ background-color: {CUTOFF_COLOUR}; border-color: #7a0000; }}
 """
 
 
@@ -490,12 +490,12 @@ def _timedimension_assets() -> tuple[str, str]:
 def _add_assets(m: folium.Map) -> None:
     js, css = _timedimension_assets()
     header = m.get_root().header
-    header.add_child(_Raw(f"<!-- Leaflet.TimeDimension {TIMEDIMENSION_VERSION} (MIT, (c) 2014 ICTS SOCIB) and "
+    header.add_child(RawHtml(f"<!-- Leaflet.TimeDimension {TIMEDIMENSION_VERSION} (MIT, (c) 2014 ICTS SOCIB) and "
                           f"iso8601-js-period {ISO8601_JS_VERSION} (Apache-2.0, (c) Nezasa 2012-2013), inlined "
                           "from islandcover/web -->"), name="ic_timedimension_notice")
-    header.add_child(_Raw(f"<style>{css}</style>"), name="ic_timedimension_css")
-    header.add_child(_Raw(f"<script>{js}</script>"), name="ic_timedimension_js")
-    header.add_child(_Raw(f"<style>{_REPLAY_CSS}</style>"), name="ic_replay_css")
+    header.add_child(RawHtml(f"<style>{css}</style>"), name="ic_timedimension_css")
+    header.add_child(RawHtml(f"<script>{js}</script>"), name="ic_timedimension_js")
+    header.add_child(RawHtml(f"<style>{_REPLAY_CSS}</style>"), name="ic_replay_css")
 
 
 class _ReplayTime(MacroElement):
@@ -608,7 +608,7 @@ class _ReplayTime(MacroElement):
         super().__init__()
         self._name = "ReplayTime"
         self.control = control
-        self.cut_colour = _CUTOFF_COLOUR
+        self.cut_colour = CUTOFF_COLOUR
         self.suspended_colour = _SUSPENDED_COLOUR
         self.r7_colour = _AREA_COLOUR[7]
         self.r10_colour = _AREA_COLOUR[10]

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import unicodedata
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from islandcover.cli._common import pad
 from islandcover.seasons.service_calendar import (
     CALENDAR_FILE,
     CalendarTerm,
@@ -33,16 +33,6 @@ _MARK = {"verified": "", "analogue": " (source elsewhere in China)", "weak": " (
          "operator": ""}
 
 
-def _width(s: str) -> int:
-    """Columns ``s`` takes in a terminal: wide and full-width (CJK) characters count as two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
-
-
-def _pad(s: str, width: int) -> str:
-    """``s`` left-aligned in ``width`` terminal columns (CJK as two); also used by :mod:`islandcover.cli.typhoon`."""
-    return s + " " * max(0, width - _width(s))
-
-
 def _when(a_start: str, a_end: str, kind: str) -> str:
     if kind == "term":
         return a_start if a_start == a_end else f"{a_start}–{a_end}"
@@ -54,9 +44,9 @@ def _text(cal: list[CalendarTerm], year: int, source: Path) -> str:
     title = (f"四时令 seasonal service calendar {year} — solar terms in Beijing time (UTC+08:00); "
              f"items from {source}")
     lines = [title, ""]
-    lines.append(f"{_pad('term', 6)}{_pad('English', 22)}{_pad('starts', 18)}{_pad('ends', 18)}items")
+    lines.append(f"{pad('term', 6)}{pad('English', 22)}{pad('starts', 18)}{pad('ends', 18)}items")
     for ct in cal:
-        lines.append(f"{_pad(ct.name_zh, 6)}{_pad(ct.name_en, 22)}{ct.start:%Y-%m-%d %H:%M}  "
+        lines.append(f"{pad(ct.name_zh, 6)}{pad(ct.name_en, 22)}{ct.start:%Y-%m-%d %H:%M}  "
                      f"{ct.end:%Y-%m-%d %H:%M}  {len(ct.items)}")
         for a in ct.items:
             it = a.item
@@ -95,7 +85,7 @@ def cmd_calendar(args: argparse.Namespace) -> int:
         for ct in cal:
             r = risk[ct.name_zh]
             if r.storms:
-                print(f"  {_pad(ct.name_zh, 6)}{len(r.storms)} storm(s) {', '.join(r.storms)}: {r.hours} h")
+                print(f"  {pad(ct.name_zh, 6)}{len(r.storms)} storm(s) {', '.join(r.storms)}: {r.hours} h")
     return 0
 
 

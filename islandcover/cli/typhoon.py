@@ -1,6 +1,6 @@
 """The ``islandcover replay`` and ``islandcover prepare`` commands (typhoon replay, pre-positioning).
 
-Wired into :mod:`islandcover.cli` with :func:`add_commands`. ``TRACK`` is a track file (CMA
+Registered by :func:`add_commands` (:mod:`islandcover.cli.main`). ``TRACK`` is a track file (CMA
 best-track CSV, IBTrACS CSV, forecast CSV or GeoJSON: :mod:`islandcover.typhoon.tracks`) or a
 shipped track (``muifa_2022``, ``infa_2021``, ``chanthu_2021``, ``bebinca_pulasan_2024``, or
 a storm in them: ``梅花``, ``MUIFA`` …).
@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from islandcover.cli.seasons import _pad
+from islandcover.cli._common import data_args, pad, router_of
 from islandcover.errors import IslandcoverError
 from islandcover.typhoon.replay import PreparePlan, Replay, prepare, replay
 from islandcover.typhoon.tracks import parse_step, resolve_track
@@ -54,14 +54,12 @@ def _names(router: Any, ids: tuple[str, ...] | list[str], limit: int = 6) -> str
 
 def cmd_replay(args: argparse.Namespace) -> int:
     """Replay a storm track: cut-off islands hour by hour and a summary per island."""
-    from islandcover.cli import _router
-
     if args.map is not None and not args.map.resolve().parent.is_dir():
         msg = f"cannot write the map to {args.map}: folder {args.map.resolve().parent} does not exist (create it first)"
         raise IslandcoverError(msg)
     step = parse_step(args.step)  # the step and the track first: both fail fast, before the network is built
     track = _track(args)
-    router = _router(args)
+    router = router_of(args)
     rp = replay(router, track, step, progress=_progress(args))
     if args.map is not None:
         _write_map(router, rp, args.map, args.lang)
@@ -107,7 +105,7 @@ def _print_replay(router: Any, rp: Replay) -> None:
         for i in hit[:_MAX_ISLAND_ROWS]:
             people = f"{i.population:,}" if i.population is not None else "unknown"
             span = f"{_short(i.longest_from)} – {_short(i.longest_until)}"
-            print(f"  {i.id:8s} {_pad(i.name_zh, 10)} {i.hours_cut_off:5g} {i.longest_isolation_h:7g}  {span:23s} "
+            print(f"  {i.id:8s} {pad(i.name_zh, 10)} {i.hours_cut_off:5g} {i.longest_isolation_h:7g}  {span:23s} "
                   f"{i.peak_bft:4d} {'yes' if i.has_own_team else 'no':8s} {people:>7s}")
         if len(hit) > _MAX_ISLAND_ROWS:
             print(f"  … and {len(hit) - _MAX_ISLAND_ROWS} more (--json for all)")
@@ -115,11 +113,9 @@ def _print_replay(router: Any, rp: Replay) -> None:
 
 def cmd_prepare(args: argparse.Namespace) -> int:
     """The pre-positioning plan: islands cut off for long with no team, who to send and by when."""
-    from islandcover.cli import _router
-
     step = parse_step(args.step)  # the step and the track first: both fail fast, before the network is built
     track = _track(args)
-    router = _router(args)
+    router = router_of(args)
     plan = prepare(router, track, args.hours, step=step, progress=_progress(args))
     if args.json:
         print(json.dumps(plan.to_dict(), ensure_ascii=False, indent=2))
@@ -145,7 +141,7 @@ def _print_plan(plan: PreparePlan) -> None:
             else:
                 t = it.team
                 tail = f"{t.team_id:7s} {t.vessel:8s} {_short(t.latest_departure):14s} {t.eta_min:4.0f} min"
-            print(f" {n:2d} {_pad(label, 16)} {people:>7s} {span:21s} {it.isolation_h:5g}  {tail}")
+            print(f" {n:2d} {pad(label, 16)} {people:>7s} {span:21s} {it.isolation_h:5g}  {tail}")
     print(f"  people counted: {plan.people_known:,}; {plan.islands_without_population} of these islands have no "
           "published population (unknown, not zero)")
     if plan.skipped_own_team:
@@ -153,16 +149,8 @@ def _print_plan(plan: PreparePlan) -> None:
     print(f"  rule: {plan.rule}")
 
 
-def add_commands(sub: Any, common: Callable[[argparse.ArgumentParser], None]) -> None:
-    """Register ``replay`` and ``prepare`` on the subparsers object ``sub``.
-
-    Parameters
-    ----------
-    sub : argparse._SubParsersAction
-        From ``parser.add_subparsers()``.
-    common : callable
-        Adds the shared ``--data/--stations/--teams/--crs`` options to a parser.
-    """
+def add_commands(sub: Any) -> None:
+    """Register ``replay`` and ``prepare`` on the subparsers object ``sub`` (``parser.add_subparsers()``)."""
     track_help = ("track file (CMA best-track CSV, IBTrACS CSV, forecast CSV/GeoJSON) or a shipped track: "
                   "muifa_2022, infa_2021, chanthu_2021, bebinca_pulasan_2024, or a storm in them (梅花, MUIFA …)")
     for name, func, help_text in (
@@ -170,7 +158,7 @@ def add_commands(sub: Any, common: Callable[[argparse.ArgumentParser], None]) ->
             ("prepare", cmd_prepare, ("pre-positioning plan: islands cut off for long with no team, who to "
                                       "send, latest departure"))):
         p = sub.add_parser(name, help=help_text, description=help_text)
-        common(p)
+        data_args(p)
         p.add_argument("track", help=track_help)
         p.add_argument("--storm", default=None, help="which storm when the file holds several (name or id)")
         p.add_argument("--step", default="1h", help="time step with its unit: 30min, 1h, 3h (default 1h; 10min–24h)")
@@ -187,7 +175,7 @@ def add_commands(sub: Any, common: Callable[[argparse.ArgumentParser], None]) ->
 
 
 def _hours(text: str) -> float:
-    """``--hours``: 0–720. Not :func:`islandcover.cli._positive`, which refuses 0: ``--hours 0`` is a
+    """``--hours``: 0–720. Not :func:`islandcover.cli._common.positive`, which refuses 0: ``--hours 0`` is a
     real question ("every island cut off at any step, for however short"), and 0–720 is what
     :func:`islandcover.typhoon.replay.prepare` and the API's ``PrepareIn.hours`` accept."""
     try:

@@ -28,7 +28,7 @@ import pandas as pd
 from islandcover.errors import IslandcoverError
 from islandcover.travel.routing import Router
 from islandcover.travel.weather import Weather
-from islandcover.typhoon.tracks import Track, _iso, parse_step
+from islandcover.typhoon.tracks import Track, iso_utc, parse_step
 from islandcover.typhoon.wind_field import StormWeather, beaufort
 
 __all__ = ["IslandSummary", "PrepareItem", "PreparePlan", "Replay", "ReplayStep", "TeamOption", "prepare", "replay"]
@@ -231,7 +231,7 @@ def replay(router: Router, track: Track, step: str | pd.Timedelta = "1h", *, pro
     n = len(tr)
     for i in range(n):
         p = tr.points.iloc[i]
-        when = _iso(p.time)
+        when = iso_utc(p.time)
         try:
             vortex = tr.vortex(i)
         except IslandcoverError as exc:
@@ -487,7 +487,7 @@ def prepare(router: Router, track: Track, hours: float = 12.0, *, step: str | pd
                     team = router.arch.teams.loc[tid]
                     arrive = times[dep] + pd.Timedelta(minutes=float(e))
                     feasible[tid] = TeamOption(tid, str(team.station_id), str(team.boat_class), float(e),
-                                               rp.steps[dep].time, _iso(arrive))
+                                               rp.steps[dep].time, iso_utc(arrive))
                     open_k.remove(k)
             if not open_k or (dep < calm_from and not np.isfinite(r[open_k]).any()):
                 break  # everyone placed, or the rest has no route even in the weather of all earlier steps

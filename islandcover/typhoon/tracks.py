@@ -57,6 +57,7 @@ __all__ = [
     "TRACK_YEARS",
     "TYPHOON_DIR",
     "Track",
+    "iso_utc",
     "parse_step",
     "read_track",
     "resolve_track",
@@ -180,7 +181,7 @@ class Track:
         """JSON-ready: name, source, wind basis and the points (times ISO 8601 UTC)."""
         pts = []
         for p in self.points.itertuples():
-            pts.append({"time": _iso(p.time), "lon": round(float(p.lon), 4), "lat": round(float(p.lat), 4),
+            pts.append({"time": iso_utc(p.time), "lon": round(float(p.lon), 4), "lat": round(float(p.lat), 4),
                         "vmax_ms": _num(p.vmax_ms, 2), "pressure_hpa": _num(p.pressure_hpa, 1),
                         "r7_km": _num(p.r7_km, 1), "r10_km": _num(p.r10_km, 1)})
         return {"name": self.name, "source": self.source, "wind_basis": self.wind_basis, "points": pts}
@@ -190,7 +191,8 @@ def _num(x: float, nd: int) -> float | None:
     return None if x is None or not np.isfinite(x) else round(float(x), nd)
 
 
-def _iso(t: pd.Timestamp) -> str:
+def iso_utc(t: pd.Timestamp) -> str:
+    """An instant as ISO 8601 in UTC, to the second: ``2022-09-14T12:00:00Z``."""
     return pd.Timestamp(t).tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -241,8 +243,8 @@ def _finish(frame: pd.DataFrame, source: str, name: str, basis: str) -> Track:
         if not -180.0 <= p.lon <= 360.0:
             raise TrackError(source, f"longitude {p.lon:g} is out of range (−180 to 360)", row=row, field="lon")
         if i and p.time <= frame.time.iloc[i - 1]:
-            raise TrackError(source, f"time {_iso(p.time)} is not after the previous point's "
-                                     f"{_iso(frame.time.iloc[i - 1])} (row {int(frame.row.iloc[i - 1])}): "
+            raise TrackError(source, f"time {iso_utc(p.time)} is not after the previous point's "
+                                     f"{iso_utc(frame.time.iloc[i - 1])} (row {int(frame.row.iloc[i - 1])}): "
                                      "times must increase", row=row, field="time")
         if i:
             _check_speed(frame.iloc[i - 1], p, source)

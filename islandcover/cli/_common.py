@@ -1,0 +1,154 @@
+"""What the command groups share: the parser class, loading the model and the network, the
+weather and scenario options, the state database, argument types and terminal padding.
+
+Private to :mod:`islandcover.cli`: its names are used by the command modules, never re-exported.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+
+from islandcover.archipelago import Archipelago
+from islandcover.errors import IslandcoverError, StoreError
+from islandcover.planning.coverage import Scenario
+from islandcover.store import Store
+from islandcover.travel.network import load_network
+from islandcover.travel.routing import Router
+from islandcover.travel.vessels import load_parameters
+from islandcover.travel.weather import Weather, parse_typhoon
+
+__all__ = [
+    "Parser",
+    "count",
+    "data_args",
+    "load",
+    "open_store",
+    "pad",
+    "positive",
+    "progress",
+    "router_of",
+    "scenario_args",
+    "scenario_of",
+    "state_args",
+    "weather_args",
+    "text_width",
+    "weather_of",
+]
+
+
+class Parser(argparse.ArgumentParser):
+    """ArgumentParser whose errors are one line on stderr with exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def load(args: argparse.Namespace) -> Archipelago:
+    return Archipelago.load(args.data, stations=args.stations, teams=args.teams, crs=args.crs)
+
+
+def router_of(args: argparse.Namespace) -> Router:
+    arch = load(args)
+    quiet = getattr(args, "json", False)
+    net = load_network(arch, progress=None if quiet else (lambda m: print(f"  building network: {m}", file=sys.stderr)))
+    return Router(arch, net, load_parameters(args.travel_config))
+
+
+def weather_of(args: argparse.Namespace) -> Weather:
+    if args.typhoon is not None:
+        return parse_typhoon(args.typhoon)
+    return Weather.uniform(args.wind)
+
+
+def scenario_of(args: argparse.Namespace, name: str = "scenario") -> Scenario:
+    moves = []
+    for m in args.move or []:
+        sid, sep, where = m.partition("=")
+        if not sep:
+            raise IslandcoverError(f"--move '{m}' must be STATION=LON,LAT or STATION=ISLAND")
+        moves.append((sid.strip(), where.strip()))
+    return Scenario(name=name, add=tuple(args.add_station or ()), close=tuple(args.close or ()), move=tuple(moves),
+                    weather=weather_of(args), vessel=args.vessel)
+
+
+def progress(args: argparse.Namespace) -> Callable[[str], None] | None:
+    return None if getattr(args, "json", False) else (lambda m: print(f"  {m}", file=sys.stderr))
+
+
+def open_store(args: argparse.Namespace) -> Store:
+    """The store of ``--state-dir`` / ``--database-url``; a database that cannot be opened is a
+    :class:`StoreError` (one line, exit 2)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        return Store.open(state_dir=args.state_dir, database_url=args.database_url)
+    except SQLAlchemyError as exc:
+        orig = getattr(exc, "orig", None)
+        first = (str(orig if orig is not None else exc).strip().splitlines() or ["unknown error"])[0]
+        raise StoreError(f"cannot open the state database: {first}") from None
+    except OSError as exc:
+        raise StoreError(f"cannot open the state database: {exc}") from None
+
+
+def data_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("data")
+    g.add_argument("--data", type=Path, default=None, help="data folder (default: the shipped data set)")
+    g.add_argument("--stations", type=Path, default=None, help="your own stations: GeoJSON, GeoPackage or CSV")
+    g.add_argument("--teams", type=Path, default=None, help="your own teams: CSV")
+    g.add_argument("--crs", default=None, help="CRS of --stations coordinates (EPSG:4326, EPSG:4490, GCJ-02)")
+
+
+def weather_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--wind", type=int, default=0, help="uniform wind, Beaufort 0–12 (default 0)")
+    g.add_argument("--typhoon", metavar="LON,LAT,R7,R10", help="typhoon centre and radii of force-7/10 winds (km)")
+    p.add_argument("--travel-config", type=Path, default=None, help="TOML overriding vessel speeds and wind limits")
+
+
+def scenario_args(p: argparse.ArgumentParser) -> None:
+    weather_args(p)
+    p.add_argument("--vessel", choices=("workboat", "fast", "ferry"), default="workboat",
+                   help="planning vessel class of every station (default workboat)")
+    p.add_argument("--add-station", action="append", metavar="LON,LAT|ISLAND", help="add a station (repeatable)")
+    p.add_argument("--close", action="append", metavar="ST-xx", help="close a station (repeatable)")
+    p.add_argument("--move", action="append", metavar="ST-xx=LON,LAT", help="move a station (repeatable)")
+
+
+def state_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--state-dir", type=Path, default=None,
+                   help="folder of the SQLite state.db (default $ISLANDCOVER_STATE_DIR or ~/.local/share/islandcover)")
+    p.add_argument("--database-url", default=None,
+                   help="SQLAlchemy URL, e.g. postgresql+psycopg://… (default $ISLANDCOVER_DATABASE_URL)")
+
+
+def positive(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if not (v > 0 and v < float("inf")):
+        raise argparse.ArgumentTypeError(f"{text} must be a positive number")
+    return v
+
+
+def count(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"{text} must be at least 1")
+    return v
+
+
+def text_width(s: str) -> int:
+    """Columns ``s`` takes in a terminal: wide and full-width (CJK) characters count as two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+
+
+def pad(s: str, width: int) -> str:
+    """``s`` left-aligned in ``width`` terminal columns (CJK as two)."""
+    return s + " " * max(0, width - text_width(s))
