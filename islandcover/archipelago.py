@@ -18,7 +18,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from islandcover.config import BOUNDS, DISTRICTS, METRIC_CRS, data_dir
+from islandcover.config import BOUNDS, DEFAULT_DATA_DIR, DISTRICTS, METRIC_CRS
 from islandcover.errors import (
     OutsideArchipelago,
     UnknownIsland,
@@ -176,8 +176,8 @@ class Archipelago:
         ----------
         folder : path, optional
             Folder with ``islands.geojson``, ``stations.geojson`` and ``teams.csv`` (and,
-            optionally, the scheduled ferries: ``piers.csv`` and ``ferries.csv``); default:
-            ``$ISLANDCOVER_DATA`` or the shipped data set.
+            optionally, the scheduled ferries: ``piers.csv`` and ``ferries.csv``); default: the
+            shipped data set (:data:`islandcover.config.DEFAULT_DATA_DIR`).
         stations, teams : path, optional
             The operator's own stations (GeoJSON, GeoPackage or CSV with lon/lat) and teams
             (CSV), replacing the illustrative ones shipped in ``folder``.
@@ -185,7 +185,7 @@ class Archipelago:
             CRS of the stations file's coordinates when it does not declare one (CSV), e.g.
             ``"EPSG:4490"`` or ``"GCJ-02"``; default WGS84.
         """
-        folder = Path(folder) if folder is not None else data_dir()
+        folder = Path(folder) if folder is not None else DEFAULT_DATA_DIR
         islands = io.read_islands(folder / "islands.geojson")
         st = io.read_stations(Path(stations) if stations else folder / "stations.geojson", islands, crs=crs)
         tm = io.read_teams(Path(teams) if teams else folder / "teams.csv", st.index)

@@ -1,21 +1,40 @@
-"""Fixed facts of the model: bounds, coordinate systems, districts and default paths.
+"""The configuration of a run, read once, and the fixed facts of the model.
 
-Nothing here changes at run time; user-tunable values (vessel speeds, wind limits) live in
-config files read by the modules that use them.
+:class:`Config` is the one place the environment is read (:meth:`Config.from_env`): the
+command line reads it once in :func:`islandcover.cli.main`, the API once in
+:func:`api.app.create_app`, and both pass its fields on explicitly (the data folder to
+:meth:`~islandcover.archipelago.Archipelago.load`, the cache folder to
+:func:`~islandcover.travel.network.load_network`, the state to
+:meth:`~islandcover.store.Store.open`). Library functions called without them use the
+defaults below, never the environment.
+
+The module constants are facts that never change at run time: the archipelago's bounds, the
+coordinate systems, the districts, the travel modes. User-tunable travel values (speeds, wind
+limits) live in a TOML file (:mod:`islandcover.travel.vessels`).
 """
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
+
+from islandcover.errors import IslandcoverError
 
 __all__ = [
     "BOUNDS",
-    "STORAGE_CRS",
-    "METRIC_CRS",
+    "DEFAULT_CACHE_DIR",
+    "DEFAULT_DATA_DIR",
+    "DEFAULT_MAX_BODY_BYTES",
+    "DEFAULT_STATE_DIR",
     "DISTRICTS",
     "DISTRICT_EN",
-    "DEFAULT_DATA_DIR",
-    "data_dir",
+    "ENV",
+    "FERRY_MODE",
+    "METRIC_CRS",
+    "MODES",
+    "STORAGE_CRS",
+    "Config",
 ]
 
 #: (min_lon, min_lat, max_lon, max_lat) of the archipelago model, WGS84 degrees. The same box
@@ -40,11 +59,93 @@ DISTRICT_EN: dict[str, str] = {
     "嵊泗县": "Shengsi",
 }
 
+#: The travel mode of a team without its own boat: scheduled ferries, roads and bridges.
+FERRY_MODE = "ferry"
+#: Every way a team can travel (a team's ``boat_class``); speeds and wind limits in
+#: :mod:`islandcover.travel.vessels`.
+MODES: tuple[str, ...] = ("workboat", "fast", FERRY_MODE)
+
 #: The shipped data set (a source checkout, installed with ``pip install -e .``).
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "islands"
+#: Where the built travel network is cached.
+DEFAULT_CACHE_DIR = Path.home() / ".cache" / "islandcover"
+#: Folder of the SQLite live state (``state.db``).
+DEFAULT_STATE_DIR = Path.home() / ".local" / "share" / "islandcover"
+#: Largest request body the API reads, bytes.
+DEFAULT_MAX_BODY_BYTES = 1_000_000
+
+#: Environment variable of each :class:`Config` field.
+ENV: Mapping[str, str] = {
+    "data_dir": "ISLANDCOVER_DATA",
+    "cache_dir": "ISLANDCOVER_CACHE",
+    "state_dir": "ISLANDCOVER_STATE_DIR",
+    "database_url": "ISLANDCOVER_DATABASE_URL",
+    "max_body_bytes": "ISLANDCOVER_MAX_BODY_BYTES",
+}
 
 
-def data_dir() -> Path:
-    """Return the data folder: ``$ISLANDCOVER_DATA`` if set, else the shipped data set."""
-    env = os.environ.get("ISLANDCOVER_DATA")
-    return Path(env) if env else DEFAULT_DATA_DIR
+@dataclass(frozen=True)
+class Config:
+    """Where a run finds its data, cache and state, and the API's limits.
+
+    Build with :meth:`from_env` (once per process) or directly; :meth:`replace` for a copy with
+    some fields changed (the command line's ``--state-dir``, …).
+
+    Attributes
+    ----------
+    data_dir : Path
+        The data folder (``$ISLANDCOVER_DATA``; default: the shipped data set).
+    cache_dir : Path
+        The travel-network cache (``$ISLANDCOVER_CACHE``; default ``~/.cache/islandcover``).
+    state_dir : Path
+        Folder of the SQLite live state ``state.db`` (``$ISLANDCOVER_STATE_DIR``; default
+        ``~/.local/share/islandcover``).
+    database_url : str or None
+        A SQLAlchemy URL of the live state (``$ISLANDCOVER_DATABASE_URL``, e.g.
+        ``postgresql+psycopg://…``); wins over ``state_dir``.
+    max_body_bytes : int
+        Largest request body the API reads (``$ISLANDCOVER_MAX_BODY_BYTES``; default 1 MB).
+    """
+
+    data_dir: Path = DEFAULT_DATA_DIR
+    cache_dir: Path = DEFAULT_CACHE_DIR
+    state_dir: Path = DEFAULT_STATE_DIR
+    database_url: str | None = None
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:
+        """The configuration of the environment (``os.environ`` unless given); unset or empty
+        variables keep their defaults.
+
+        Raises
+        ------
+        IslandcoverError
+            ``$ISLANDCOVER_MAX_BODY_BYTES`` is not a positive whole number.
+        """
+        env = os.environ if environ is None else environ
+        got = {name: env[var] for name, var in ENV.items() if env.get(var)}
+        values: dict[str, object] = {k: Path(v).expanduser() for k, v in got.items() if k.endswith("_dir")}
+        if "database_url" in got:
+            values["database_url"] = got["database_url"]
+        if "max_body_bytes" in got:
+            text = got["max_body_bytes"].strip()
+            if not (text.isascii() and text.isdigit() and int(text) > 0):
+                raise IslandcoverError(f"{ENV['max_body_bytes']}={got['max_body_bytes']!r}: give a positive whole "
+                                 "number of bytes")
+            values["max_body_bytes"] = int(text)
+        return cls(**values)  # type: ignore[arg-type]
+
+    def replace(self, **changes: object) -> Config:
+        """A copy with ``changes``; ``None`` values are ignored (an option not given)."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})  # type: ignore[arg-type]
+
+    def to_env(self) -> dict[str, str]:
+        """The environment that :meth:`from_env` reads back as this configuration: how it reaches
+        processes started from an import string (uvicorn's workers)."""
+        out = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is not None:
+                out[ENV[f.name]] = str(value)
+        return out

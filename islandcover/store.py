@@ -66,6 +66,7 @@ from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import Select
 
+from islandcover.config import DEFAULT_STATE_DIR
 from islandcover.errors import (
     Conflict,
     IdempotencyConflict,
@@ -178,20 +179,15 @@ def hash_key(key: str) -> str:
 
 
 def default_database_url(state_dir: str | Path | None = None) -> str:
-    """The database URL: ``$ISLANDCOVER_DATABASE_URL``, else SQLite in the state folder.
+    """The URL of the SQLite state in ``state_dir``.
 
     Parameters
     ----------
     state_dir : path, optional
-        Folder of ``state.db``; default ``$ISLANDCOVER_STATE_DIR`` or
-        ``~/.local/share/islandcover``. Created if missing, accessible by its owner only (0700).
+        Folder of ``state.db``; default :data:`islandcover.config.DEFAULT_STATE_DIR`
+        (``~/.local/share/islandcover``). Created if missing, accessible by its owner only (0700).
     """
-    if state_dir is None:
-        env = os.environ.get("ISLANDCOVER_DATABASE_URL")
-        if env:
-            return env
-        state_dir = os.environ.get("ISLANDCOVER_STATE_DIR") or Path.home() / ".local" / "share" / "islandcover"
-    folder = Path(state_dir).expanduser()
+    folder = Path(state_dir if state_dir is not None else DEFAULT_STATE_DIR).expanduser()
     if not folder.is_dir():
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         os.chmod(folder, 0o700)  # mkdir's mode is masked by the umask

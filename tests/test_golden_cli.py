@@ -39,9 +39,10 @@ def test_json_answer_is_unchanged(run_cli, name, tmp_path, monkeypatch):
 
 
 if __name__ == "__main__":  # regenerate the named files from the current code
-    from islandcover.cli import main  # noqa: E402
     import contextlib  # noqa: E402
     import io  # noqa: E402
+
+    from islandcover.cli import main  # noqa: E402
 
     for name in sys.argv[1:]:
         buf = io.StringIO()

@@ -61,11 +61,11 @@ from islandcover.chart.layers import (
     island_name,
     web_geometry,
 )
+from islandcover.config import FERRY_MODE
 from islandcover.errors import IslandcoverError
 from islandcover.planning.coverage import CoverageModel, Scenario
 from islandcover.travel.links import sailing_features
 from islandcover.travel.routing import Router
-from islandcover.travel.vessels import FERRY_MODE
 from islandcover.travel.weather import Weather
 from islandcover.typhoon.replay import Replay
 from islandcover.typhoon.wind_field import BEAUFORT_LOWER_MS

@@ -10,6 +10,7 @@ import sys
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from islandcover.archipelago import Archipelago
 from islandcover.errors import IslandcoverError, StoreError
@@ -33,6 +34,7 @@ __all__ = [
     "scenario_args",
     "scenario_of",
     "state_args",
+    "state_location",
     "weather_args",
     "text_width",
     "weather_of",
@@ -47,13 +49,15 @@ class Parser(argparse.ArgumentParser):
 
 
 def load(args: argparse.Namespace) -> Archipelago:
-    return Archipelago.load(args.data, stations=args.stations, teams=args.teams, crs=args.crs)
+    """The model of ``--data`` (default: the configured data folder) with ``--stations/--teams``."""
+    return Archipelago.load(args.data or args.config.data_dir, stations=args.stations, teams=args.teams, crs=args.crs)
 
 
 def router_of(args: argparse.Namespace) -> Router:
     arch = load(args)
     quiet = getattr(args, "json", False)
-    net = load_network(arch, progress=None if quiet else (lambda m: print(f"  building network: {m}", file=sys.stderr)))
+    net = load_network(arch, cache_dir=args.config.cache_dir,
+                       progress=None if quiet else (lambda m: print(f"  building network: {m}", file=sys.stderr)))
     return Router(arch, net, load_parameters(args.travel_config))
 
 
@@ -78,13 +82,23 @@ def progress(args: argparse.Namespace) -> Callable[[str], None] | None:
     return None if getattr(args, "json", False) else (lambda m: print(f"  {m}", file=sys.stderr))
 
 
+def state_location(args: argparse.Namespace) -> dict[str, Any]:
+    """Where the live state is: ``--database-url``, else ``--state-dir``, else the configured
+    database URL or state folder (:class:`~islandcover.config.Config`)."""
+    if args.database_url:
+        return {"database_url": args.database_url}
+    if args.state_dir:
+        return {"state_dir": args.state_dir}
+    return {"state_dir": args.config.state_dir, "database_url": args.config.database_url}
+
+
 def open_store(args: argparse.Namespace) -> Store:
     """The store of ``--state-dir`` / ``--database-url``; a database that cannot be opened is a
     :class:`StoreError` (one line, exit 2)."""
     from sqlalchemy.exc import SQLAlchemyError
 
     try:
-        return Store.open(state_dir=args.state_dir, database_url=args.database_url)
+        return Store.open(**state_location(args))
     except SQLAlchemyError as exc:
         orig = getattr(exc, "orig", None)
         first = (str(orig if orig is not None else exc).strip().splitlines() or ["unknown error"])[0]

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 
 from islandcover.cli import data, dispatch, planning, seasons, server, typhoon
 from islandcover.cli._common import Parser
+from islandcover.config import Config
 from islandcover.errors import IslandcoverError
 
 __all__ = ["build_parser", "main"]
@@ -39,6 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
     try:
+        args.config = Config.from_env()  # the one read of the environment; commands take it from args
         return func(args)
     except IslandcoverError as exc:
         print(f"islandcover: error: {exc}", file=sys.stderr)

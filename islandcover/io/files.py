@@ -17,10 +17,9 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from islandcover.config import BOUNDS, DISTRICTS, METRIC_CRS
+from islandcover.config import BOUNDS, DISTRICTS, METRIC_CRS, MODES
 from islandcover.errors import DataError, UnknownCRS
 from islandcover.io.coordinates import GCJ02, normalise_crs, to_wgs84
-from islandcover.travel.vessels import MODES
 
 __all__ = [
     "STATION_KINDS",

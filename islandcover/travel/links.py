@@ -30,11 +30,10 @@ from scipy.sparse import csr_array
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from islandcover.config import METRIC_CRS
+from islandcover.config import FERRY_MODE, METRIC_CRS
 from islandcover.errors import DataError
 from islandcover.io.files import check_bounds, numbers, required_text
 from islandcover.travel.routing import CutOffIsland, Router
-from islandcover.travel.vessels import FERRY_MODE
 from islandcover.travel.weather import Weather
 
 __all__ = ["Board", "LinkBoard", "LinkStatus", "limits_table", "read_sea_areas", "sailing_features"]

@@ -57,7 +57,7 @@ from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
 from islandcover.archipelago import Archipelago
-from islandcover.config import BOUNDS, METRIC_CRS
+from islandcover.config import BOUNDS, DEFAULT_CACHE_DIR, METRIC_CRS
 from islandcover.errors import DataError
 
 __all__ = [
@@ -161,10 +161,6 @@ def _np_str(a: np.ndarray) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------- building
-def _cache_dir() -> Path:
-    return Path(os.environ.get("ISLANDCOVER_CACHE", Path.home() / ".cache" / "islandcover"))
-
-
 def _key(arch: Archipelago) -> str:
     h = hashlib.sha256(NETWORK_VERSION.encode())
     h.update(arch.islands[["id", "geometry"]].to_json().encode())
@@ -176,20 +172,23 @@ def _key(arch: Archipelago) -> str:
     return h.hexdigest()[:16]
 
 
-def load_network(arch: Archipelago, *, progress: Callable[[str], None] | None = None,
-                 cache: bool = True) -> TravelNetwork:
+def load_network(arch: Archipelago, *, cache_dir: str | Path | None = None,
+                 progress: Callable[[str], None] | None = None, cache: bool = True) -> TravelNetwork:
     """Return the travel network of ``arch``, from the disk cache when it is current.
 
     Parameters
     ----------
     arch : Archipelago
         The loaded model.
+    cache_dir : path, optional
+        Folder of the cache (default :data:`islandcover.config.DEFAULT_CACHE_DIR`; the command
+        line and the API pass :attr:`islandcover.config.Config.cache_dir`).
     progress : callable, optional
         Called with a short message at each build step (the CLI prints them).
     cache : bool
         Read and write the on-disk cache.
     """
-    path = _cache_dir() / f"network-{_key(arch)}.npz"
+    path = Path(cache_dir or DEFAULT_CACHE_DIR) / f"network-{_key(arch)}.npz"
     if cache and path.exists():
         try:
             return TravelNetwork.read(path)

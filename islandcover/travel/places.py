@@ -26,7 +26,7 @@ import shapely
 from pyproj import Transformer
 from scipy.spatial import cKDTree
 
-from islandcover.config import METRIC_CRS
+from islandcover.config import FERRY_MODE, METRIC_CRS
 from islandcover.errors import (
     NoLanding,
     OutsideArchipelago,
@@ -36,7 +36,6 @@ from islandcover.errors import (
 )
 from islandcover.travel.graph import AttachedGraph, NetworkView, OpenGraph, Place
 from islandcover.travel.network import TravelNetwork, geodesic_m
-from islandcover.travel.vessels import FERRY_MODE
 
 __all__ = [
     "MAX_LANE_M",

@@ -26,11 +26,12 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 
 from islandcover._plumbing import LRUCache
 from islandcover.archipelago import Archipelago
+from islandcover.config import FERRY_MODE
 from islandcover.errors import ConfigError, IslandcoverError
 from islandcover.travel.graph import AttachedGraph, OpenGraph
 from islandcover.travel.network import TravelNetwork, all_land_m, land_clearance, read_bridges
 from islandcover.travel.places import attach, resolve_place
-from islandcover.travel.vessels import FERRY_MODE, TravelParameters
+from islandcover.travel.vessels import TravelParameters
 from islandcover.travel.weather import Weather
 
 __all__ = ["CutOffIsland", "Dispatch", "Exclusion", "Leg", "Route", "Router", "Trip"]

@@ -75,15 +75,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from islandcover.config import FERRY_MODE
 from islandcover.errors import ConfigError
 
-__all__ = ["FERRY_MODE", "KNOT_KMH", "MODES", "TravelParameters", "VesselClass", "load_parameters"]
+__all__ = ["KNOT_KMH", "TravelParameters", "VesselClass", "load_parameters"]
 
 KNOT_KMH = 1.852
-#: The travel mode of a team without its own boat: scheduled ferries, roads and bridges.
-FERRY_MODE = "ferry"
-#: Every way a team can travel (a team's ``boat_class``).
-MODES = ("workboat", "fast", FERRY_MODE)
 
 
 @dataclass(frozen=True)
