@@ -359,8 +359,13 @@ def cmd_keys_revoke(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Serve the API (uvicorn) on the shipped data; keys in query strings are redacted from the
-    access log (:mod:`api.access_log`)."""
+    """Serve the API (uvicorn) on the shipped data, in ``--workers`` processes; keys in query
+    strings are redacted from the access log (:mod:`api.access_log`).
+
+    Each worker loads the model (a few seconds of start-up and its own memory) and keeps its own
+    answer caches; the live state is in the database, so workers agree. With more than one
+    worker the database is created here first, so that the workers do not race to create it.
+    """
     import uvicorn
 
     from api.access_log import log_config
@@ -369,7 +374,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         os.environ["ISLANDCOVER_STATE_DIR"] = str(args.state_dir)
     if args.database_url is not None:
         os.environ["ISLANDCOVER_DATABASE_URL"] = args.database_url
-    uvicorn.run("api.app:create_app", factory=True, host=args.host, port=args.port, log_config=log_config())
+    if args.workers > 1:
+        from islandcover.store import Store
+
+        Store.open(state_dir=args.state_dir, database_url=args.database_url).close()
+    uvicorn.run("api.app:create_app", factory=True, host=args.host, port=args.port, log_config=log_config(),
+                workers=args.workers)
     return 0
 
 
