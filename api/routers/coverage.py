@@ -1,14 +1,20 @@
 """Coverage reports and the beacon chart."""
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Header, Query
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, Response
 from pydantic import Field
 
-from api.deps import State, WeatherQuery, load_scenario
-from islandcover.planning.coverage import THRESHOLDS_MIN
+from api.cache import CHART_CACHE_CONTROL, Cache, etag_matches
+from api.deps import State, WeatherQuery, load_scenario, scenario_from_spec, scenario_number
+from api.priority import PublicRoute
+from islandcover.planning.coverage import THRESHOLDS_MIN, Scenario
+from islandcover.travel.weather import Weather
 
 router = APIRouter(tags=["coverage"])
 
@@ -30,11 +36,44 @@ def coverage(state: State, weather: WeatherQuery, scenario: ScenarioRef = None,
     return state.model.report(sc, ms).to_dict(ms)
 
 
-@router.get("/map", response_class=HTMLResponse, responses={404: {"description": "no such scenario"}})
-def beacon_map(state: State, weather: WeatherQuery, scenario: ScenarioRef = None,
-               lang: Literal["zh", "en"] = "zh") -> HTMLResponse:
-    """The beacon chart (one offline HTML page): response times, zones, cut-off islands."""
-    from islandcover.chart.beacon import scenario_chart
+async def beacon_map(state: State, cache: Cache, weather: WeatherQuery, scenario: ScenarioRef = None,
+                     lang: Literal["zh", "en"] = "zh",
+                     if_none_match: Annotated[str | None, Header(include_in_schema=False)] = None) -> Response:
+    """The beacon chart (one offline HTML page): response times, zones, cut-off islands.
 
-    m, _ = scenario_chart(state.model, load_scenario(state, scenario, weather), lang=lang)
-    return HTMLResponse(m.get_root().render())
+    Rendered once per (weather, scenario, language) and kept (about 0.5 s of CPU each);
+    concurrent requests for one chart wait for one rendering. The chart shows no live state,
+    so writes do not render it again. The ``ETag`` is the hash of the page, the same from every
+    worker: a client sending it back in ``If-None-Match`` gets a 304 while the chart is unchanged.
+    Public requests for charts are handled one at a time per worker (:mod:`api.priority`), so
+    they cannot crowd out dispatch.
+    """
+    if scenario is None or scenario == "base":
+        sc = Scenario(name="base", weather=weather or Weather.uniform(0))
+        key: tuple[object, ...] = ("map", lang, "base", sc.weather)
+    else:
+        row = await run_in_threadpool(state.store.scenario, scenario_number(scenario))
+        sc = scenario_from_spec(row["spec"], row["name"])
+        sc = sc if weather is None else replace(sc, weather=weather)
+        key = ("map", lang, row["id"], row["name"], json.dumps(row["spec"], sort_keys=True), weather)
+
+    def render() -> str:
+        from islandcover.chart.beacon import scenario_chart
+
+        m, _ = scenario_chart(state.model, sc, lang=lang)
+        return m.get_root().render()
+
+    # a kept chart is served from the event loop; rendering (CPU-heavy) runs in a thread
+    chart = cache.kept_chart(key)
+    if chart is None:
+        chart = await run_in_threadpool(cache.chart, key, render)
+    headers = {"ETag": chart.etag, "Cache-Control": CHART_CACHE_CONTROL}
+    if etag_matches(if_none_match, chart.etag):
+        return Response(status_code=304, headers=headers)
+    return HTMLResponse(chart.html, headers=headers)
+
+
+router.add_api_route("/map", beacon_map, methods=["GET"], response_class=HTMLResponse,
+                     responses={304: {"description": "not modified: the chart matches `If-None-Match`"},
+                                404: {"description": "no such scenario"}},
+                     route_class_override=PublicRoute)

@@ -5,9 +5,11 @@ import argparse
 import json
 import os
 import sys
+from dataclasses import replace
 from typing import Any
 
-from islandcover.cli._common import Parser, count, open_store, state_args
+from islandcover.cli._common import Parser, count, open_store, state_args, state_location
+from islandcover.config import ENV
 
 __all__ = ["add_commands", "cmd_keys_create", "cmd_keys_list", "cmd_keys_revoke", "cmd_serve"]
 
@@ -70,17 +72,35 @@ def cmd_keys_revoke(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Serve the API (uvicorn) on the shipped data; keys in query strings are redacted from the
-    access log (:mod:`api.access_log`)."""
+    """Serve the API (uvicorn) on the configured data, in ``--workers`` processes; keys in query
+    strings are redacted from the access log (:mod:`api.access_log`).
+
+    Each worker loads the model (a few seconds of start-up and its own memory) and keeps its own
+    answer caches; the live state is in the database, so workers agree. The database is created
+    here first, so that workers do not race to create it. One worker runs the app built here;
+    several are started by uvicorn from an import string, so the configuration reaches them as
+    the environment they inherit (:meth:`~islandcover.config.Config.to_env`), which each reads
+    once (:meth:`~islandcover.config.Config.from_env`).
+    """
     import uvicorn
 
     from api.access_log import log_config
+    from islandcover.store import Store
 
-    if args.state_dir is not None:
-        os.environ["ISLANDCOVER_STATE_DIR"] = str(args.state_dir)
-    if args.database_url is not None:
-        os.environ["ISLANDCOVER_DATABASE_URL"] = args.database_url
-    uvicorn.run("api.app:create_app", factory=True, host=args.host, port=args.port, log_config=log_config())
+    where = state_location(args)
+    config = replace(args.config, state_dir=where.get("state_dir") or args.config.state_dir,
+                     database_url=where.get("database_url"))
+    Store.open(state_dir=config.state_dir, database_url=config.database_url).close()
+    if args.workers == 1:
+        from api.app import create_app
+
+        uvicorn.run(create_app(config), host=args.host, port=args.port, log_config=log_config())
+        return 0
+    os.environ.update(config.to_env())
+    if config.database_url is None:
+        os.environ.pop(ENV["database_url"], None)
+    uvicorn.run("api.app:create_app", factory=True, host=args.host, port=args.port, log_config=log_config(),
+                workers=args.workers)
     return 0
 
 
