@@ -16,10 +16,10 @@ and NUL characters in any JSON body, and sets the security headers of every resp
 """
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request
@@ -29,7 +29,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from api.deps import AppConfig, State, ensure_state, reject_unknown_query
-from api.guard import DEFAULT_MAX_BODY_BYTES, RequestGuard, html_csp
+from api.guard import RequestGuard, html_csp
 from api.routers import (
     calendar,
     coverage,
@@ -43,6 +43,7 @@ from api.routers import (
     typhoon,
 )
 from api.schemas import Health
+from islandcover.config import Config
 from islandcover.errors import Conflict, IslandcoverError, NotFound
 from islandcover.travel.routing import Router
 
@@ -54,25 +55,26 @@ _STATIC = Path(__file__).resolve().parent / "static"
 _MAX_MSG = 300
 
 
-def create_app(*, state_dir: str | Path | None = None, database_url: str | None = None,
-               router: Router | None = None, max_body_bytes: int | None = None) -> FastAPI:
+def create_app(config: Config | None = None, *, router: Router | None = None,
+               state_dir: str | Path | None = None, database_url: str | None = None,
+               max_body_bytes: int | None = None) -> FastAPI:
     """Build the API.
 
     Parameters
     ----------
-    state_dir : path, optional
-        Folder of the SQLite ``state.db`` (default ``$ISLANDCOVER_STATE_DIR`` or
-        ``~/.local/share/islandcover``).
-    database_url : str, optional
-        SQLAlchemy URL (default ``$ISLANDCOVER_DATABASE_URL``); wins over ``state_dir``.
+    config : Config, optional
+        Data, cache and state locations and the request limit; default
+        :meth:`Config.from_env() <islandcover.config.Config.from_env>`, read here once (uvicorn's
+        ``--factory`` calls this with no arguments).
     router : Router, optional
-        An already loaded archipelago and network (default: the shipped data, loaded at startup).
-    max_body_bytes : int, optional
-        Largest request body, bytes (default ``$ISLANDCOVER_MAX_BODY_BYTES`` or 1 MB); a larger one
-        is a 413 before it is read.
+        An already loaded archipelago and network (default: the configured data, loaded at startup).
+    state_dir, database_url, max_body_bytes : optional
+        Replace the configuration's fields of those names (a ``database_url`` wins over a
+        ``state_dir``; a body over ``max_body_bytes`` is a 413 before it is read).
     """
-    if max_body_bytes is None:
-        max_body_bytes = int(os.environ.get("ISLANDCOVER_MAX_BODY_BYTES") or DEFAULT_MAX_BODY_BYTES)
+    config = (config or Config.from_env()).replace(state_dir=state_dir, max_body_bytes=max_body_bytes)
+    if state_dir is not None or database_url is not None:
+        config = replace(config, database_url=database_url)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -87,9 +89,9 @@ def create_app(*, state_dir: str | Path | None = None, database_url: str | None 
                   description="Emergency-crew coverage over the Zhoushan archipelago. Reads are public; "
                               "incident and team writes need a dispatcher key, scenarios and siting a "
                               "planner key (header `X-API-Key`).")
-    app.state.ic_config = AppConfig(state_dir=state_dir, database_url=database_url, router=router)
+    app.state.ic_config = AppConfig(config=config, router=router)
     app.state.ic_lock = threading.Lock()
-    app.add_middleware(RequestGuard, max_body_bytes=max_body_bytes)
+    app.add_middleware(RequestGuard, max_body_bytes=config.max_body_bytes)
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")
 
     @app.exception_handler(RequestValidationError)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import pathlib
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -13,8 +12,10 @@ from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request, Secur
 from fastapi.security import APIKeyHeader
 
 from islandcover.archipelago import Archipelago
+from islandcover.config import Config
 from islandcover.errors import IslandcoverError, UnknownScenario
-from islandcover.planning.coverage import CoverageModel, Scenario
+from islandcover.planning.coverage import CoverageModel
+from islandcover.planning.scenario import Scenario
 from islandcover.store import Store
 from islandcover.travel.links import LinkBoard
 from islandcover.travel.network import load_network
@@ -38,17 +39,16 @@ __all__ = [
     "get_state",
     "load_scenario",
     "reject_unknown_query",
-    "scenario_from_spec",
     "scenario_number",
 ]
 
 
 @dataclass(frozen=True)
 class AppConfig:
-    """How an app finds its data and database (set by :func:`api.app.create_app`)."""
+    """What an app is built from (set by :func:`api.app.create_app`): the configuration and,
+    optionally, an already loaded router."""
 
-    state_dir: str | pathlib.Path | None = None
-    database_url: str | None = None
+    config: Config
     router: Router | None = None
 
 
@@ -73,10 +73,11 @@ class AppState:
     @classmethod
     def load(cls, config: AppConfig) -> AppState:
         router = config.router
+        cfg = config.config
         if router is None:
-            arch = Archipelago.load()
-            router = Router(arch, load_network(arch))
-        store = Store.open(state_dir=config.state_dir, database_url=config.database_url)
+            arch = Archipelago.load(cfg.data_dir)
+            router = Router(arch, load_network(arch, cache_dir=cfg.cache_dir))
+        store = Store.open(state_dir=cfg.state_dir, database_url=cfg.database_url)
         store.sync_teams({str(t): str(s) for t, s in router.arch.teams.status.items()})
         gj = json.loads(router.arch.islands.reset_index(drop=True).to_json(na="null", drop_id=True, ensure_ascii=False))
         features = {str(f["properties"]["id"]): f for f in gj["features"]}
@@ -181,16 +182,6 @@ WeatherQuery = Annotated[Weather | None, Depends(weather_query)]
 
 
 # ---------------------------------------------------------------------- scenarios
-def scenario_from_spec(spec: dict[str, Any], name: str = "scenario") -> Scenario:
-    """A :class:`Scenario` from its stored JSON spec."""
-    ty = spec.get("typhoon")
-    weather = (Weather.typhoon(ty["lon"], ty["lat"], ty["r7_km"], ty["r10_km"]) if ty
-               else Weather.uniform(spec.get("wind", 0)))
-    return Scenario(name=name, add=tuple(spec.get("add", ())), close=tuple(spec.get("close", ())),
-                    move=tuple((str(a), str(b)) for a, b in spec.get("move", ())), weather=weather,
-                    vessel=spec.get("vessel", "workboat"))
-
-
 def scenario_number(ref: str | int) -> int:
     """The stored scenario id of ``ref``; raises :class:`UnknownScenario` for anything else."""
     text = str(ref).strip()
@@ -205,7 +196,7 @@ def load_scenario(state: AppState, ref: str | int | None, weather: Weather | Non
         sc = Scenario(name="base")
     else:
         row = state.store.scenario(scenario_number(ref))
-        sc = scenario_from_spec(row["spec"], row["name"])
+        sc = Scenario.from_spec(row["spec"], row["name"])
     return sc if weather is None else replace(sc, weather=weather)
 
 

@@ -26,9 +26,10 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl
 
+from islandcover.config import DEFAULT_MAX_BODY_BYTES
 from islandcover.store import text_problem
 
-__all__ = ["DEFAULT_MAX_BODY_BYTES", "JSON_CSP", "RequestGuard", "body_problems", "html_csp"]
+__all__ = ["JSON_CSP", "RequestGuard", "body_problems", "html_csp"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -36,8 +37,6 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-#: Default limit of a request body, bytes (``ISLANDCOVER_MAX_BODY_BYTES`` overrides it).
-DEFAULT_MAX_BODY_BYTES = 1_000_000
 
 #: The policy of every response that does not set its own: nothing may be loaded or framed.
 JSON_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"

@@ -81,9 +81,7 @@ def main() -> None:
         print(f"  {label:34s} {ms:8.1f} ms  {n:5d} rows  {len(statements) // 5:4d} statements")
     store.close()
 
-    from islandcover.archipelago import Archipelago
-    from islandcover.travel.network import load_network
-    from islandcover.travel.routing import Router
+    from islandcover import Archipelago, Config, Router, load_network
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -92,7 +90,7 @@ def main() -> None:
         from api.app import create_app
 
     arch = Archipelago.load()
-    app = create_app(router=Router(arch, load_network(arch)), database_url=url)
+    app = create_app(router=Router(arch, load_network(arch, cache_dir=Config.from_env().cache_dir)), database_url=url)
     with TestClient(app) as client:
         engine = app.state.ic.store.engine
         event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))

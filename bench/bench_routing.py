@@ -24,10 +24,7 @@ import time
 import networkx as nx
 import numpy as np
 
-from islandcover import Archipelago
-from islandcover.travel.network import load_network
-from islandcover.travel.routing import Router
-from islandcover.travel.weather import Weather
+from islandcover import Archipelago, Config, Router, Weather, load_network
 
 
 def nx_graph(router: Router, vessel: str, weather: Weather) -> nx.DiGraph:
@@ -44,7 +41,7 @@ def main() -> None:
     args = ap.parse_args()
     arch = Archipelago.load()
     t = time.perf_counter()
-    net = load_network(arch)
+    net = load_network(arch, cache_dir=Config.from_env().cache_dir)
     print(f"network: {net.n_nodes} nodes, {net.n_edges} edges, loaded in {time.perf_counter() - t:.2f} s")
     islands = [i for i in arch.powered.index if i in net.island_node]
     weather = Weather.uniform(5)
@@ -127,7 +124,7 @@ def main() -> None:
     print(f"  ratio networkx / islandcover          : {base_route / ours_route:8.1f}×")
 
     # 4. link status board: the islands each closure isolates
-    from islandcover.travel.links import LinkBoard
+    from islandcover import LinkBoard
 
     board = LinkBoard(Router(arch, net))
     w8 = Weather.uniform(8)

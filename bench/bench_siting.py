@@ -19,19 +19,23 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from islandcover.planning.siting import SitingProblem
+from islandcover import Config, SitingProblem
 
 warnings.simplefilter("ignore")
 
 
 def zhoushan() -> tuple[pd.DataFrame, np.ndarray]:
-    from islandcover import Archipelago
-    from islandcover.planning.coverage import CoverageModel, Scenario, demand_weights
-    from islandcover.travel.network import load_network
-    from islandcover.travel.routing import Router
+    from islandcover import (
+        Archipelago,
+        CoverageModel,
+        Router,
+        Scenario,
+        demand_weights,
+        load_network,
+    )
 
     arch = Archipelago.load()
-    model = CoverageModel(Router(arch, load_network(arch)))
+    model = CoverageModel(Router(arch, load_network(arch, cache_dir=Config.from_env().cache_dir)))
     return model.candidate_matrix(Scenario()), demand_weights(model.demand, "people")
 
 

@@ -6,7 +6,13 @@ from collections.abc import Callable, Sequence
 import pytest
 from pg import BACKENDS
 
-from islandcover import Archipelago
+from islandcover import Archipelago, Config
+
+
+@pytest.fixture(scope="session")
+def config() -> Config:
+    """The configuration of the environment: .ci/run points the network cache at an empty folder."""
+    return Config.from_env()
 
 
 @pytest.fixture(scope="session")
@@ -15,15 +21,15 @@ def arch() -> Archipelago:
 
 
 @pytest.fixture(scope="session")
-def net(arch):
-    from islandcover.travel.network import load_network
+def net(arch, config):
+    from islandcover import load_network
 
-    return load_network(arch)
+    return load_network(arch, cache_dir=config.cache_dir)
 
 
 @pytest.fixture(scope="session")
 def router(arch, net):
-    from islandcover.travel.routing import Router
+    from islandcover import Router
 
     return Router(arch, net)
 

@@ -8,7 +8,8 @@ import sys
 import pandas as pd
 import pytest
 
-from islandcover.planning.coverage import CoverageModel, Scenario
+from islandcover.planning.coverage import CoverageModel
+from islandcover.planning.scenario import Scenario
 from islandcover.travel.weather import Weather
 
 

@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from islandcover.errors import DataError, IslandcoverError, OutsideArchipelago, UnknownStation
-from islandcover.planning.coverage import CoverageModel, Scenario, read_assignments
+from islandcover.planning.coverage import CoverageModel, read_assignments
+from islandcover.planning.scenario import Scenario
 from islandcover.planning.travel_matrix import Site, candidate_sites, grid_demand, travel_matrix
 from islandcover.travel.weather import Weather
 

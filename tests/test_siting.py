@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from islandcover.errors import SitingError
-from islandcover.planning.coverage import CoverageModel, Scenario, demand_weights
+from islandcover.planning.coverage import CoverageModel, demand_weights
+from islandcover.planning.scenario import Scenario
 from islandcover.planning.siting import SitingProblem
 
 

@@ -11,9 +11,10 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import Field
 
 from api.cache import CHART_CACHE_CONTROL, Cache, etag_matches
-from api.deps import State, WeatherQuery, load_scenario, scenario_from_spec, scenario_number
+from api.deps import State, WeatherQuery, load_scenario, scenario_number
 from api.priority import PublicRoute
-from islandcover.planning.coverage import THRESHOLDS_MIN, Scenario
+from islandcover.planning.coverage import THRESHOLDS_MIN
+from islandcover.planning.scenario import Scenario
 from islandcover.travel.weather import Weather
 
 router = APIRouter(tags=["coverage"])
@@ -53,7 +54,7 @@ async def beacon_map(state: State, cache: Cache, weather: WeatherQuery, scenario
         key: tuple[object, ...] = ("map", lang, "base", sc.weather)
     else:
         row = await run_in_threadpool(state.store.scenario, scenario_number(scenario))
-        sc = scenario_from_spec(row["spec"], row["name"])
+        sc = Scenario.from_spec(row["spec"], row["name"])
         sc = sc if weather is None else replace(sc, weather=weather)
         key = ("map", lang, row["id"], row["name"], json.dumps(row["spec"], sort_keys=True), weather)
 

@@ -12,11 +12,11 @@ from api.deps import (
     as_field,
     field_error,
     load_scenario,
-    scenario_from_spec,
     scenario_number,
 )
 from api.schemas import ScenarioIn, ScenarioOut
 from islandcover.planning.coverage import THRESHOLDS_MIN, parse_site
+from islandcover.planning.scenario import Scenario
 
 router = APIRouter(prefix="/scenarios", tags=["scenarios"])
 
@@ -48,7 +48,7 @@ def _check(state: State, body: ScenarioIn) -> None:
             parse_site(state.router, f"NEW-{i + 1}", where)
     if body.typhoon is not None:
         with as_field("body", "typhoon"):
-            scenario_from_spec(body.model_dump())
+            Scenario.from_spec(body.model_dump())
 
 
 @router.post("", status_code=201, response_model=ScenarioOut,
@@ -59,7 +59,7 @@ def create(state: State, _role: Planner, body: ScenarioIn) -> ScenarioOut:
     spec = body.model_dump(exclude={"name"})
     spec["move"] = [list(m) for m in body.move]
     with as_field("body"):
-        state.model.stations(scenario_from_spec(spec, body.name))
+        state.model.stations(Scenario.from_spec(spec, body.name))
     sid = state.store.save_scenario(body.name, spec)
     return ScenarioOut.model_validate(state.store.scenario(sid))
 

@@ -56,7 +56,8 @@ from islandcover.chart.layers import (
 )
 from islandcover.config import DISTRICT_EN, DISTRICTS
 from islandcover.errors import IslandcoverError, UnknownIsland, UnknownStation
-from islandcover.planning.coverage import CoverageModel, Scenario
+from islandcover.planning.coverage import CoverageModel
+from islandcover.planning.scenario import Scenario
 
 __all__ = [
     "scenario_chart",

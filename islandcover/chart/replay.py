@@ -63,7 +63,8 @@ from islandcover.chart.layers import (
 )
 from islandcover.config import FERRY_MODE
 from islandcover.errors import IslandcoverError
-from islandcover.planning.coverage import CoverageModel, Scenario
+from islandcover.planning.coverage import CoverageModel
+from islandcover.planning.scenario import Scenario
 from islandcover.travel.links import sailing_features
 from islandcover.travel.routing import Router
 from islandcover.travel.weather import Weather

@@ -14,7 +14,7 @@ from typing import Any
 
 from islandcover.archipelago import Archipelago
 from islandcover.errors import IslandcoverError, StoreError
-from islandcover.planning.coverage import Scenario
+from islandcover.planning.scenario import Scenario
 from islandcover.store import Store
 from islandcover.travel.network import load_network
 from islandcover.travel.routing import Router

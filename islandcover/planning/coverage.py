@@ -16,7 +16,7 @@ Planning assumptions (stated in every report):
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -26,6 +26,7 @@ import pandas as pd
 from islandcover._plumbing import LRUCache
 from islandcover.config import DISTRICTS
 from islandcover.errors import DataError, IslandcoverError, UnknownStation
+from islandcover.planning.scenario import Scenario
 from islandcover.planning.siting import SitingProblem
 from islandcover.planning.travel_matrix import (
     Demand,
@@ -37,9 +38,8 @@ from islandcover.planning.travel_matrix import (
     travel_matrix,
 )
 from islandcover.travel.routing import Router
-from islandcover.travel.weather import Weather
 
-__all__ = ["THRESHOLDS_MIN", "STATE_GRID_PROMISE_MIN", "Scenario", "CoverageReport", "CoverageModel",
+__all__ = ["THRESHOLDS_MIN", "STATE_GRID_PROMISE_MIN", "CoverageReport", "CoverageModel",
            "parse_site", "read_assignments", "demand_weights"]
 
 #: Default thresholds of the reports, minutes. 45/90/120 are State Grid's published promise
@@ -51,43 +51,6 @@ STATE_GRID_PROMISE_MIN: dict[str, int] = {"urban": 45, "rural": 90, "remote": 12
 
 #: ETAs closer than this (minutes) count as unchanged in comparisons.
 ETA_TOLERANCE_MIN = 0.05
-
-
-@dataclass(frozen=True)
-class Scenario:
-    """The base model plus station changes plus weather.
-
-    Attributes
-    ----------
-    name : str
-        A label for reports.
-    add : tuple of str
-        New stations, each ``"lon,lat"`` (WGS84) or an island (id or name); they get ids
-        ``NEW-1``, ``NEW-2`` … in order.
-    close : tuple of str
-        Station ids to close.
-    move : tuple of (str, str)
-        (station id, ``"lon,lat"`` or island): the station keeps its id at its new place.
-    weather : Weather
-        Closed links are absent.
-    vessel : str
-        Planning vessel class of every station.
-    """
-
-    name: str = "base"
-    add: tuple[str, ...] = ()
-    close: tuple[str, ...] = ()
-    move: tuple[tuple[str, str], ...] = ()
-    weather: Weather = field(default_factory=Weather)
-    vessel: str = "workboat"
-
-    @property
-    def key(self) -> str:
-        return f"{self.add}|{self.close}|{self.move}|{self.weather.key}|{self.vessel}"
-
-    def to_dict(self) -> dict[str, object]:
-        return {"name": self.name, "add": list(self.add), "close": list(self.close),
-                "move": [list(m) for m in self.move], "weather": self.weather.describe(), "vessel": self.vessel}
 
 
 def parse_site(router: Router, site_id: str, text: str) -> Site:
