@@ -30,18 +30,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.deps import AppConfig, State, ensure_state, reject_unknown_query
 from api.guard import RequestGuard, html_csp
-from api.routers import (
-    calendar,
-    coverage,
-    dispatch,
-    incidents,
-    islands,
-    links,
-    scenarios,
-    siting,
-    teams,
-    typhoon,
-)
+from api.routers import ROUTERS
 from api.schemas import Health
 from islandcover.config import Config
 from islandcover.errors import Conflict, IslandcoverError, NotFound
@@ -127,8 +116,7 @@ def create_app(config: Config | None = None, *, router: Router | None = None,
         return Health(status="ok", islands=len(arch.islands), powered=int(arch.islands.powered.sum()),
                       teams=len(arch.teams), database=state.store.engine.dialect.name)
 
-    for r in (islands.router, teams.router, dispatch.router, links.router, incidents.router, scenarios.router,
-              coverage.router, siting.router, typhoon.router, calendar.router):
+    for r in ROUTERS:
         app.include_router(r)
     return app
 

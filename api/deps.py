@@ -196,7 +196,7 @@ def load_scenario(state: AppState, ref: str | int | None, weather: Weather | Non
         sc = Scenario(name="base")
     else:
         row = state.store.scenario(scenario_number(ref))
-        sc = Scenario.from_spec(row["spec"], row["name"])
+        sc = Scenario.from_spec(row.spec, row.name)
     return sc if weather is None else replace(sc, weather=weather)
 
 

@@ -1,33 +1,45 @@
 """Pydantic schemas of the API: request bodies and responses, separate from the core's objects."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
+    "MAX_STEPS",
     "AssignIn",
     "AssignmentOut",
+    "CalendarItemOut",
+    "CalendarTermOut",
     "CutOffOut",
     "ExclusionOut",
     "Health",
     "IncidentIn",
     "IncidentOut",
+    "IncidentPageOut",
+    "IslandCutOffOut",
     "LinkOut",
     "LinksOut",
     "LonLat",
     "NearestOut",
+    "PrepareIn",
+    "PrepareItemOut",
+    "PreparePlanOut",
+    "ReplayIn",
+    "ReplayOut",
+    "ReplayStepOut",
     "RouteOut",
     "ScenarioIn",
     "ScenarioOut",
     "SitingIn",
     "StationOut",
+    "TeamOptionOut",
     "TeamOut",
     "TeamPatch",
-    "TeamStatus",
+    "TrackPointIn",
     "TripOut",
     "Typhoon",
-    "Vessel",
 ]
 
 Vessel = Literal["workboat", "fast", "ferry"]
@@ -216,3 +228,166 @@ class IncidentOut(BaseModel):
     closed_at: str | None
     teams: list[str] = Field(description="teams on the incident now")
     assignments: list[AssignmentOut]
+
+
+class IncidentPageOut(BaseModel):
+    """One page of incidents, newest first."""
+
+    items: list[IncidentOut]
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last page")
+
+
+
+# ---------------------------------------------------------------------- the 四时令 calendar
+class CalendarItemOut(BaseModel):
+    """A seasonal service item as it applies in one term."""
+
+    id: str
+    item_zh: str
+    item_en: str
+    islands: Literal["fishing", "farming", "all"]
+    kind: Literal["term", "fixed"] = Field(description="term: keyed to solar terms; fixed: calendar dates")
+    start: str = Field(description="term name (kind term) or ISO 8601 instant, +08:00 (kind fixed)")
+    end: str | None = Field(description="term name, ISO 8601 instant, or null for a moment")
+    source: str = Field(description="public URLs separated by ' ; ', or 'operator to fill in'")
+    sources: list[str]
+    evidence: Literal["verified", "analogue", "weak", "operator"]
+    note: str
+
+
+class CalendarTermOut(BaseModel):
+    """One solar term of the year, Beijing time, with the items active in it."""
+
+    name_zh: str
+    name_en: str
+    longitude_deg: int = Field(description="apparent ecliptic longitude of the Sun at start, degrees")
+    start: datetime = Field(description="when the term begins (ISO 8601, +08:00)")
+    end: datetime = Field(description="when the next term begins")
+    items: list[CalendarItemOut]
+    typhoon_risk: dict[str, Any] | None = Field(
+        default=None, description="with risk=true: the shipped storms that gave force-7 winds at Zhoushan in this "
+                                  "term, and for how many hours (5 storms of 2021–2024, not a climatology)")
+
+
+
+# ---------------------------------------------------------------------- typhoon requests
+#: Most steps one request may replay (a 15-day best track at 1 h is 360).
+MAX_STEPS = 1000
+
+
+class TrackPointIn(_In):
+    """One forecast point."""
+
+    time: Annotated[str, Field(min_length=1, max_length=40,
+                               description="ISO 8601 with a time zone: 2022-09-14T20:00+08:00 or …Z")]
+    lon: float = Field(ge=-180, le=360, description="centre longitude, degrees")
+    lat: float = Field(ge=-90, le=90, description="centre latitude, degrees")
+    vmax_ms: float | None = Field(default=None, ge=0, description="maximum 2-min wind, m/s")
+    pressure_hpa: float | None = Field(default=None, description="central pressure, hPa")
+    r7_km: float | None = Field(default=None, gt=0, description="radius of force-7 winds, km")
+    r10_km: float | None = Field(default=None, gt=0, description="radius of force-10 winds, km")
+
+
+class ReplayIn(_In):
+    """A track: a shipped one by name, or forecast points (exactly one of the two)."""
+
+    track: Annotated[str | None, Field(default=None, min_length=1, max_length=64,
+                                       description="shipped track: muifa_2022, infa_2021, chanthu_2021, "
+                                                   "bebinca_pulasan_2024, or a storm in them (梅花, MUIFA …)")] = None
+    storm: Annotated[str | None, Field(default=None, min_length=1, max_length=64,
+                                       description="which storm of a shipped file holding several")] = None
+    points: Annotated[list[TrackPointIn] | None, Field(default=None, min_length=1, max_length=500,
+                                                       description="forecast points, in time order")] = None
+    name: Annotated[str, Field(min_length=1, max_length=64, description="storm name for the points")] = "forecast"
+    step: Annotated[str, Field(min_length=1, max_length=16, description="time step, e.g. 1h, 30min, 3h")] = "1h"
+
+
+class PrepareIn(ReplayIn):
+    """A track and the isolation threshold of the plan."""
+
+    hours: float = Field(default=12.0, ge=0, le=720, description="plan for islands cut off longer than this")
+
+
+# ---------------------------------------------------------------------- typhoon replay and plan
+class ReplayStepOut(BaseModel):
+    """One step of a replay."""
+
+    time: str = Field(description="ISO 8601, UTC")
+    center: list[float] = Field(description="storm centre [lon, lat]")
+    vmax_ms: float | None = Field(description="maximum wind, m/s")
+    max_bft: int = Field(description="strongest force at any powered island")
+    wind_bft: dict[str, int] = Field(description="force at each powered island (id → Beaufort)")
+    cut_off: list[str] = Field(description="powered islands cut off at this step")
+    newly_cut_off: list[str]
+    reconnected: list[str]
+
+
+class IslandCutOffOut(BaseModel):
+    """One powered island over the whole replay."""
+
+    id: str
+    name_zh: str
+    name_en: str | None
+    population: int | None
+    has_own_team: bool
+    hours_cut_off: float
+    longest_isolation_h: float
+    longest_from: str | None
+    longest_until: str | None
+    peak_bft: int
+
+
+class ReplayOut(BaseModel):
+    """A typhoon replayed step by step (``islandcover replay --json``)."""
+
+    storm: str
+    source: str
+    wind_basis: str
+    model: str
+    step_h: float
+    start: str
+    end: str
+    steps: list[ReplayStepOut]
+    islands: list[IslandCutOffOut]
+    seconds: float
+    cutoff_evaluations: int
+
+
+class TeamOptionOut(BaseModel):
+    """A team that can still reach an island before its links close."""
+
+    team_id: str
+    station_id: str
+    vessel: str
+    eta_min: float
+    latest_departure: str = Field(description="ISO 8601, UTC")
+    arrival: str
+
+
+class PrepareItemOut(BaseModel):
+    """An island to prepare for: cut off longer than the threshold with no team of its own."""
+
+    id: str
+    name_zh: str
+    name_en: str | None
+    population: int | None
+    population_known: bool
+    isolation_h: float
+    cut_off_from: str
+    cut_off_until: str
+    team: TeamOptionOut | None
+    options: list[TeamOptionOut]
+    note: str
+
+
+class PreparePlanOut(BaseModel):
+    """The pre-positioning plan (``islandcover prepare --json``)."""
+
+    storm: str
+    hours: float
+    step_h: float
+    items: list[PrepareItemOut]
+    skipped_own_team: list[str]
+    people_known: int
+    islands_without_population: int
+    rule: str

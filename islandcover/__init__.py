@@ -79,7 +79,46 @@ _FACE: dict[str, str] = {
     "UnknownIsland": "islandcover.errors",
 }
 
-__all__ = sorted(_FACE)
+__all__ = [
+    "Archipelago",
+    "Config",
+    "Conflict",
+    "CoverageModel",
+    "CoverageReport",
+    "DataError",
+    "Island",
+    "IslandcoverError",
+    "LinkBoard",
+    "NotFound",
+    "PreparePlan",
+    "Replay",
+    "Router",
+    "Scenario",
+    "SitingProblem",
+    "SitingResult",
+    "Station",
+    "Store",
+    "Team",
+    "Track",
+    "TravelNetwork",
+    "TravelParameters",
+    "UnknownIsland",
+    "Weather",
+    "beacon_chart",
+    "build_calendar",
+    "demand_weights",
+    "load_network",
+    "load_parameters",
+    "prepare",
+    "read_track",
+    "replay",
+    "replay_chart",
+    "resolve_track",
+    "scenario_chart",
+    "seasonal_risk",
+    "solar_terms",
+    "write_beacon_chart",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -35,7 +35,7 @@ import os
 import secrets
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -82,8 +82,13 @@ __all__ = [
     "MAX_PAGE",
     "ROLES",
     "TEAM_STATUSES",
+    "ApiKey",
+    "Assignment",
+    "Incident",
     "IncidentPage",
     "Store",
+    "StoredScenario",
+    "TeamState",
     "default_database_url",
     "hash_key",
     "text_problem",
@@ -256,28 +261,122 @@ def _upgrade(engine: Engine) -> None:
             conn.exec_driver_sql(f"ALTER TABLE api_keys ADD COLUMN revoked_at {kind}")
 
 
+# ---------------------------------------------------------------------- typed rows
+class _Row:
+    """What the typed rows share: a JSON-ready dict (tuples as lists)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The row as a dict of JSON values (``dataclasses.asdict``, tuples as lists)."""
+        return asdict(self, dict_factory=lambda kv: {k: list(v) if isinstance(v, tuple) else v  # type: ignore[arg-type]
+                                                     for k, v in kv})
+
+
+@dataclass(frozen=True)
+class TeamState(_Row):
+    """A team's live status.
+
+    Attributes
+    ----------
+    team_id : str
+    status : str
+        ``available``, ``busy`` or ``off-duty``.
+    incident_id : int or None
+        The open incident it is on.
+    lon, lat : float or None
+        Its last reported position (WGS84).
+    updated_at : str or None
+        When the row last changed (ISO 8601, UTC).
+    """
+
+    team_id: str
+    status: str
+    incident_id: int | None
+    lon: float | None
+    lat: float | None
+    updated_at: str | None
+
+
+@dataclass(frozen=True)
+class Assignment(_Row):
+    """A team sent to an incident (``released_at`` None while it is on it)."""
+
+    team_id: str
+    assigned_at: str | None
+    released_at: str | None
+
+
+@dataclass(frozen=True)
+class Incident(_Row):
+    """An incident with its assignments.
+
+    Attributes
+    ----------
+    id : int
+    island_id : str
+    description, reporter : str
+    status : str
+        ``open`` or ``closed``.
+    created_at, closed_at : str or None
+        ISO 8601, UTC.
+    teams : tuple of str
+        The teams on it now.
+    assignments : tuple of Assignment
+        Every team ever sent, oldest first.
+    """
+
+    id: int
+    island_id: str
+    description: str
+    reporter: str
+    status: str
+    created_at: str | None
+    closed_at: str | None
+    teams: tuple[str, ...]
+    assignments: tuple[Assignment, ...]
+
+
+@dataclass(frozen=True)
+class StoredScenario(_Row):
+    """A what-if scenario as stored: its name and JSON spec (:meth:`islandcover.planning.scenario.Scenario.from_spec`)."""
+
+    id: int
+    name: str
+    spec: dict[str, Any]
+    created_at: str | None
+
+
+@dataclass(frozen=True)
+class ApiKey(_Row):
+    """An API key as ``keys list`` shows it: never the key nor its hash."""
+
+    id: int
+    role: str
+    label: str | None
+    created_at: str | None
+    revoked_at: str | None
+
+
 @dataclass(frozen=True)
 class IncidentPage:
     """A page of incidents, newest first.
 
     Attributes
     ----------
-    items : list of dict
-        The incidents (as :meth:`Store.incident` returns them).
+    items : list of Incident
+        The incidents.
     next_cursor : int or None
         Pass as ``before`` for the next page; None on the last page.
     """
 
-    items: list[dict[str, Any]]
+    items: list[Incident]
     next_cursor: int | None
 
 
-def _incident_dict(row: Row[Any], asg: Sequence[Row[Any]]) -> dict[str, Any]:
-    return {"id": row.id, "island_id": row.island_id, "description": row.description, "reporter": row.reporter,
-            "status": row.status, "created_at": _utc(row.created_at), "closed_at": _utc(row.closed_at),
-            "teams": [a.team_id for a in asg if a.released_at is None],
-            "assignments": [{"team_id": a.team_id, "assigned_at": _utc(a.assigned_at),
-                             "released_at": _utc(a.released_at)} for a in asg]}
+def _incident_row(row: Row[Any], asg: Sequence[Row[Any]]) -> Incident:
+    return Incident(id=int(row.id), island_id=row.island_id, description=row.description, reporter=row.reporter,
+                    status=row.status, created_at=_utc(row.created_at), closed_at=_utc(row.closed_at),
+                    teams=tuple(a.team_id for a in asg if a.released_at is None),
+                    assignments=tuple(Assignment(a.team_id, _utc(a.assigned_at), _utc(a.released_at)) for a in asg))
 
 
 def _utc(t: datetime | None) -> str | None:
@@ -362,11 +461,10 @@ class Store:
             if rows:
                 conn.execute(insert(team_status), rows)
 
-    def team_states(self) -> dict[str, dict[str, Any]]:
-        """Team id → {status, incident_id, lon, lat, updated_at}."""
+    def team_states(self) -> dict[str, TeamState]:
+        """Team id → its live :class:`TeamState`."""
         with self._read() as conn:
-            return {r.team_id: {"status": r.status, "incident_id": r.incident_id, "lon": r.lon, "lat": r.lat,
-                                "updated_at": _utc(r.updated_at)}
+            return {r.team_id: TeamState(r.team_id, r.status, r.incident_id, r.lon, r.lat, _utc(r.updated_at))
                     for r in conn.execute(select(team_status))}
 
     def statuses(self) -> dict[str, str]:
@@ -375,7 +473,7 @@ class Store:
             return {r.team_id: r.status for r in conn.execute(select(team_status.c.team_id, team_status.c.status))}
 
     def set_team(self, team_id: str, *, status: str | None = None,
-                 location: tuple[float, float] | None = None) -> dict[str, Any]:
+                 location: tuple[float, float] | None = None) -> TeamState:
         """Change a team's status and/or location.
 
         Raises
@@ -405,7 +503,7 @@ class Store:
         return self.team_states()[team_id]
 
     # ------------------------------------------------------------------ incidents
-    def create_incident(self, island_id: str, description: str, reporter: str) -> dict[str, Any]:
+    def create_incident(self, island_id: str, description: str, reporter: str) -> Incident:
         """Record a new open incident; returns it.
 
         Raises
@@ -418,7 +516,7 @@ class Store:
             return self._incident(conn, self._insert_incident(conn, island_id, description, reporter))
 
     def create_incident_once(self, island_id: str, description: str, reporter: str, *,
-                             idempotency_key: str, client: str = "") -> tuple[dict[str, Any], bool]:
+                             idempotency_key: str, client: str = "") -> tuple[Incident, bool]:
         """Record a new open incident unless ``idempotency_key`` already recorded one.
 
         The key is stored in the incident's own transaction, so a client that retries after
@@ -436,7 +534,7 @@ class Store:
 
         Returns
         -------
-        (incident, created) : tuple of dict and bool
+        (incident, created) : tuple of Incident and bool
             ``created`` is False when the incident was recorded by an earlier call.
 
         Raises
@@ -468,7 +566,7 @@ class Store:
                 raise
             return replay, False
 
-    def _replay(self, client: str, key: str, fingerprint: str) -> dict[str, Any] | None:
+    def _replay(self, client: str, key: str, fingerprint: str) -> Incident | None:
         """The incident ``key`` recorded for ``client``, or None; raises :class:`IdempotencyConflict`."""
         with self._read() as conn:
             row = conn.execute(select(idempotency_keys.c.request_sha256, idempotency_keys.c.incident_id)
@@ -489,12 +587,12 @@ class Store:
                            ).inserted_primary_key[0]  # type: ignore[index]
         return int(iid)
 
-    def incident(self, incident_id: int) -> dict[str, Any]:
+    def incident(self, incident_id: int) -> Incident:
         """One incident with its assignments; raises :class:`UnknownIncident`."""
         with self._read() as conn:
             return self._incident(conn, incident_id)
 
-    def list_incidents(self, status: str | None = None) -> list[dict[str, Any]]:
+    def list_incidents(self, status: str | None = None) -> list[Incident]:
         """Every incident (optionally only ``open`` or ``closed``), newest first, in two queries.
 
         For a long list, use :meth:`incident_page`.
@@ -530,7 +628,7 @@ class Store:
         with self._read() as conn:
             rows = conn.execute(q.limit(limit + 1)).all()
             items = self._incidents(conn, rows[:limit])
-        return IncidentPage(items=items, next_cursor=items[-1]["id"] if len(rows) > limit else None)
+        return IncidentPage(items=items, next_cursor=items[-1].id if len(rows) > limit else None)
 
     @staticmethod
     def _incident_query(status: str | None) -> Select[Any]:
@@ -540,8 +638,8 @@ class Store:
         return q
 
     @staticmethod
-    def _incidents(conn: Connection, rows: Sequence[Row[Any]]) -> list[dict[str, Any]]:
-        """``rows`` of incidents as dicts with their assignments: one query per 500 incidents."""
+    def _incidents(conn: Connection, rows: Sequence[Row[Any]]) -> list[Incident]:
+        """``rows`` of incidents with their assignments: one query per 500 incidents."""
         ids = [int(r.id) for r in rows]
         by_incident: dict[int, list[Row[Any]]] = {}
         for start in range(0, len(ids), MAX_PAGE + 1):
@@ -549,17 +647,17 @@ class Store:
             for a in conn.execute(select(assignments).where(assignments.c.incident_id.in_(chunk))
                                   .order_by(assignments.c.id)):
                 by_incident.setdefault(int(a.incident_id), []).append(a)
-        return [_incident_dict(r, by_incident.get(int(r.id), [])) for r in rows]
+        return [_incident_row(r, by_incident.get(int(r.id), [])) for r in rows]
 
-    def _incident(self, conn: Connection, incident_id: int) -> dict[str, Any]:
+    def _incident(self, conn: Connection, incident_id: int) -> Incident:
         row = conn.execute(select(incidents).where(incidents.c.id == incident_id)).first()
         if row is None:
             raise UnknownIncident(f"no incident {incident_id}")
         asg = conn.execute(select(assignments).where(assignments.c.incident_id == incident_id)
                            .order_by(assignments.c.id)).all()
-        return _incident_dict(row, asg)
+        return _incident_row(row, asg)
 
-    def assign(self, incident_id: int, team_id: str) -> dict[str, Any]:
+    def assign(self, incident_id: int, team_id: str) -> Incident:
         """Send an available team to an open incident; the team becomes busy.
 
         Raises
@@ -590,7 +688,7 @@ class Store:
             conn.execute(insert(assignments).values(incident_id=incident_id, team_id=team_id, assigned_at=_now()))
             return self._incident(conn, incident_id)
 
-    def close_incident(self, incident_id: int) -> dict[str, Any]:
+    def close_incident(self, incident_id: int) -> Incident:
         """Close an open incident and free its teams (they become available)."""
         now = _now()
         with self._write() as conn:
@@ -622,13 +720,13 @@ class Store:
                                ).inserted_primary_key[0]  # type: ignore[index]
         return int(sid)
 
-    def scenario(self, scenario_id: int) -> dict[str, Any]:
-        """``{"id", "name", "spec", "created_at"}``; raises :class:`UnknownScenario`."""
+    def scenario(self, scenario_id: int) -> StoredScenario:
+        """A stored scenario; raises :class:`UnknownScenario`."""
         with self._read() as conn:
             row = conn.execute(select(scenarios).where(scenarios.c.id == scenario_id)).first()
         if row is None:
             raise UnknownScenario(f"no scenario {scenario_id}")
-        return {"id": row.id, "name": row.name, "spec": row.spec, "created_at": _utc(row.created_at)}
+        return StoredScenario(int(row.id), row.name, dict(row.spec), _utc(row.created_at))
 
     # ------------------------------------------------------------------ API keys
     def create_key(self, role: str, label: str | None = None) -> str:
@@ -648,19 +746,18 @@ class Store:
             return conn.scalar(select(api_keys.c.role).where(api_keys.c.key_sha256 == hash_key(key),
                                                              api_keys.c.revoked_at.is_(None)))
 
-    def list_keys(self) -> list[dict[str, Any]]:
-        """Every API key, oldest first: ``{"id", "role", "label", "created_at", "revoked_at"}``
-        (never the key nor its hash)."""
+    def list_keys(self) -> list[ApiKey]:
+        """Every API key, oldest first (never the key nor its hash)."""
         with self._read() as conn:
             rows = conn.execute(select(*_KEY_COLUMNS).order_by(api_keys.c.id)).all()
-        return [_key_dict(r) for r in rows]
+        return [_key_row(r) for r in rows]
 
-    def revoke_key(self, key_id: int) -> tuple[dict[str, Any], bool]:
+    def revoke_key(self, key_id: int) -> tuple[ApiKey, bool]:
         """Revoke the API key ``key_id``: from now on it has no role (the API answers 401).
 
         Returns
         -------
-        (key, revoked_now) : tuple of dict and bool
+        (key, revoked_now) : tuple of ApiKey and bool
             The key as :meth:`list_keys` shows it; ``revoked_now`` is False when it was revoked
             before (its ``revoked_at`` is kept).
 
@@ -675,7 +772,7 @@ class Store:
             row = conn.execute(select(*_KEY_COLUMNS).where(api_keys.c.id == key_id)).first()
             if row is None:
                 raise UnknownKey(f"no API key with id {key_id} (see `islandcover keys list`)")
-            return _key_dict(row), res.rowcount == 1
+            return _key_row(row), res.rowcount == 1
 
     def count(self, table: str) -> int:
         """Rows in one table (for tests and health checks)."""
@@ -688,9 +785,8 @@ class Store:
 _KEY_COLUMNS = (api_keys.c.id, api_keys.c.role, api_keys.c.label, api_keys.c.created_at, api_keys.c.revoked_at)
 
 
-def _key_dict(row: Any) -> dict[str, Any]:
-    return {"id": int(row.id), "role": row.role, "label": row.label, "created_at": _utc(row.created_at),
-            "revoked_at": _utc(row.revoked_at)}
+def _key_row(row: Any) -> ApiKey:
+    return ApiKey(int(row.id), row.role, row.label, _utc(row.created_at), _utc(row.revoked_at))
 
 
 def _sqlite_setup(engine: Engine) -> None:

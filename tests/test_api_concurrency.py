@@ -83,7 +83,7 @@ def test_parallel_stores_on_one_database(database_url):
     """The same race between separate engines (as between separate API processes)."""
     first = Store.open(database_url=database_url)
     first.sync_teams({"T-1": "available"})
-    ids = [first.create_incident("ZS-0044", f"fault {k}", "desk")["id"] for k in range(N)]
+    ids = [first.create_incident("ZS-0044", f"fault {k}", "desk").id for k in range(N)]
     stores = [Store.open(database_url=database_url) for _ in range(N)]
     barrier = threading.Barrier(N)
 

@@ -78,7 +78,7 @@ class TestReadsNeedADispatcherKey:
     def test_a_revoked_key_is_refused(self, client, store):
         key = {"X-API-Key": store.create_key("dispatcher", label="lost phone")}
         iid = _report(client, key)
-        kid = next(k["id"] for k in store.list_keys() if k["label"] == "lost phone")
+        kid = next(k.id for k in store.list_keys() if k.label == "lost phone")
         store.revoke_key(kid)
         assert client.get("/incidents", headers=key).status_code == 401
         assert client.get(f"/incidents/{iid}", headers=key).status_code == 401
@@ -90,7 +90,7 @@ class TestPages:
     def test_cursor_walks_every_incident_once(self, client, dispatcher, store):
         for k in range(7):
             _report(client, dispatcher, description=f"fault {k}")
-        everything = [i["id"] for i in store.list_incidents()]
+        everything = [i.id for i in store.list_incidents()]
         seen, cursor, pages = [], None, 0
         while True:
             params = {"limit": 3} | ({"cursor": cursor} if cursor else {})

@@ -17,6 +17,7 @@ from sqlalchemy import event, insert, text
 from sqlalchemy.exc import IntegrityError, StatementError
 
 from islandcover import cli
+from islandcover.config import Config
 from islandcover.store import (
     MAX_PAGE,
     Conflict,
@@ -79,7 +80,7 @@ class TestPersistence:
     def test_incidents_scenarios_and_keys_survive_a_restart(self, database_url):
         s = Store.open(database_url=database_url)
         s.sync_teams({"T-1": "available"})
-        iid = s.create_incident("ZS-0044", "line down", "desk")["id"]
+        iid = s.create_incident("ZS-0044", "line down", "desk").id
         s.assign(iid, "T-1")
         sid = s.save_scenario("close ST-03", {"close": ["ST-03"], "wind": 6})
         key = s.create_key("planner")
@@ -87,16 +88,16 @@ class TestPersistence:
         s = Store.open(database_url=database_url)
         try:
             inc = s.incident(iid)
-            assert (inc["island_id"], inc["description"], inc["status"], inc["teams"]) == (
-                "ZS-0044", "line down", "open", ["T-1"])
-            assert s.scenario(sid)["spec"] == {"close": ["ST-03"], "wind": 6}
+            assert (inc.island_id, inc.description, inc.status, inc.teams) == (
+                "ZS-0044", "line down", "open", ("T-1",))
+            assert s.scenario(sid).spec == {"close": ["ST-03"], "wind": 6}
             assert s.key_role(key) == "planner"
             assert s.statuses() == {"T-1": "busy"}
         finally:
             s.close()
 
     def test_sync_teams_keeps_live_status(self, store):
-        iid = store.create_incident("ZS-0044", "x", "y")["id"]
+        iid = store.create_incident("ZS-0044", "x", "y").id
         store.assign(iid, "T-1")
         store.sync_teams({"T-1": "available", "T-4": "available"})
         assert store.statuses() == {"T-1": "busy", "T-2": "available", "T-3": "off-duty", "T-4": "available"}
@@ -133,14 +134,17 @@ class TestSQLiteFile:
             store.close()
         assert (tmp_path / "state.db").exists()
 
-    def test_default_location_from_env(self, tmp_path, monkeypatch):
+    def test_location_from_the_environment_goes_through_config(self, tmp_path, monkeypatch):
         monkeypatch.delenv("ISLANDCOVER_DATABASE_URL", raising=False)
         monkeypatch.setenv("ISLANDCOVER_STATE_DIR", str(tmp_path / "state"))
-        assert default_database_url() == f"sqlite:///{tmp_path / 'state' / 'state.db'}"
+        config = Config.from_env()
+        assert config.state_dir == tmp_path / "state" and config.database_url is None
+        assert default_database_url(config.state_dir) == f"sqlite:///{tmp_path / 'state' / 'state.db'}"
         assert (tmp_path / "state").is_dir()
         monkeypatch.setenv("ISLANDCOVER_DATABASE_URL", "postgresql+psycopg://u@h/db")
-        assert default_database_url() == "postgresql+psycopg://u@h/db"
-        assert default_database_url(tmp_path).startswith("sqlite:///")
+        assert Config.from_env().database_url == "postgresql+psycopg://u@h/db"
+        # the store itself never reads the environment: an explicit folder is that folder
+        assert default_database_url(tmp_path) == f"sqlite:///{tmp_path / 'state.db'}"
 
     def test_database_url_wins(self, tmp_path):
         s = Store.open(state_dir=tmp_path / "ignored", database_url=f"sqlite:///{tmp_path / 'other.db'}")
@@ -196,20 +200,20 @@ class TestKeys:
         k1 = store.create_key("dispatcher", label="night desk")
         store.create_key("planner")
         keys = store.list_keys()
-        assert [(k["id"], k["role"], k["label"], k["revoked_at"]) for k in keys] == [
+        assert [(k.id, k.role, k.label, k.revoked_at) for k in keys] == [
             (1, "dispatcher", "night desk", None), (2, "planner", None, None)]
-        assert all(k["created_at"].endswith("+00:00") for k in keys)
-        assert set(keys[0]) == {"id", "role", "label", "created_at", "revoked_at"}
+        assert all(k.created_at.endswith("+00:00") for k in keys)
+        assert set(keys[0].to_dict()) == {"id", "role", "label", "created_at", "revoked_at"}
         assert k1 not in repr(keys) and hash_key(k1) not in repr(keys)
 
     def test_a_revoked_key_has_no_role(self, store):
         key = store.create_key("dispatcher")
         other = store.create_key("dispatcher")
         row, now = store.revoke_key(1)
-        assert now and row["revoked_at"] is not None
+        assert now and row.revoked_at is not None
         assert store.key_role(key) is None and store.key_role(other) == "dispatcher"
         again, now = store.revoke_key(1)
-        assert not now and again["revoked_at"] == row["revoked_at"]
+        assert not now and again.revoked_at == row.revoked_at
         with pytest.raises(UnknownKey, match="no API key with id 7"):
             store.revoke_key(7)
 
@@ -275,14 +279,14 @@ class TestKeys:
 
 class TestAssignments:
     def test_assign_and_close(self, store):
-        iid = store.create_incident("ZS-0044", "x", "y")["id"]
-        assert store.assign(iid, "T-1")["teams"] == ["T-1"]
-        assert store.assign(iid, "T-2")["teams"] == ["T-1", "T-2"]
+        iid = store.create_incident("ZS-0044", "x", "y").id
+        assert store.assign(iid, "T-1").teams == ("T-1",)
+        assert store.assign(iid, "T-2").teams == ("T-1", "T-2")
         with pytest.raises(TeamUnavailable, match="on incident"):
             store.assign(iid, "T-1")
         closed = store.close_incident(iid)
-        assert closed["status"] == "closed" and closed["teams"] == []
-        assert all(a["released_at"] for a in closed["assignments"])
+        assert closed.status == "closed" and closed.teams == ()
+        assert all(a.released_at for a in closed.assignments)
         assert store.statuses()["T-1"] == "available"
         with pytest.raises(Conflict, match="already closed"):
             store.close_incident(iid)
@@ -290,7 +294,7 @@ class TestAssignments:
             store.assign(iid, "T-1")
 
     def test_off_duty_team_cannot_be_assigned(self, store):
-        iid = store.create_incident("ZS-0044", "x", "y")["id"]
+        iid = store.create_incident("ZS-0044", "x", "y").id
         with pytest.raises(TeamUnavailable, match="off-duty"):
             store.assign(iid, "T-3")
 
@@ -303,30 +307,30 @@ class TestAssignments:
             store.close_incident(5)
         with pytest.raises(UnknownScenario):
             store.scenario(5)
-        iid = store.create_incident("ZS-0044", "x", "y")["id"]
+        iid = store.create_incident("ZS-0044", "x", "y").id
         with pytest.raises(StoreError, match="no status row"):
             store.assign(iid, "T-9")
 
     def test_team_on_an_incident_stays_busy(self, store):
-        iid = store.create_incident("ZS-0044", "x", "y")["id"]
+        iid = store.create_incident("ZS-0044", "x", "y").id
         store.assign(iid, "T-1")
         with pytest.raises(Conflict, match="close the incident"):
             store.set_team("T-1", status="off-duty")
-        assert store.set_team("T-1", location=(122.3, 30.0))["lon"] == 122.3
-        assert store.set_team("T-2", status="off-duty")["status"] == "off-duty"
+        assert store.set_team("T-1", location=(122.3, 30.0)).lon == 122.3
+        assert store.set_team("T-2", status="off-duty").status == "off-duty"
         assert store.statuses() == {"T-1": "busy", "T-2": "off-duty", "T-3": "off-duty"}
 
     def test_database_refuses_two_open_assignments_of_one_team(self, store):
         """The second guard: a partial unique index, independent of the conditional update."""
-        a = store.create_incident("ZS-0044", "x", "y")["id"]
-        b = store.create_incident("ZS-0044", "x", "y")["id"]
+        a = store.create_incident("ZS-0044", "x", "y").id
+        b = store.create_incident("ZS-0044", "x", "y").id
         store.assign(a, "T-1")
         with pytest.raises(IntegrityError), store.engine.begin() as conn:
             conn.execute(assignments.insert().values(incident_id=b, team_id="T-1", assigned_at=store_now()))
         assert store.count("assignments") == 1
 
     def test_failed_write_leaves_nothing_behind(self, store):
-        iid = store.create_incident("ZS-0044", "x", "y")["id"]
+        iid = store.create_incident("ZS-0044", "x", "y").id
         store.assign(iid, "T-1")
         before = (store.count("assignments"), store.team_states()["T-2"])
         with pytest.raises(TeamUnavailable):
@@ -340,40 +344,40 @@ class TestIncidentPages:
         seen, cursor, pages = [], None, 0
         while True:
             page = store.incident_page(limit=500, before=cursor)
-            seen += [i["id"] for i in page.items]
+            seen += [i.id for i in page.items]
             pages += 1
             if page.next_cursor is None:
                 break
-            assert page.next_cursor == page.items[-1]["id"]
+            assert page.next_cursor == page.items[-1].id
             cursor = page.next_cursor
         assert pages == 3 and seen == list(range(1234, 0, -1))
-        assert seen == [i["id"] for i in store.list_incidents()]
+        assert seen == [i.id for i in store.list_incidents()]
 
     def test_each_incident_carries_its_own_assignments(self, store):
         _bulk_incidents(store, 60)
-        iid = store.create_incident("ZS-0044", "now", "desk")["id"]
+        iid = store.create_incident("ZS-0044", "now", "desk").id
         store.assign(iid, "T-2")
         page = store.incident_page(limit=10)
-        assert page.items[0]["id"] == iid and page.items[0]["teams"] == ["T-2"]
+        assert page.items[0].id == iid and page.items[0].teams == ("T-2",)
         for inc in page.items[1:]:  # incident k was assigned T-(k-1 mod 28), released
-            assert [a["team_id"] for a in inc["assignments"]] == [f"T-{(inc['id'] - 1) % 28}"]
-            assert inc["teams"] == [] and inc["assignments"][0]["released_at"] is not None
-        assert page.items == [store.incident(i["id"]) for i in page.items]
+            assert [a.team_id for a in inc.assignments] == [f"T-{(inc.id - 1) % 28}"]
+            assert inc.teams == () and inc.assignments[0].released_at is not None
+        assert page.items == [store.incident(i.id) for i in page.items]
 
     def test_status_filter_pages_too(self, store):
         _bulk_incidents(store, 100)  # ids 1, 4, 7, … are open
         first = store.incident_page("open", limit=20)
         second = store.incident_page("open", limit=20, before=first.next_cursor)
-        ids = [i["id"] for i in first.items + second.items]
+        ids = [i.id for i in first.items + second.items]
         assert ids == [i for i in range(100, 0, -1) if (i - 1) % 3 == 0]
-        assert second.next_cursor is None and all(i["status"] == "open" for i in first.items)
+        assert second.next_cursor is None and all(i.status == "open" for i in first.items)
 
     @pytest.mark.parametrize("limit", [1, 50, MAX_PAGE])
     def test_a_page_is_two_queries_whatever_its_size(self, store, limit):
         _bulk_incidents(store, 2616)
         selects = _selects(store)
         page = store.incident_page(limit=limit, before=2000)
-        assert len(page.items) == limit and page.items[0]["id"] == 1999
+        assert len(page.items) == limit and page.items[0].id == 1999
         assert len(selects) == 2, selects
         selects.clear()
         assert len(store.list_incidents()) == 2616
@@ -410,15 +414,15 @@ class TestIdempotency:
         inc, _ = store.create_incident_once("ZS-0044", "line down", "desk", idempotency_key="k-1", client="c")
         for island, description, reporter in [("ZS-0045", "line down", "desk"), ("ZS-0044", "pole down", "desk"),
                                               ("ZS-0044", "line down", "other desk")]:
-            with pytest.raises(IdempotencyConflict, match=f"already used for incident {inc['id']}") as exc:
+            with pytest.raises(IdempotencyConflict, match=f"already used for incident {inc.id}") as exc:
                 store.create_incident_once(island, description, reporter, idempotency_key="k-1", client="c")
-            assert exc.value.incident_id == inc["id"]
+            assert exc.value.incident_id == inc.id
         assert store.count("incidents") == 1
 
     def test_keys_of_different_clients_never_collide(self, store):
         a, _ = store.create_incident_once("ZS-0044", "x", "y", idempotency_key="k-1", client="desk-a")
         b, created = store.create_incident_once("ZS-0044", "x", "y", idempotency_key="k-1", client="desk-b")
-        assert created and a["id"] != b["id"]
+        assert created and a.id != b.id
 
     def test_concurrent_retries_create_one_incident(self, database_url):
         """Eight stores (as eight API processes) send the same report with the same key at once."""
@@ -428,7 +432,7 @@ class TestIdempotency:
         def one(s: Store) -> tuple[int, bool]:
             barrier.wait()
             inc, created = s.create_incident_once("ZS-0044", "line down", "desk", idempotency_key="same", client="c")
-            return inc["id"], created
+            return inc.id, created
 
         try:
             with ThreadPoolExecutor(len(stores)) as pool:
@@ -472,14 +476,14 @@ class TestText:
         if store.is_sqlite:
             with store.engine.begin() as conn:
                 conn.execute(sql, {"d": "a\x00b"})
-            assert store.incident(1)["description"] == "a\x00b"
+            assert store.incident(1).description == "a\x00b"
         else:
             with pytest.raises((StatementError, ValueError)), store.engine.begin() as conn:
                 conn.execute(sql, {"d": "a\x00b"})
 
     def test_unicode_text_is_kept(self, store):
         inc = store.create_incident("ZS-0044", "线路故障 ⚡ 𝄞", "值班员 王")
-        assert store.incident(inc["id"])["description"] == "线路故障 ⚡ 𝄞"
+        assert store.incident(inc.id).description == "线路故障 ⚡ 𝄞"
 
 
 def test_sqlite_integrity_after_all_that(tmp_path):

@@ -2,48 +2,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
 
 from api.deps import State, as_field
+from api.schemas import CalendarTermOut
 from islandcover.seasons.service_calendar import build_calendar
 from islandcover.seasons.solar_terms import BEIJING, MAX_YEAR, MIN_YEAR, find_term
 
-__all__ = ["CalendarItemOut", "CalendarTermOut", "router"]
+__all__ = ["router"]
 
 router = APIRouter(tags=["calendar"])
-
-
-class CalendarItemOut(BaseModel):
-    """A seasonal service item as it applies in one term."""
-
-    id: str
-    item_zh: str
-    item_en: str
-    islands: Literal["fishing", "farming", "all"]
-    kind: Literal["term", "fixed"] = Field(description="term: keyed to solar terms; fixed: calendar dates")
-    start: str = Field(description="term name (kind term) or ISO 8601 instant, +08:00 (kind fixed)")
-    end: str | None = Field(description="term name, ISO 8601 instant, or null for a moment")
-    source: str = Field(description="public URLs separated by ' ; ', or 'operator to fill in'")
-    sources: list[str]
-    evidence: Literal["verified", "analogue", "weak", "operator"]
-    note: str
-
-
-class CalendarTermOut(BaseModel):
-    """One solar term of the year, Beijing time, with the items active in it."""
-
-    name_zh: str
-    name_en: str
-    longitude_deg: int = Field(description="apparent ecliptic longitude of the Sun at start, degrees")
-    start: datetime = Field(description="when the term begins (ISO 8601, +08:00)")
-    end: datetime = Field(description="when the next term begins")
-    items: list[CalendarItemOut]
-    typhoon_risk: dict[str, Any] | None = Field(
-        default=None, description="with risk=true: the shipped storms that gave force-7 winds at Zhoushan in this "
-                                  "term, and for how many hours (5 storms of 2021–2024, not a climatology)")
 
 
 @router.get("/calendar", response_model=list[CalendarTermOut],

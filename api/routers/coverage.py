@@ -54,9 +54,9 @@ async def beacon_map(state: State, cache: Cache, weather: WeatherQuery, scenario
         key: tuple[object, ...] = ("map", lang, "base", sc.weather)
     else:
         row = await run_in_threadpool(state.store.scenario, scenario_number(scenario))
-        sc = Scenario.from_spec(row["spec"], row["name"])
+        sc = Scenario.from_spec(row.spec, row.name)
         sc = sc if weather is None else replace(sc, weather=weather)
-        key = ("map", lang, row["id"], row["name"], json.dumps(row["spec"], sort_keys=True), weather)
+        key = ("map", lang, row.id, row.name, json.dumps(row.spec, sort_keys=True), weather)
 
     def render() -> str:
         from islandcover.chart.beacon import scenario_chart

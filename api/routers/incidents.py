@@ -17,12 +17,11 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Header, Query, Request, Response
-from pydantic import BaseModel, Field
 
 from api.deps import DbId, Dispatcher, State, as_field, field_error
-from api.schemas import AssignIn, IncidentIn, IncidentOut
+from api.schemas import AssignIn, IncidentIn, IncidentOut, IncidentPageOut
 from islandcover.errors import IdempotencyConflict, InvalidText, IslandcoverError
-from islandcover.store import MAX_PAGE, hash_key
+from islandcover.store import MAX_PAGE, Incident, hash_key
 
 __all__ = ["IncidentPageOut", "router"]
 
@@ -37,13 +36,6 @@ T = TypeVar("T")
 _MAX_ID = 2**63 - 1
 
 
-class IncidentPageOut(BaseModel):
-    """One page of incidents, newest first."""
-
-    items: list[IncidentOut]
-    next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last page")
-
-
 def _island_name(state: State, island_id: str) -> str | None:
     try:
         return state.arch.island(island_id).name_zh
@@ -51,13 +43,13 @@ def _island_name(state: State, island_id: str) -> str | None:
         return None
 
 
-def _out(state: State, inc: dict[str, Any], names: dict[str, str | None] | None = None) -> IncidentOut:
+def _out(state: State, inc: Incident, names: dict[str, str | None] | None = None) -> IncidentOut:
     """An incident with its island's Chinese name (looked up once per island of a page via ``names``)."""
     if names is None:
         names = {}
-    if inc["island_id"] not in names:
-        names[inc["island_id"]] = _island_name(state, inc["island_id"])
-    return IncidentOut.model_validate({**inc, "island_name": names[inc["island_id"]]})
+    if inc.island_id not in names:
+        names[inc.island_id] = _island_name(state, inc.island_id)
+    return IncidentOut.model_validate({**inc.to_dict(), "island_name": names[inc.island_id]})
 
 
 def _before(cursor: str | None) -> int | None:

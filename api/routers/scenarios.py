@@ -61,7 +61,7 @@ def create(state: State, _role: Planner, body: ScenarioIn) -> ScenarioOut:
     with as_field("body"):
         state.model.stations(Scenario.from_spec(spec, body.name))
     sid = state.store.save_scenario(body.name, spec)
-    return ScenarioOut.model_validate(state.store.scenario(sid))
+    return ScenarioOut.model_validate(state.store.scenario(sid).to_dict())
 
 
 @router.get("/{scenario_id}", response_model=ScenarioOut, responses={404: {"description": "no such scenario"}})
@@ -70,7 +70,7 @@ def get(state: State, scenario_id: str) -> ScenarioOut:
     if scenario_id == "base":
         return ScenarioOut(id="base", name="base", spec=ScenarioIn(name="base").model_dump(exclude={"name"}),
                            created_at=None)
-    return ScenarioOut.model_validate(state.store.scenario(scenario_number(scenario_id)))
+    return ScenarioOut.model_validate(state.store.scenario(scenario_number(scenario_id)).to_dict())
 
 
 @router.get("/{a}/compare/{b}", responses={404: {"description": "no such scenario"}})

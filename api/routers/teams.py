@@ -1,37 +1,38 @@
 """Teams with their live status."""
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 
 from api.deps import Dispatcher, State, field_error
 from api.schemas import LonLat, TeamOut, TeamPatch
 from islandcover.config import BOUNDS
+from islandcover.store import TeamState
 
 router = APIRouter(tags=["teams"])
 
 
-def _team_out(state: State, tid: str, live: dict[str, Any]) -> TeamOut:
+def _team_out(state: State, tid: str, live: TeamState | None) -> TeamOut:
     t = state.arch.team(tid)
-    loc = LonLat(lon=live["lon"], lat=live["lat"]) if live.get("lon") is not None else None
+    if live is None:  # not in the store yet: the loaded status
+        return TeamOut(id=t.id, name=t.name, station_id=t.station_id, boat_class=t.boat_class,
+                       head_count=t.head_count, status=t.status, incident_id=None, location=None, updated_at=None)
+    loc = LonLat(lon=live.lon, lat=live.lat) if live.lon is not None and live.lat is not None else None
     return TeamOut(id=t.id, name=t.name, station_id=t.station_id, boat_class=t.boat_class, head_count=t.head_count,
-                   status=live.get("status", t.status), incident_id=live.get("incident_id"), location=loc,
-                   updated_at=live.get("updated_at"))
+                   status=live.status, incident_id=live.incident_id, location=loc, updated_at=live.updated_at)
 
 
 @router.get("/teams", response_model=list[TeamOut])
 def teams(state: State) -> list[TeamOut]:
     """Every team with its live status, open incident and last position."""
     live = state.store.team_states()
-    return [_team_out(state, str(t), live.get(str(t), {})) for t in state.arch.teams.index]
+    return [_team_out(state, str(t), live.get(str(t))) for t in state.arch.teams.index]
 
 
 @router.get("/teams/{team_id}", response_model=TeamOut, responses={404: {"description": "no such team"}})
 def team(state: State, team_id: str) -> TeamOut:
     """One team with its live status."""
     t = state.arch.team(team_id)
-    return _team_out(state, t.id, state.store.team_states().get(t.id, {}))
+    return _team_out(state, t.id, state.store.team_states().get(t.id))
 
 
 @router.patch("/teams/{team_id}", response_model=TeamOut,

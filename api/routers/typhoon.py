@@ -8,63 +8,23 @@ never reads a file given by the caller.
 """
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 import pandas as pd
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import Planner, State, as_field, field_error
+from api.schemas import MAX_STEPS, PrepareIn, PreparePlanOut, ReplayIn, ReplayOut
 from islandcover.errors import TrackError
 from islandcover.typhoon.replay import prepare, replay
 from islandcover.typhoon.tracks import Track, parse_step, shipped_track, track_from_records
 
-__all__ = ["MAX_STEPS", "PrepareIn", "ReplayIn", "TrackPointIn", "router"]
+__all__ = ["router"]
 
 router = APIRouter(tags=["typhoon"])
 
-#: Most steps one request may replay (a 15-day best track at 1 h is 360).
-MAX_STEPS = 1000
-
 _AUTH: dict[int | str, dict[str, Any]] = {401: {"description": "missing or unknown X-API-Key"},
                                       403: {"description": "not a planner key"}}
-
-
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-
-
-class TrackPointIn(_In):
-    """One forecast point."""
-
-    time: Annotated[str, Field(min_length=1, max_length=40,
-                               description="ISO 8601 with a time zone: 2022-09-14T20:00+08:00 or …Z")]
-    lon: float = Field(ge=-180, le=360, description="centre longitude, degrees")
-    lat: float = Field(ge=-90, le=90, description="centre latitude, degrees")
-    vmax_ms: float | None = Field(default=None, ge=0, description="maximum 2-min wind, m/s")
-    pressure_hpa: float | None = Field(default=None, description="central pressure, hPa")
-    r7_km: float | None = Field(default=None, gt=0, description="radius of force-7 winds, km")
-    r10_km: float | None = Field(default=None, gt=0, description="radius of force-10 winds, km")
-
-
-class ReplayIn(_In):
-    """A track: a shipped one by name, or forecast points (exactly one of the two)."""
-
-    track: Annotated[str | None, Field(default=None, min_length=1, max_length=64,
-                                       description="shipped track: muifa_2022, infa_2021, chanthu_2021, "
-                                                   "bebinca_pulasan_2024, or a storm in them (梅花, MUIFA …)")] = None
-    storm: Annotated[str | None, Field(default=None, min_length=1, max_length=64,
-                                       description="which storm of a shipped file holding several")] = None
-    points: Annotated[list[TrackPointIn] | None, Field(default=None, min_length=1, max_length=500,
-                                                       description="forecast points, in time order")] = None
-    name: Annotated[str, Field(min_length=1, max_length=64, description="storm name for the points")] = "forecast"
-    step: Annotated[str, Field(min_length=1, max_length=16, description="time step, e.g. 1h, 30min, 3h")] = "1h"
-
-
-class PrepareIn(ReplayIn):
-    """A track and the isolation threshold of the plan."""
-
-    hours: float = Field(default=12.0, ge=0, le=720, description="plan for islands cut off longer than this")
 
 
 #: The track reader's field names → the fields of :class:`TrackPointIn`.
@@ -97,7 +57,7 @@ def _track(body: ReplayIn) -> Track:
     return track
 
 
-@router.post("/replay", responses=_AUTH)
+@router.post("/replay", response_model=ReplayOut, responses=_AUTH)
 def post_replay(state: State, _role: Planner, body: ReplayIn) -> dict[str, Any]:
     """Replay a typhoon: per step the centre, the force at each powered island, the cut-off islands and the changes;
     per island the hours cut off, the longest isolation and the peak force."""
@@ -107,7 +67,7 @@ def post_replay(state: State, _role: Planner, body: ReplayIn) -> dict[str, Any]:
     return rp.to_dict()
 
 
-@router.post("/prepare", responses=_AUTH)
+@router.post("/prepare", response_model=PreparePlanOut, responses=_AUTH)
 def post_prepare(state: State, _role: Planner, body: PrepareIn) -> dict[str, Any]:
     """The pre-positioning plan: islands cut off longer than ``hours`` with no team of their own, ranked by people,
     each with the fastest team that can still get there and its latest departure (rule in the answer)."""

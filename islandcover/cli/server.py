@@ -42,13 +42,13 @@ def cmd_keys_list(args: argparse.Namespace) -> int:
     finally:
         store.close()
     if args.json:
-        print(json.dumps(keys, ensure_ascii=False, indent=2))
+        print(json.dumps([k.to_dict() for k in keys], ensure_ascii=False, indent=2))
         return 0
     if not keys:
         print("no API keys (create one with `islandcover keys create --role dispatcher|planner`)")
         return 0
-    rows = [(str(k["id"]), k["role"], k["label"] or "", (k["created_at"] or "")[:19],
-             (k["revoked_at"] or "")[:19] or "-") for k in keys]
+    rows = [(str(k.id), k.role, k.label or "", (k.created_at or "")[:19], (k.revoked_at or "")[:19] or "-")
+            for k in keys]
     head = ("id", "role", "label", "created (UTC)", "revoked (UTC)")
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
     for r in [head, *rows]:
@@ -63,11 +63,11 @@ def cmd_keys_revoke(args: argparse.Namespace) -> int:
         key, now = store.revoke_key(args.id)
     finally:
         store.close()
-    label = f" ({key['label']})" if key["label"] else ""
+    label = f" ({key.label})" if key.label else ""
     if now:
-        print(f"revoked {key['role']} key {key['id']}{label}; requests with it now get 401")
+        print(f"revoked {key.role} key {key.id}{label}; requests with it now get 401")
     else:
-        print(f"{key['role']} key {key['id']}{label} was already revoked at {key['revoked_at']}")
+        print(f"{key.role} key {key.id}{label} was already revoked at {key.revoked_at}")
     return 0
 
 
