@@ -15,7 +15,7 @@ import os
 import pandas as pd
 import pytest
 from browsing import chart_opener, served
-from test_replay_chart import LANDFALL, muifa_window
+from storms import LANDFALL, muifa_window
 
 from islandcover.chart.beacon import write_beacon_chart
 from islandcover.chart.replay import replay_chart

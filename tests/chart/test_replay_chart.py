@@ -13,16 +13,14 @@ from urllib.parse import urlparse
 
 import pandas as pd
 import pytest
+from storms import LANDFALL, WINDOW, muifa_window
 
 from islandcover.chart.beacon import write_beacon_chart
 from islandcover.chart.replay import replay_chart
 from islandcover.errors import IslandcoverError
 from islandcover.travel.links import sailing_features
 from islandcover.typhoon.replay import replay
-from islandcover.typhoon.tracks import Track, shipped_track
 
-WINDOW = ("2022-09-13T12:00:00Z", "2022-09-15T00:00:00Z")
-LANDFALL = "2022-09-14T11:00:00Z"
 DATA = re.compile(r'<script type="application/json" id="ic-replay-data">(.*?)</script>', re.DOTALL)
 ALLOWED_HOSTS = {  # URLs that may appear in the page: none of them is loaded at view time
     "www.w3.org", "leafletjs.com", "bugs.chromium.org", "bugzilla.mozilla.org",  # leaflet.js, attribution
@@ -30,14 +28,6 @@ ALLOWED_HOSTS = {  # URLs that may appear in the page: none of them is loaded at
     "www.nezasa.com", "github.com", "www.apache.org",  # iso8601-js-period's licence header
 }
 TILE_HOSTS = {"tile.openstreetmap.org", "www.openstreetmap.org"}  # the optional tile layer
-
-
-def muifa_window(start: str = WINDOW[0], end: str = WINDOW[1]) -> Track:
-    """The shipped Muifa track cut to [start, end] (both are best-track times)."""
-    full = shipped_track("muifa_2022")
-    p = full.points
-    keep = (p.time >= pd.Timestamp(start)) & (p.time <= pd.Timestamp(end))
-    return Track(full.name, full.source, p[keep].reset_index(drop=True), full.wind_basis)
 
 
 def ms(iso: str) -> int:
