@@ -18,7 +18,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from islandcover.config import BOUNDS, DEFAULT_DATA_DIR, DISTRICTS, METRIC_CRS
+from islandcover.config import DEFAULT_DATA_DIR
 from islandcover.errors import (
     OutsideArchipelago,
     UnknownIsland,
@@ -26,6 +26,7 @@ from islandcover.errors import (
     UnknownStation,
     UnknownTeam,
 )
+from islandcover.facts import BOUNDS, DISTRICTS, METRIC_CRS
 from islandcover.io import ferries as ferry_data
 from islandcover.io import files as io
 

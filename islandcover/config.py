@@ -8,9 +8,10 @@ command line reads it once in :func:`islandcover.cli.main`, the API once in
 :meth:`~islandcover.store.Store.open`). Library functions called without them use the
 defaults below, never the environment.
 
-The module constants are facts that never change at run time: the archipelago's bounds, the
-coordinate systems, the districts, the travel modes. User-tunable travel values (speeds, wind
-limits) live in a TOML file (:mod:`islandcover.travel.vessels`).
+The module constants are the defaults of those fields. The facts that never change at run time
+(the archipelago's bounds, coordinate systems, districts, travel modes) are in
+:mod:`islandcover.facts`; user-tunable travel values (speeds, wind limits) in a TOML file
+(:mod:`islandcover.travel.vessels`).
 """
 from __future__ import annotations
 
@@ -22,48 +23,13 @@ from pathlib import Path
 from islandcover.errors import IslandcoverError
 
 __all__ = [
-    "BOUNDS",
     "DEFAULT_CACHE_DIR",
     "DEFAULT_DATA_DIR",
     "DEFAULT_MAX_BODY_BYTES",
     "DEFAULT_STATE_DIR",
-    "DISTRICTS",
-    "DISTRICT_EN",
     "ENV",
-    "FERRY_MODE",
-    "METRIC_CRS",
-    "MODES",
-    "STORAGE_CRS",
     "Config",
 ]
-
-#: (min_lon, min_lat, max_lon, max_lat) of the archipelago model, WGS84 degrees. The same box
-#: the shoreline is extracted from (see scripts/build_data.py).
-BOUNDS: tuple[float, float, float, float] = (121.3, 29.3, 123.3, 31.0)
-
-#: CRS files are stored and exchanged in.
-STORAGE_CRS = "EPSG:4326"
-
-#: Local metric CRS for lengths and areas: UTM zone 51N (central meridian 123°E). Over the
-#: archipelago (121.3–123.3°E) its scale error is below 0.04% for lengths, 0.07% for areas.
-METRIC_CRS = "EPSG:32651"
-
-#: The four county-level districts of Zhoushan, in the order used in reports.
-DISTRICTS: tuple[str, ...] = ("定海区", "普陀区", "岱山县", "嵊泗县")
-
-#: English names of the districts.
-DISTRICT_EN: dict[str, str] = {
-    "定海区": "Dinghai",
-    "普陀区": "Putuo",
-    "岱山县": "Daishan",
-    "嵊泗县": "Shengsi",
-}
-
-#: The travel mode of a team without its own boat: scheduled ferries, roads and bridges.
-FERRY_MODE = "ferry"
-#: Every way a team can travel (a team's ``boat_class``); speeds and wind limits in
-#: :mod:`islandcover.travel.vessels`.
-MODES: tuple[str, ...] = ("workboat", "fast", FERRY_MODE)
 
 #: The shipped data set (a source checkout, installed with ``pip install -e .``).
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "islands"

@@ -6,7 +6,7 @@ import pytest
 from pyproj import Geod
 from shapely.geometry import Point
 
-from islandcover.config import DISTRICTS
+from islandcover.facts import DISTRICTS
 
 # Published land areas (km²) quoted in issue 2 from public sources (chronicles, encyclopedias).
 PUBLISHED_AREAS = {

@@ -5,7 +5,7 @@ from fastapi import APIRouter
 
 from api.deps import Dispatcher, State, field_error
 from api.schemas import LonLat, TeamOut, TeamPatch
-from islandcover.config import BOUNDS
+from islandcover.facts import BOUNDS
 from islandcover.store import TeamState
 
 router = APIRouter(tags=["teams"])

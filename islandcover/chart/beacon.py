@@ -54,8 +54,8 @@ from islandcover.chart.layers import (
     island_name,
     web_geometry,
 )
-from islandcover.config import DISTRICT_EN, DISTRICTS
 from islandcover.errors import IslandcoverError, UnknownIsland, UnknownStation
+from islandcover.facts import DISTRICT_EN, DISTRICTS
 from islandcover.planning.coverage import CoverageModel
 from islandcover.planning.scenario import Scenario
 

@@ -17,8 +17,8 @@ import shapely.ops
 from branca.element import Element
 
 from islandcover.archipelago import Archipelago
-from islandcover.config import METRIC_CRS, STORAGE_CRS
 from islandcover.errors import DataError
+from islandcover.facts import METRIC_CRS, STORAGE_CRS
 
 __all__ = [
     "COORD_DECIMALS",

@@ -61,8 +61,8 @@ from islandcover.chart.layers import (
     island_name,
     web_geometry,
 )
-from islandcover.config import FERRY_MODE
 from islandcover.errors import IslandcoverError
+from islandcover.facts import FERRY_MODE
 from islandcover.planning.coverage import CoverageModel
 from islandcover.planning.scenario import Scenario
 from islandcover.travel.links import sailing_features

@@ -1,5 +1,6 @@
-"""What the command groups share: the parser class, loading the model and the network, the
-weather and scenario options, the state database, argument types and terminal padding.
+"""What the command groups share: the parser class, the option groups (data, weather, scenario,
+state) and argument types, loading the model and the network, the weather and the scenario of
+the options, the state database, and terminal padding.
 
 Private to :mod:`islandcover.cli`: its names are used by the command modules, never re-exported.
 """
@@ -35,17 +36,10 @@ __all__ = [
     "scenario_of",
     "state_args",
     "state_location",
-    "weather_args",
     "text_width",
+    "weather_args",
     "weather_of",
 ]
-
-
-class Parser(argparse.ArgumentParser):
-    """ArgumentParser whose errors are one line on stderr with exit code 2."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(2, f"{self.prog}: error: {message}\n")
 
 
 def load(args: argparse.Namespace) -> Archipelago:
@@ -82,16 +76,6 @@ def progress(args: argparse.Namespace) -> Callable[[str], None] | None:
     return None if getattr(args, "json", False) else (lambda m: print(f"  {m}", file=sys.stderr))
 
 
-def state_location(args: argparse.Namespace) -> dict[str, Any]:
-    """Where the live state is: ``--database-url``, else ``--state-dir``, else the configured
-    database URL or state folder (:class:`~islandcover.config.Config`)."""
-    if args.database_url:
-        return {"database_url": args.database_url}
-    if args.state_dir:
-        return {"state_dir": args.state_dir}
-    return {"state_dir": args.config.state_dir, "database_url": args.config.database_url}
-
-
 def open_store(args: argparse.Namespace) -> Store:
     """The store of ``--state-dir`` / ``--database-url``; a database that cannot be opened is a
     :class:`StoreError` (one line, exit 2)."""
@@ -105,6 +89,33 @@ def open_store(args: argparse.Namespace) -> Store:
         raise StoreError(f"cannot open the state database: {first}") from None
     except OSError as exc:
         raise StoreError(f"cannot open the state database: {exc}") from None
+
+
+def text_width(s: str) -> int:
+    """Columns ``s`` takes in a terminal: wide and full-width (CJK) characters count as two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+
+
+def pad(s: str, width: int) -> str:
+    """``s`` left-aligned in ``width`` terminal columns (CJK as two)."""
+    return s + " " * max(0, width - text_width(s))
+
+
+class Parser(argparse.ArgumentParser):
+    """ArgumentParser whose errors are one line on stderr with exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def state_location(args: argparse.Namespace) -> dict[str, Any]:
+    """Where the live state is: ``--database-url``, else ``--state-dir``, else the configured
+    database URL or state folder (:class:`~islandcover.config.Config`)."""
+    if args.database_url:
+        return {"database_url": args.database_url}
+    if args.state_dir:
+        return {"state_dir": args.state_dir}
+    return {"state_dir": args.config.state_dir, "database_url": args.config.database_url}
 
 
 def data_args(p: argparse.ArgumentParser) -> None:
@@ -156,13 +167,3 @@ def count(text: str) -> int:
     if v < 1:
         raise argparse.ArgumentTypeError(f"{text} must be at least 1")
     return v
-
-
-def text_width(s: str) -> int:
-    """Columns ``s`` takes in a terminal: wide and full-width (CJK) characters count as two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
-
-
-def pad(s: str, width: int) -> str:
-    """``s`` left-aligned in ``width`` terminal columns (CJK as two)."""
-    return s + " " * max(0, width - text_width(s))

@@ -1,74 +1,19 @@
-"""The API's commands: ``keys create|list|revoke`` and ``serve``."""
+"""The ``islandcover serve`` command: the HTTP API (:mod:`api`) under uvicorn.
+
+The one command that imports the web layer, and only when it runs (every ``islandcover``
+command builds the parser, and most never need FastAPI).
+"""
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import sys
 from dataclasses import replace
 from typing import Any
 
-from islandcover.cli._common import Parser, count, open_store, state_args, state_location
+from islandcover.cli._common import count, state_args, state_location
 from islandcover.config import ENV
 
-__all__ = ["add_commands", "cmd_keys_create", "cmd_keys_list", "cmd_keys_revoke", "cmd_serve"]
-
-
-def _key_id(text: str) -> int:
-    if not (text.isascii() and text.isdigit() and 0 < len(text) <= 18 and int(text) > 0):
-        raise argparse.ArgumentTypeError(f"'{text}' is not a key id (a whole number from `islandcover keys list`)")
-    return int(text)
-
-
-def cmd_keys_create(args: argparse.Namespace) -> int:
-    """Create an API key; print it once (only its hash is stored)."""
-    store = open_store(args)
-    try:
-        key = store.create_key(args.role, label=args.label)
-        where = store.engine.url.render_as_string(hide_password=True)
-    finally:
-        store.close()
-    print(key)
-    print(f"  {args.role} key created in {where}; it is shown only now (only its SHA-256 is stored). "
-          "Send it as the X-API-Key header.", file=sys.stderr)
-    return 0
-
-
-def cmd_keys_list(args: argparse.Namespace) -> int:
-    """List the API keys: id, role, label, created, revoked (never the key, which is not stored)."""
-    store = open_store(args)
-    try:
-        keys = store.list_keys()
-    finally:
-        store.close()
-    if args.json:
-        print(json.dumps([k.to_dict() for k in keys], ensure_ascii=False, indent=2))
-        return 0
-    if not keys:
-        print("no API keys (create one with `islandcover keys create --role dispatcher|planner`)")
-        return 0
-    rows = [(str(k.id), k.role, k.label or "", (k.created_at or "")[:19], (k.revoked_at or "")[:19] or "-")
-            for k in keys]
-    head = ("id", "role", "label", "created (UTC)", "revoked (UTC)")
-    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
-    for r in [head, *rows]:
-        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
-    return 0
-
-
-def cmd_keys_revoke(args: argparse.Namespace) -> int:
-    """Revoke an API key by id: from then on the API answers it with 401."""
-    store = open_store(args)
-    try:
-        key, now = store.revoke_key(args.id)
-    finally:
-        store.close()
-    label = f" ({key.label})" if key.label else ""
-    if now:
-        print(f"revoked {key.role} key {key.id}{label}; requests with it now get 401")
-    else:
-        print(f"{key.role} key {key.id}{label} was already revoked at {key.revoked_at}")
-    return 0
+__all__ = ["add_commands", "cmd_serve"]
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -85,6 +30,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from api.access_log import log_config
+    from api.app import create_app
     from islandcover.store import Store
 
     where = state_location(args)
@@ -92,8 +38,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
                      database_url=where.get("database_url"))
     Store.open(state_dir=config.state_dir, database_url=config.database_url).close()
     if args.workers == 1:
-        from api.app import create_app
-
         uvicorn.run(create_app(config), host=args.host, port=args.port, log_config=log_config())
         return 0
     os.environ.update(config.to_env())
@@ -105,24 +49,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def add_commands(sub: Any) -> None:
-    """Register ``keys`` and ``serve`` on the subparsers object ``sub``."""
-    p = sub.add_parser("keys", help="API keys")
-    keys = p.add_subparsers(dest="keys_command", required=True, parser_class=Parser)
-    p = keys.add_parser("create", help="create an API key and print it once")
-    p.add_argument("--role", choices=("dispatcher", "planner"), required=True,
-                   help="dispatcher: incidents and teams; planner: scenarios and siting")
-    p.add_argument("--label", default=None, help="a note on whose key it is")
-    state_args(p)
-    p.set_defaults(func=cmd_keys_create)
-    p = keys.add_parser("list", help="list the API keys: id, role, label, created, revoked (never the key)")
-    p.add_argument("--json", action="store_true", help="print JSON")
-    state_args(p)
-    p.set_defaults(func=cmd_keys_list)
-    p = keys.add_parser("revoke", help="revoke an API key by id (see `keys list`); the API then answers it with 401")
-    p.add_argument("id", type=_key_id, metavar="ID", help="the key's id, from `islandcover keys list`")
-    state_args(p)
-    p.set_defaults(func=cmd_keys_revoke)
-
+    """Register ``serve`` on the subparsers object ``sub`` of the ``islandcover`` command."""
     p = sub.add_parser("serve", help="serve the HTTP API (uvicorn)",
                        description="Serve the HTTP API with uvicorn. Its access log redacts the value of any "
                                    "query parameter that looks like a key (api_key, key, token, …): keys "

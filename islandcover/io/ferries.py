@@ -26,8 +26,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from islandcover.config import METRIC_CRS
 from islandcover.errors import DataError, IslandcoverError
+from islandcover.facts import METRIC_CRS
 from islandcover.io.files import check_bounds, numbers, required_text, unique_ids
 
 __all__ = ["SERVICES", "MAX_PIER_OFFSHORE_M", "PIER_COLUMNS", "FERRY_COLUMNS", "read_piers", "read_ferries",

@@ -17,8 +17,8 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from islandcover.config import BOUNDS, DISTRICTS, METRIC_CRS, MODES
 from islandcover.errors import DataError, UnknownCRS
+from islandcover.facts import BOUNDS, DISTRICTS, METRIC_CRS, MODES
 from islandcover.io.coordinates import GCJ02, normalise_crs, to_wgs84
 
 __all__ = [

@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 
 from islandcover._plumbing import LRUCache
-from islandcover.config import DISTRICTS
 from islandcover.errors import DataError, IslandcoverError, UnknownStation
+from islandcover.facts import DISTRICTS
 from islandcover.planning.scenario import Scenario
 from islandcover.planning.siting import SitingProblem
 from islandcover.planning.travel_matrix import (

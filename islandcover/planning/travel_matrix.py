@@ -23,8 +23,8 @@ from pyproj import Transformer
 from scipy.sparse.csgraph import dijkstra
 
 from islandcover.archipelago import Archipelago
-from islandcover.config import METRIC_CRS
 from islandcover.errors import IslandcoverError, OutsideArchipelago
+from islandcover.facts import METRIC_CRS
 from islandcover.travel.places import AttachPoint, attach_points
 from islandcover.travel.routing import Router
 from islandcover.travel.weather import Weather

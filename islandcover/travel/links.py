@@ -30,8 +30,8 @@ from scipy.sparse import csr_array
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from islandcover.config import FERRY_MODE, METRIC_CRS
 from islandcover.errors import DataError
+from islandcover.facts import FERRY_MODE, METRIC_CRS
 from islandcover.io.files import check_bounds, numbers, required_text
 from islandcover.travel.routing import CutOffIsland, Router
 from islandcover.travel.weather import Weather

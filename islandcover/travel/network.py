@@ -57,8 +57,9 @@ from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
 from islandcover.archipelago import Archipelago
-from islandcover.config import BOUNDS, DEFAULT_CACHE_DIR, METRIC_CRS
+from islandcover.config import DEFAULT_CACHE_DIR
 from islandcover.errors import DataError
+from islandcover.facts import BOUNDS, METRIC_CRS
 
 __all__ = [
     "NETWORK_VERSION",

@@ -26,7 +26,6 @@ import shapely
 from pyproj import Transformer
 from scipy.spatial import cKDTree
 
-from islandcover.config import FERRY_MODE, METRIC_CRS
 from islandcover.errors import (
     NoLanding,
     OutsideArchipelago,
@@ -34,6 +33,7 @@ from islandcover.errors import (
     UnknownIsland,
     UnknownPlace,
 )
+from islandcover.facts import FERRY_MODE, METRIC_CRS
 from islandcover.travel.graph import AttachedGraph, NetworkView, OpenGraph, Place
 from islandcover.travel.network import TravelNetwork, geodesic_m
 

@@ -26,8 +26,8 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 
 from islandcover._plumbing import LRUCache
 from islandcover.archipelago import Archipelago
-from islandcover.config import FERRY_MODE
 from islandcover.errors import ConfigError, IslandcoverError
+from islandcover.facts import FERRY_MODE
 from islandcover.travel.graph import AttachedGraph, OpenGraph
 from islandcover.travel.network import TravelNetwork, all_land_m, land_clearance, read_bridges
 from islandcover.travel.places import attach, resolve_place

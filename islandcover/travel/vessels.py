@@ -75,8 +75,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from islandcover.config import FERRY_MODE
 from islandcover.errors import ConfigError
+from islandcover.facts import FERRY_MODE
 
 __all__ = ["KNOT_KMH", "TravelParameters", "VesselClass", "load_parameters"]
 

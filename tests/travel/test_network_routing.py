@@ -10,8 +10,8 @@ from pyproj import Geod
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import dijkstra
 
-from islandcover.config import METRIC_CRS
 from islandcover.errors import WeatherError
+from islandcover.facts import METRIC_CRS
 from islandcover.travel.weather import Weather
 
 GEOD = Geod(ellps="WGS84")

@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 from pyproj import Geod, Transformer
 
 from islandcover.cli import main
-from islandcover.config import METRIC_CRS
 from islandcover.errors import (
     ConfigError,
     OutsideArchipelago,
@@ -20,6 +19,7 @@ from islandcover.errors import (
     UnknownPlace,
     WeatherError,
 )
+from islandcover.facts import METRIC_CRS
 from islandcover.travel.places import resolve_place
 from islandcover.travel.weather import Weather
 
