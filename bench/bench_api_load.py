@@ -181,12 +181,11 @@ def start_server(config: str, workers: int, state_root: Path) -> Server:
             proc.kill()
             raise RuntimeError("server did not answer /health within 300 s")
         time.sleep(0.1)
-    # with several workers, the first answer comes from the first worker up: wait for every one
-    # (each keeps loading its model, visible as CPU use) to settle
     srv = Server(proc, port, workers, log, 0.0, key)
     if workers > 1:  # /health came from the first worker up; wait until every one has loaded its model
         while len(srv.serving()) < workers or log.read_text().count("Application startup complete") < workers:
-            if time.monotonic() > deadline:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                srv.stop()
                 raise RuntimeError(f"not every worker started: {log.read_text()[-2000:]}")
             time.sleep(0.1)
     srv.startup_s = time.perf_counter() - t0
