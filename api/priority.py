@@ -9,12 +9,12 @@ does not hold the lane, so a slow client does not block the others. Dispatch rou
 for a lane, so the public can take at most ``lanes`` requests' worth of the server at once; under
 public load the public waits, not the dispatcher.
 
-``ISLANDCOVER_PUBLIC_LANES`` sets the number of lanes (``0``: no limit, the behaviour before);
-``app.state.ic_public_lanes`` overrides it for one app.
+The app's :class:`~islandcover.config.Config` sets the number of lanes (``public_lanes``, from
+``$ISLANDCOVER_PUBLIC_LANES``; ``0``: no limit, the behaviour before); ``app.state.ic_public_lanes``
+overrides it for one app (tests).
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -23,10 +23,7 @@ from anyio.lowlevel import RunVar
 from fastapi import FastAPI, Request, Response
 from fastapi.routing import APIRoute
 
-__all__ = ["DEFAULT_PUBLIC_LANES", "PUBLIC_LANES_ENV", "PublicRoute", "public_lanes"]
-
-#: Environment variable: how many public requests a worker handles at once (0: no limit).
-PUBLIC_LANES_ENV = "ISLANDCOVER_PUBLIC_LANES"
+__all__ = ["DEFAULT_PUBLIC_LANES", "PublicRoute", "public_lanes"]
 
 #: Default number of lanes.
 DEFAULT_PUBLIC_LANES = 1
@@ -36,20 +33,12 @@ _gates: RunVar[dict[int, tuple[int, Semaphore]]] = RunVar("islandcover_public_ga
 
 
 def public_lanes(app: FastAPI) -> int:
-    """The app's number of public lanes: ``app.state.ic_public_lanes``, else the environment, else 1.
-
-    Raises
-    ------
-    ValueError
-        When ``$ISLANDCOVER_PUBLIC_LANES`` is not a whole number ≥ 0.
-    """
+    """The app's number of public lanes: ``app.state.ic_public_lanes``, else its configuration's
+    ``public_lanes``, else :data:`DEFAULT_PUBLIC_LANES` (an app not built by ``create_app``)."""
     lanes = getattr(app.state, "ic_public_lanes", None)
     if lanes is None:
-        text = os.environ.get(PUBLIC_LANES_ENV, str(DEFAULT_PUBLIC_LANES)).strip()
-        if not text.isdigit():
-            msg = f"{PUBLIC_LANES_ENV} must be a whole number ≥ 0 (0: no limit), got {text!r}"
-            raise ValueError(msg)
-        lanes = int(text)
+        holder = getattr(app.state, "ic_config", None)
+        lanes = holder.config.public_lanes if holder is not None else DEFAULT_PUBLIC_LANES
     return int(lanes)
 
 

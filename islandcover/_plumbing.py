@@ -104,3 +104,13 @@ class LRUCache(Generic[K, V]):
             while len(self._data) > self.size:
                 self._data.popitem(last=False)
         return value
+
+    def items(self) -> list[tuple[K, V]]:
+        """A snapshot of the entries, least recently used first (does not change their order)."""
+        with self._lock:
+            return list(self._data.items())
+
+    def pop(self, key: K) -> V | None:
+        """Remove ``key``; return its value, or None when it was not there."""
+        with self._lock:
+            return self._data.pop(key, None)

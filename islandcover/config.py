@@ -47,6 +47,8 @@ ENV: Mapping[str, str] = {
     "state_dir": "ISLANDCOVER_STATE_DIR",
     "database_url": "ISLANDCOVER_DATABASE_URL",
     "max_body_bytes": "ISLANDCOVER_MAX_BODY_BYTES",
+    "api_cache": "ISLANDCOVER_API_CACHE",
+    "public_lanes": "ISLANDCOVER_PUBLIC_LANES",
 }
 
 
@@ -71,6 +73,12 @@ class Config:
         ``postgresql+psycopg://…``); wins over ``state_dir``.
     max_body_bytes : int
         Largest request body the API reads (``$ISLANDCOVER_MAX_BODY_BYTES``; default 1 MB).
+    api_cache : bool
+        Keep charts and dispatch answers per worker (``$ISLANDCOVER_API_CACHE``: ``0``, ``off``,
+        ``false`` or ``no`` turn it off; default on). :mod:`api.cache`.
+    public_lanes : int
+        Public chart requests one API worker serves at once, so that dispatch never queues
+        behind them (``$ISLANDCOVER_PUBLIC_LANES``; 0: no limit; default 1). :mod:`api.priority`.
     """
 
     data_dir: Path = DEFAULT_DATA_DIR
@@ -78,6 +86,8 @@ class Config:
     state_dir: Path = DEFAULT_STATE_DIR
     database_url: str | None = None
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    api_cache: bool = True
+    public_lanes: int = 1
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:
@@ -87,7 +97,8 @@ class Config:
         Raises
         ------
         IslandcoverError
-            ``$ISLANDCOVER_MAX_BODY_BYTES`` is not a positive whole number.
+            ``$ISLANDCOVER_MAX_BODY_BYTES`` is not a positive whole number, or
+            ``$ISLANDCOVER_PUBLIC_LANES`` not a whole number.
         """
         env = os.environ if environ is None else environ
         got = {name: env[var] for name, var in ENV.items() if env.get(var)}
@@ -100,6 +111,14 @@ class Config:
                 raise IslandcoverError(f"{ENV['max_body_bytes']}={got['max_body_bytes']!r}: give a positive whole "
                                  "number of bytes")
             values["max_body_bytes"] = int(text)
+        if "api_cache" in got:
+            values["api_cache"] = got["api_cache"].strip().lower() not in ("0", "off", "false", "no")
+        if "public_lanes" in got:
+            text = got["public_lanes"].strip()
+            if not (text.isascii() and text.isdigit()):
+                raise IslandcoverError(f"{ENV['public_lanes']}={got['public_lanes']!r}: give a whole number ≥ 0 "
+                                       "(0: no limit)")
+            values["public_lanes"] = int(text)
         return cls(**values)  # type: ignore[arg-type]
 
     def replace(self, **changes: object) -> Config:
@@ -112,6 +131,8 @@ class Config:
         out = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            if value is not None:
+            if isinstance(value, bool):
+                out[ENV[f.name]] = "1" if value else "0"
+            elif value is not None:
                 out[ENV[f.name]] = str(value)
         return out

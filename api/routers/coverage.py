@@ -39,13 +39,15 @@ def coverage(state: State, weather: WeatherQuery, scenario: ScenarioRef = None,
 
 async def beacon_map(state: State, cache: Cache, weather: WeatherQuery, scenario: ScenarioRef = None,
                      lang: Literal["zh", "en"] = "zh",
-                     if_none_match: Annotated[str | None, Header(include_in_schema=False)] = None) -> Response:
+                     if_none_match: Annotated[str | None, Header(include_in_schema=False)] = None,
+                     accept_encoding: Annotated[str | None, Header(include_in_schema=False)] = None) -> Response:
     """The beacon chart (one offline HTML page): response times, zones, cut-off islands.
 
     Rendered once per (weather, scenario, language) and kept (about 0.5 s of CPU each);
     concurrent requests for one chart wait for one rendering. The chart shows no live state,
     so writes do not render it again. The ``ETag`` is the hash of the page, the same from every
     worker: a client sending it back in ``If-None-Match`` gets a 304 while the chart is unchanged.
+    A client that accepts gzip gets the page gzipped (compressed once, when rendered; its own ETag).
     Public requests for charts are handled one at a time per worker (:mod:`api.priority`), so
     they cannot crowd out dispatch.
     """
@@ -68,10 +70,13 @@ async def beacon_map(state: State, cache: Cache, weather: WeatherQuery, scenario
     chart = cache.kept_chart(key)
     if chart is None:
         chart = await run_in_threadpool(cache.chart, key, render)
-    headers = {"ETag": chart.etag, "Cache-Control": CHART_CACHE_CONTROL}
-    if etag_matches(if_none_match, chart.etag):
+    body, etag, encoding = chart.for_client(accept_encoding)
+    headers = {"ETag": etag, "Cache-Control": CHART_CACHE_CONTROL, "Vary": "Accept-Encoding"}
+    if etag_matches(if_none_match, etag):
         return Response(status_code=304, headers=headers)
-    return HTMLResponse(chart.html, headers=headers)
+    if encoding is not None:
+        headers["Content-Encoding"] = encoding
+    return HTMLResponse(body, headers=headers)
 
 
 router.add_api_route("/map", beacon_map, methods=["GET"], response_class=HTMLResponse,

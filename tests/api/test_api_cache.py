@@ -12,7 +12,17 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from api.cache import ApiCache, SingleFlightCache, app_cache, etag_matches, stable_ids, strong_etag
+from api.cache import (
+    Answer,
+    ApiCache,
+    LiveStatuses,
+    SingleFlightCache,
+    accepts_gzip,
+    app_cache,
+    etag_matches,
+    stable_ids,
+    strong_etag,
+)
 
 
 @pytest.fixture()
@@ -42,18 +52,34 @@ def _swap(api_app, new: ApiCache) -> ApiCache:
 # ---------------------------------------------------------------------- the beacon chart
 class TestChart:
     def test_etag_and_304(self, api_client, cache):
-        r = api_client.get("/map", params={"lang": "en", "wind": 8})
-        assert r.status_code == 200
+        plain = {"Accept-Encoding": "identity"}
+        r = api_client.get("/map", params={"lang": "en", "wind": 8}, headers=plain)
+        assert r.status_code == 200 and "content-encoding" not in r.headers
         etag = r.headers["etag"]
         assert etag.startswith('"') and not etag.startswith('W/')
         assert etag == strong_etag(r.content)
         assert "max-age" in r.headers["cache-control"]
-        again = api_client.get("/map", params={"lang": "en", "wind": 8}, headers={"If-None-Match": etag})
+        again = api_client.get("/map", params={"lang": "en", "wind": 8}, headers={**plain, "If-None-Match": etag})
         assert again.status_code == 304
         assert again.content == b""
         assert again.headers["etag"] == etag
         assert again.headers["cache-control"] == r.headers["cache-control"]
         assert (cache.charts.misses, cache.charts.hits) == (1, 1)
+
+    def test_gzip_for_browsers(self, api_client, cache):
+        """A client accepting gzip gets the page compressed once, with an ETag of its own."""
+        q = {"lang": "en", "wind": 8}
+        plain = api_client.get("/map", params=q, headers={"Accept-Encoding": "identity"})
+        gz = api_client.get("/map", params=q, headers={"Accept-Encoding": "gzip, deflate, br"})
+        assert gz.headers["content-encoding"] == "gzip" and "accept-encoding" in gz.headers["vary"].lower()
+        assert gz.content == plain.content  # decoded by the client
+        assert int(gz.headers["content-length"]) < len(plain.content) / 3
+        assert gz.headers["etag"] != plain.headers["etag"]
+        assert api_client.get("/map", params=q, headers={"Accept-Encoding": "gzip",
+                                                         "If-None-Match": gz.headers["etag"]}).status_code == 304
+        assert api_client.get("/map", params=q, headers={"Accept-Encoding": "identity",
+                                                         "If-None-Match": gz.headers["etag"]}).status_code == 200
+        assert cache.charts.misses == 1
 
     def test_other_etag_gets_the_page(self, api_client, cache):
         r = api_client.get("/map", params={"lang": "en"}, headers={"If-None-Match": '"not-this-one"'})
@@ -83,9 +109,16 @@ class TestChart:
         assert fresh.status_code == hit.status_code == 200
         assert fresh.content == hit.content
 
-    def test_concurrent_requests_render_once(self, api_client, cache):
-        with ThreadPoolExecutor(8) as pool:
-            rs = list(pool.map(lambda _: api_client.get("/map", params={"lang": "en", "wind": 6}), range(8)))
+    @pytest.mark.parametrize("lanes", [0, 1])
+    def test_concurrent_requests_render_once(self, api_app, api_client, cache, lanes):
+        """Eight clients ask for one chart at once: one rendering, in the public lane (lanes=1) or
+        not (lanes=0: the others wait for the one in flight)."""
+        api_app.state.ic_public_lanes = lanes
+        try:
+            with ThreadPoolExecutor(8) as pool:
+                rs = list(pool.map(lambda _: api_client.get("/map", params={"lang": "en", "wind": 6}), range(8)))
+        finally:
+            del api_app.state.ic_public_lanes
         assert {r.status_code for r in rs} == {200}
         assert len({r.headers["etag"] for r in rs}) == 1
         assert cache.charts.misses == 1
@@ -195,6 +228,45 @@ class TestAnswers:
         assert api_client.get("/nearest", params=q).json()["trips"][0]["team_id"] == first
 
 
+class TestNearestDependsOn:
+    """The rule that keeps /nearest answers across a status change, checked against the router."""
+
+    @staticmethod
+    def _plain(d) -> tuple:
+        return (d.island_id, d.weather, [t.to_dict() for t in d.trips], [x.to_dict() for x in d.excluded])
+
+    @pytest.mark.parametrize("wind", [0, 7])
+    def test_a_team_outside_leaves_the_answer_alone(self, router, wind):
+        from api.routers.dispatch import calm_minutes, nearest_depends_on
+        from islandcover.travel.weather import Weather
+
+        calm = calm_minutes(router)
+        teams = [str(t) for t in router.arch.teams.index]
+        everyone = {t: "available" for t in teams}
+        w = Weather.uniform(wind)
+        checked = 0
+        for iid in list(calm.columns)[::6]:
+            on = router.nearest(iid, w, k=3, statuses=everyone)
+            deps_on = nearest_depends_on(calm, on, 3)
+            assert deps_on is not None and {t.team_id for t in on.trips} <= deps_on
+            for t in teams:
+                off = router.nearest(iid, w, k=3, statuses={**everyone, t: "off-duty"})
+                deps_off = nearest_depends_on(calm, off, 3)
+                if t not in deps_on or t not in deps_off:  # taken off duty, or back: no change
+                    assert self._plain(off) == self._plain(on), (iid, t)
+                    checked += 1
+        assert checked > 50
+
+    def test_unknown_island_column_depends_on_everyone(self, router):
+        import pandas as pd
+
+        from api.routers.dispatch import nearest_depends_on
+        from islandcover.travel.weather import Weather
+
+        d = router.nearest("ZS-0033", Weather.uniform(0), k=1)
+        assert nearest_depends_on(pd.DataFrame(), d, 1) is None
+
+
 # ---------------------------------------------------------------------- the pieces
 class TestPieces:
     def test_single_flight(self):
@@ -252,7 +324,7 @@ class TestPieces:
     def test_live_statuses_read_again_only_after_a_write(self):
         class FakeStore:
             def __init__(self) -> None:
-                self.v, self.s, self.reads = 0, {"T-1": "available"}, 0
+                self.v, self.s, self.reads = 0, {"T-1": "available", "T-2": "available"}, 0
 
             def version(self) -> int:
                 return self.v
@@ -263,22 +335,43 @@ class TestPieces:
 
         store, cache = FakeStore(), ApiCache(enabled=True)
         a = cache.live_statuses(store)
-        cache.answer(("q", a.fingerprint), lambda: b"1")
+        cache.answer(a, "on T-1", lambda: Answer(b"1", frozenset({"T-1"})))
+        cache.answer(a, "on T-2", lambda: Answer(b"2", frozenset({"T-2"})))
+        cache.answer(a, "on all", lambda: Answer(b"3"))
         assert cache.live_statuses(store) is a and store.reads == 1
         store.v = 1  # a write that leaves the statuses alone: answers kept
         b = cache.live_statuses(store)
-        assert store.reads == 2 and b.fingerprint == a.fingerprint and len(cache.answers) == 1
-        store.v, store.s = 2, {"T-1": "busy"}  # a status changed: answers dropped
+        assert store.reads == 2 and b.generation == a.generation and len(cache.answers) == 3
+        store.v, store.s["T-1"] = 2, "busy"  # T-1 changed: the answers on T-1 and on all dropped
         c = cache.live_statuses(store)
-        assert c.fingerprint != a.fingerprint and len(cache.answers) == 0
+        assert c.generation > a.generation
+        assert "on T-2" in cache.answers and "on T-1" not in cache.answers and "on all" not in cache.answers
 
-    def test_env_turns_it_off(self, monkeypatch):
-        monkeypatch.setenv("ISLANDCOVER_API_CACHE", "0")
-        assert not ApiCache().enabled
-        monkeypatch.setenv("ISLANDCOVER_API_CACHE", "1")
-        assert ApiCache().enabled
-        monkeypatch.delenv("ISLANDCOVER_API_CACHE")
-        assert ApiCache().enabled
+    def test_answer_from_old_statuses_not_kept(self):
+        """A request that read the statuses before a change computes its answer from them: it gets
+        it, but the answer is not kept, and later requests do not wait for it."""
+        cache = ApiCache(enabled=True)
+        old = LiveStatuses(0, {"T-1": "available"}, cache.answers.generation)
+        cache.answers.clear()  # a status change lands while the request computes
+        assert cache.answer(old, "q", lambda: Answer(b"old")) == b"old"
+        assert "q" not in cache.answers
+
+    def test_config_turns_it_off(self, router, tmp_path):
+        from api.app import create_app
+        from api.cache import app_cache
+        from islandcover.config import Config
+
+        for env, on in (({"ISLANDCOVER_API_CACHE": "0"}, False), ({"ISLANDCOVER_API_CACHE": "off"}, False),
+                        ({"ISLANDCOVER_API_CACHE": "1"}, True), ({}, True)):
+            app = create_app(Config.from_env(env), router=router, state_dir=tmp_path)
+            assert app_cache(app).enabled is on, env
+
+    @pytest.mark.parametrize(("header", "accepted"), [
+        (None, False), ("", False), ("identity", False), ("gzip", True), ("deflate, gzip;q=0.5", True),
+        ("gzip;q=0", False), ("*", True), ("br;q=1, *;q=0", False), ("GZIP", True),
+    ])
+    def test_accepts_gzip(self, header, accepted):
+        assert accepts_gzip(header) is accepted
 
     @pytest.mark.parametrize(("header", "match"), [
         (None, False), ("", False), ("*", True), ('"abc"', True), ('W/"abc"', True),
@@ -336,15 +429,16 @@ class TestPublicLane:
     def test_lanes_from_the_environment(self, monkeypatch):
         from fastapi import FastAPI
 
+        from api.app import create_app
         from api.priority import public_lanes
+        from islandcover.config import Config
+        from islandcover.errors import IslandcoverError
 
         app = FastAPI()
-        monkeypatch.delenv("ISLANDCOVER_PUBLIC_LANES", raising=False)
         assert public_lanes(app) == 1
-        monkeypatch.setenv("ISLANDCOVER_PUBLIC_LANES", "0")
-        assert public_lanes(app) == 0
-        monkeypatch.setenv("ISLANDCOVER_PUBLIC_LANES", "many")
-        with pytest.raises(ValueError, match="ISLANDCOVER_PUBLIC_LANES"):
-            public_lanes(app)
+        assert public_lanes(create_app(Config.from_env({}))) == 1
+        assert public_lanes(create_app(Config.from_env({"ISLANDCOVER_PUBLIC_LANES": "0"}))) == 0
+        with pytest.raises(IslandcoverError, match="ISLANDCOVER_PUBLIC_LANES"):
+            Config.from_env({"ISLANDCOVER_PUBLIC_LANES": "many"})
         app.state.ic_public_lanes = 3
         assert public_lanes(app) == 3
