@@ -39,9 +39,14 @@ from typing import Annotated, Generic, Protocol, TypeVar
 
 from fastapi import Depends, FastAPI, Request
 
+from api.guard import html_csp
 from islandcover._plumbing import LRUCache
 
+#: Where the chart's optional tile layer loads its images from (off until the user turns it on).
+CHART_TILE_SOURCES = ("https://tile.openstreetmap.org",)
+
 __all__ = [
+    "CHART_TILE_SOURCES",
     "CHART_CACHE_CONTROL",
     "Answer",
     "ApiCache",
@@ -207,7 +212,10 @@ class Answer:
 # ---------------------------------------------------------------------- the beacon chart
 @dataclass(frozen=True)
 class Chart:
-    """A rendered beacon chart: the page (UTF-8) and its gzip encoding, each with its strong ETag.
+    """A rendered beacon chart: the page (UTF-8) and its gzip encoding, each with its strong ETag,
+    and the Content-Security-Policy that allows exactly what the page loads (its own inline
+    scripts by hash, inline styles, ``data:`` images and the optional OpenStreetMap tiles),
+    computed once with the page.
 
     The gzip encoding is made once, with no time stamp (so every worker makes the same bytes):
     browsers take it, about a quarter of the page's size, and the server sends that much less.
@@ -217,6 +225,7 @@ class Chart:
     etag: str
     gzip: bytes | None = None
     gzip_etag: str | None = None
+    csp: str = ""
 
     @classmethod
     def of(cls, page: str, *, compress: bool = True) -> Chart:
@@ -229,11 +238,13 @@ class Chart:
         compress : bool
             Also make the gzip encoding (worth it for a kept chart; about 30 ms).
         """
-        html = stable_ids(page).encode("utf-8")
+        text = stable_ids(page)
+        html = text.encode("utf-8")
+        csp = html_csp(text, img_src=CHART_TILE_SOURCES)
         if not compress:
-            return cls(html=html, etag=strong_etag(html))
+            return cls(html=html, etag=strong_etag(html), csp=csp)
         gz = gzip.compress(html, compresslevel=6, mtime=0)
-        return cls(html=html, etag=strong_etag(html), gzip=gz, gzip_etag=strong_etag(gz))
+        return cls(html=html, etag=strong_etag(html), gzip=gz, gzip_etag=strong_etag(gz), csp=csp)
 
     def for_client(self, accept_encoding: str | None) -> tuple[bytes, str, str | None]:
         """The body, its ETag and its ``Content-Encoding`` (None: none) for a client's ``Accept-Encoding``."""

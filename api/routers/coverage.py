@@ -71,7 +71,8 @@ async def beacon_map(state: State, cache: Cache, weather: WeatherQuery, scenario
     if chart is None:
         chart = await run_in_threadpool(cache.chart, key, render)
     body, etag, encoding = chart.for_client(accept_encoding)
-    headers = {"ETag": etag, "Cache-Control": CHART_CACHE_CONTROL, "Vary": "Accept-Encoding"}
+    headers = {"ETag": etag, "Cache-Control": CHART_CACHE_CONTROL, "Vary": "Accept-Encoding",
+               "Content-Security-Policy": chart.csp}
     if etag_matches(if_none_match, etag):
         return Response(status_code=304, headers=headers)
     if encoding is not None:

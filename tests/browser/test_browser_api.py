@@ -76,3 +76,27 @@ def test_swagger_docs_render_offline_under_their_csp(open_page):
     assert errors == []  # a CSP violation is a console error ("Refused to …")
     assert operations >= 20  # every operation of the schema is listed
     assert "islandcover" in title
+
+
+def test_the_beacon_chart_draws_under_its_csp(open_page, site):
+    """The API's chart carries a CSP that allows its inline scripts by hash: it must still draw
+    every island and beacon, with no violation in the console."""
+    page, outside, errors = open_page("map?lang=en")
+    page.wait_for_selector("path.ic-island", timeout=15_000)
+    page.wait_for_timeout(300)
+    islands = page.locator("path.ic-island").count()
+    beacons = page.locator(".ic-beacon").count()
+    assert outside == []
+    assert errors == []
+    assert islands > 500  # every island of the shipped data (569), not a blank page
+    assert beacons == 12
+
+
+def test_the_chart_csp_is_not_a_blanket_allowance(site):
+    import httpx
+
+    r = httpx.get(site + "map", timeout=60)
+    csp = r.headers["content-security-policy"]
+    assert "'unsafe-inline'" not in csp.split("script-src", 1)[1].split(";", 1)[0]
+    assert "'unsafe-eval'" not in csp and "frame-ancestors 'none'" in csp
+    assert "https://tile.openstreetmap.org" in csp  # the optional tile layer, off until asked for
