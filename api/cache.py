@@ -41,6 +41,7 @@ from fastapi import Depends, FastAPI, Request
 
 from api.guard import html_csp
 from islandcover._plumbing import LRUCache
+from islandcover.situation import Situation
 
 #: Where the chart's optional tile layer loads its images from (off until the user turns it on).
 CHART_TILE_SOURCES = ("https://tile.openstreetmap.org",)
@@ -188,17 +189,22 @@ class StatusStore(Protocol):
 
     def version(self) -> int: ...
 
-    def statuses(self) -> dict[str, str]: ...
+    def situation(self) -> Situation: ...
 
 
 @dataclass(frozen=True)
 class LiveStatuses:
-    """The live team statuses as of a state version, and the generation of the answer cache that
-    matches them (pass it to :meth:`ApiCache.answer`)."""
+    """The live situation (team statuses, positions, notices) as of a state version, and the
+    generation of the answer cache that matches it (pass it to :meth:`ApiCache.answer`)."""
 
     version: int
-    statuses: dict[str, str]
+    situation: Situation
     generation: int
+
+    @property
+    def statuses(self) -> dict[str, str]:
+        """Team id → live status."""
+        return self.situation.statuses()
 
 
 @dataclass(frozen=True)
@@ -357,21 +363,28 @@ class ApiCache:
             The live state.
         """
         if not self.enabled:
-            return LiveStatuses(-1, store.statuses(), 0)
-        version = store.version()  # first: the statuses read after it include every write up to it
+            return LiveStatuses(-1, store.situation(), 0)
+        version = store.version()  # first: the situation read after it includes every write up to it
         live = self._live
         if live is not None and version <= live.version:
             return live
-        statuses = store.statuses()
+        situation = store.situation()
+        statuses = situation.statuses()
         with self._lock:
             live = self._live
             if live is not None and version <= live.version:
                 return live  # another request read them first, at a version at least as new
             if live is not None:
-                changed = {t for t in statuses.keys() | live.statuses.keys() if statuses.get(t) != live.statuses.get(t)}
-                if changed:
-                    self.answers.drop(lambda a: a.depends_on is None or not a.depends_on.isdisjoint(changed))
-            self._live = LiveStatuses(version, statuses, self.answers.generation)
+                old = live.situation
+                if (old.positions_key() != situation.positions_key()
+                        or old.suspensions != situation.suspensions):
+                    self.answers.drop(lambda a: True)  # a team moved or a notice changed: any answer may
+                else:
+                    changed = {t for t in statuses.keys() | live.statuses.keys()
+                               if statuses.get(t) != live.statuses.get(t)}
+                    if changed:
+                        self.answers.drop(lambda a: a.depends_on is None or not a.depends_on.isdisjoint(changed))
+            self._live = LiveStatuses(version, situation, self.answers.generation)
             return self._live
 
     def answer(self, live: LiveStatuses, key: Hashable, compute: Callable[[], Answer]) -> bytes:

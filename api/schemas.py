@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
     "MAX_STEPS",
@@ -23,6 +23,7 @@ __all__ = [
     "LinksOut",
     "LonLat",
     "NearestOut",
+    "NoticeTime",
     "PrepareIn",
     "PrepareItemOut",
     "PreparePlanOut",
@@ -34,6 +35,8 @@ __all__ = [
     "ScenarioOut",
     "SitingIn",
     "StationOut",
+    "SuspensionIn",
+    "SuspensionOut",
     "TeamOptionOut",
     "TeamOut",
     "TeamPatch",
@@ -93,16 +96,26 @@ class TeamOut(BaseModel):
     incident_id: int | None = Field(description="open incident the team is assigned to")
     location: LonLat | None = Field(description="last reported position, if any")
     updated_at: str | None
+    at_kind: str = Field(default="station", description="where it is: station (its own), island, pier or point")
+    at_ref: str = Field(default="", description="the island or pier id, or 'lon,lat'; empty at its station")
+    at_set: str | None = Field(default=None, description="when it was put there")
 
 
 class TeamPatch(_In):
     status: TeamStatus | None = None
-    location: LonLat | None = None
+    location: LonLat | None = Field(default=None, description="a point where the team is now (on an island or "
+                                                              "at sea)")
+    at: Annotated[str | None, Field(default=None, min_length=1, max_length=100,
+                                    description="where the team is now: an island (id, name, pinyin), a pier or "
+                                                "station id, or 'lon,lat'")] = None
+    return_home: bool = Field(default=False, description="the team is back at its own station")
 
     @model_validator(mode="after")
     def _something(self) -> TeamPatch:
-        if self.status is None and self.location is None:
-            raise ValueError("give status and/or location")
+        if self.status is None and self.location is None and self.at is None and not self.return_home:
+            raise ValueError("give status, location, at and/or return_home")
+        if sum(x is not None for x in (self.location, self.at)) + self.return_home > 1:
+            raise ValueError("give one of location, at and return_home")
         return self
 
 
@@ -110,6 +123,7 @@ class TripOut(BaseModel):
     team_id: str
     station_id: str
     vessel: str
+    start: str | None = Field(default=None, description="where the team starts: its station, or where it is now")
     eta_min: float
     length_km: float
     legs: list[dict[str, Any]]
@@ -118,13 +132,15 @@ class TripOut(BaseModel):
 class ExclusionOut(BaseModel):
     team_id: str
     station_id: str
-    calm_eta_min: float
+    calm_eta_min: float | None = Field(description="minutes in calm weather from where it is; null when it "
+                                                   "cannot start there")
     reason: str
 
 
 class NearestOut(BaseModel):
     island_id: str
     weather: str
+    state: str = Field(description="the live state the answer was computed on (as of, state version)")
     trips: list[TripOut]
     excluded: list[ExclusionOut]
 
@@ -391,3 +407,39 @@ class PreparePlanOut(BaseModel):
     people_known: int
     islands_without_population: int
     rule: str
+
+
+# ---------------------------------------------------------------------- suspension notices
+def _plausible(t: AwareDatetime | None) -> AwareDatetime | None:
+    if t is not None and not 2000 <= t.year <= 2100:
+        raise ValueError(f"{t.isoformat()} is out of range: notices run from 2000 to 2100")
+    return t
+
+
+NoticeTime = Annotated[AwareDatetime, AfterValidator(_plausible)]
+
+
+class SuspensionIn(_In):
+    """A suspension notice: links closed by the operator or the maritime authority, whatever the wind."""
+
+    scope: Literal["route", "service", "vessel", "area", "bridge", "all"] = Field(
+        description="route: a sailing (F-18); service: high-speed, conventional or ro-ro; vessel: own boats "
+                    "(workboat, fast); area: a named water (岱衢洋) or a district (嵊泗县); bridge: its name; "
+                    "all: every sailing and own-boat lane")
+    ref: Annotated[str, Field(max_length=100, description="what the scope names (empty for all)")] = ""
+    starts: NoticeTime | None = Field(default=None, description="ISO 8601 with its offset (+08:00); default now")
+    ends: NoticeTime | None = Field(default=None, description="ISO 8601 with its offset; default until revoked")
+    source: Annotated[str, Field(min_length=1, max_length=500, description="who issued the notice, and when")]
+    note: Annotated[str, Field(max_length=2000)] = ""
+
+
+class SuspensionOut(BaseModel):
+    id: int
+    scope: str
+    ref: str
+    starts: str = Field(description="ISO 8601")
+    ends: str | None
+    source: str
+    note: str
+    active: bool = Field(description="in force now")
+    label: str = Field(description="how answers name it when it closes a link")

@@ -29,6 +29,7 @@ __all__ = [
     "ConfigError",
     "WeatherError",
     "UnknownPlace",
+    "SuspensionError",
     "PointAtSea",
     "NoLanding",
     # planning
@@ -46,6 +47,7 @@ __all__ = [
     "UnknownIncident",
     "UnknownScenario",
     "UnknownKey",
+    "UnknownSuspension",
     "TeamUnavailable",
     "IdempotencyConflict",
 ]
@@ -125,6 +127,10 @@ class UnknownPlace(NotFound):
     """No station, service point or pier has the given id."""
 
 
+class SuspensionError(IslandcoverError):
+    """A suspension notice the model cannot apply: unknown scope, route, class, area or bridge."""
+
+
 class PointAtSea(IslandcoverError):
     """A point that no travel mode can start from or reach: too far from every sea lane, or at
     sea for a mode that only stops at piers."""
@@ -190,6 +196,10 @@ class UnknownScenario(NotFound):
 
 class UnknownKey(NotFound):
     """No API key has the given id."""
+
+
+class UnknownSuspension(NotFound):
+    """No suspension notice in force has the given id."""
 
 
 class TeamUnavailable(Conflict):

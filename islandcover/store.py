@@ -76,7 +76,9 @@ from islandcover.errors import (
     UnknownIncident,
     UnknownKey,
     UnknownScenario,
+    UnknownSuspension,
 )
+from islandcover.situation import POSITION_KINDS, SUSPENSION_SCOPES, Situation, Suspension, TeamNow
 
 __all__ = [
     "MAX_PAGE",
@@ -125,6 +127,10 @@ team_status = Table(
     Column("lon", Float, nullable=True),
     Column("lat", Float, nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # where the team is (islandcover.situation.POSITION_KINDS); NULL: at its station
+    Column("at_kind", String(16), nullable=True),
+    Column("at_ref", String(64), nullable=True),
+    Column("at_set", DateTime(timezone=True), nullable=True),
 )
 
 assignments = Table(
@@ -153,6 +159,20 @@ state_version = Table(
     "state_version", metadata,
     Column("id", Integer, primary_key=True),
     Column("version", Integer, nullable=False),
+)
+
+# suspension notices (islandcover.situation.Suspension): links closed whatever the wind
+suspensions = Table(
+    "suspensions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("scope", String(16), nullable=False),
+    Column("ref", String(200), nullable=False),
+    Column("starts_at", DateTime(timezone=True), nullable=False),
+    Column("ends_at", DateTime(timezone=True), nullable=True),
+    Column("source", String(500), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
 )
 
 api_keys = Table(
@@ -254,11 +274,17 @@ def _now() -> datetime:
 
 def _upgrade(engine: Engine) -> None:
     """Bring a database made by an older islandcover up to this schema (columns added since)."""
-    columns = {c["name"] for c in inspect(engine).get_columns("api_keys")}
-    if "revoked_at" not in columns:
-        kind = "TIMESTAMP WITH TIME ZONE" if engine.dialect.name == "postgresql" else "DATETIME"
-        with engine.begin() as conn:
-            conn.exec_driver_sql(f"ALTER TABLE api_keys ADD COLUMN revoked_at {kind}")
+    when = "TIMESTAMP WITH TIME ZONE" if engine.dialect.name == "postgresql" else "DATETIME"
+    added = {"api_keys": [("revoked_at", when)],
+             "team_status": [("at_kind", "VARCHAR(16)"), ("at_ref", "VARCHAR(64)"), ("at_set", when)]}
+    inspector = inspect(engine)
+    for table, columns in added.items():
+        have = {c["name"] for c in inspector.get_columns(table)}
+        missing = [(name, kind) for name, kind in columns if name not in have]
+        if missing:
+            with engine.begin() as conn:
+                for name, kind in missing:
+                    conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
 
 
 # ---------------------------------------------------------------------- typed rows
@@ -283,9 +309,16 @@ class TeamState(_Row):
     incident_id : int or None
         The open incident it is on.
     lon, lat : float or None
-        Its last reported position (WGS84).
+        Its last reported position (WGS84), when it was given as a point.
     updated_at : str or None
-        When the row last changed (ISO 8601, UTC).
+        When the row last changed (ISO 8601).
+    at_kind : str
+        Where it is: ``station`` (its own), ``island``, ``pier`` or ``point``
+        (:data:`islandcover.situation.POSITION_KINDS`).
+    at_ref : str
+        The island or pier id, ``"lon,lat"`` for a point, empty at its station.
+    at_set : str or None
+        When the position was set (ISO 8601); None at its station since loaded.
     """
 
     team_id: str
@@ -294,6 +327,9 @@ class TeamState(_Row):
     lon: float | None
     lat: float | None
     updated_at: str | None
+    at_kind: str = "station"
+    at_ref: str = ""
+    at_set: str | None = None
 
 
 @dataclass(frozen=True)
@@ -377,6 +413,18 @@ def _incident_row(row: Row[Any], asg: Sequence[Row[Any]]) -> Incident:
                     status=row.status, created_at=_utc(row.created_at), closed_at=_utc(row.closed_at),
                     teams=tuple(a.team_id for a in asg if a.released_at is None),
                     assignments=tuple(Assignment(a.team_id, _utc(a.assigned_at), _utc(a.released_at)) for a in asg))
+
+
+def _team_state(r: Row[Any]) -> TeamState:
+    return TeamState(r.team_id, r.status, r.incident_id, r.lon, r.lat, _utc(r.updated_at),
+                     at_kind=r.at_kind or "station", at_ref=r.at_ref or "", at_set=_utc(r.at_set))
+
+
+def _aware(t: datetime | None) -> datetime | None:
+    """A stored time as an aware UTC datetime (SQLite gives naive ones, written in UTC)."""
+    if t is None:
+        return None
+    return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
 
 
 def _utc(t: datetime | None) -> str | None:
@@ -464,8 +512,7 @@ class Store:
     def team_states(self) -> dict[str, TeamState]:
         """Team id → its live :class:`TeamState`."""
         with self._read() as conn:
-            return {r.team_id: TeamState(r.team_id, r.status, r.incident_id, r.lon, r.lat, _utc(r.updated_at))
-                    for r in conn.execute(select(team_status))}
+            return {r.team_id: _team_state(r) for r in conn.execute(select(team_status))}
 
     def statuses(self) -> dict[str, str]:
         """Team id → live status (for :meth:`islandcover.travel.routing.Router.nearest`)."""
@@ -473,8 +520,20 @@ class Store:
             return {r.team_id: r.status for r in conn.execute(select(team_status.c.team_id, team_status.c.status))}
 
     def set_team(self, team_id: str, *, status: str | None = None,
-                 location: tuple[float, float] | None = None) -> TeamState:
-        """Change a team's status and/or location.
+                 location: tuple[float, float] | None = None,
+                 at: tuple[str, str] | None = None) -> TeamState:
+        """Change a team's status and/or where it is.
+
+        Parameters
+        ----------
+        team_id : str
+        status : {"available", "busy", "off-duty"}, optional
+        location : (lon, lat), optional
+            A point (on an island or at sea): the team is there from now.
+        at : (kind, ref), optional
+            ``("station", "")`` (back at its own station), ``("island", "ZS-0052")``,
+            ``("pier", "P-13")`` or ``("point", "122.5,30.3")``; the caller checks the ref
+            against the model.
 
         Raises
         ------
@@ -484,11 +543,24 @@ class Store:
         """
         if status is not None and status not in TEAM_STATUSES:
             raise StoreError(f"status must be one of {', '.join(TEAM_STATUSES)}, got {status!r}")
-        values: dict[str, Any] = {"updated_at": _now()}
+        now = _now()
+        values: dict[str, Any] = {"updated_at": now}
         if status is not None:
             values["status"] = status
         if location is not None:
-            values["lon"], values["lat"] = float(location[0]), float(location[1])
+            at = ("point", f"{float(location[0])},{float(location[1])}")
+        if at is not None:
+            kind, ref = at
+            if kind not in POSITION_KINDS:
+                raise StoreError(f"a position is one of {', '.join(POSITION_KINDS)}, got {kind!r}")
+            _check_text(at=ref)
+            home = kind == "station"
+            values.update(at_kind=None if home else kind, at_ref=None if home else ref, at_set=None if home else now)
+            if kind == "point":
+                lon, lat = (float(x) for x in ref.split(","))
+                values["lon"], values["lat"] = lon, lat
+            else:
+                values["lon"] = values["lat"] = None
         with self._write() as conn:
             stmt = update(team_status).where(team_status.c.team_id == team_id)
             if status is not None and status != "busy":
@@ -701,8 +773,11 @@ class Store:
             conn.execute(update(assignments)
                          .where(assignments.c.incident_id == incident_id, assignments.c.released_at.is_(None))
                          .values(released_at=now))
+            # released teams stay where the incident was until they are moved or return
+            island = conn.scalar(select(incidents.c.island_id).where(incidents.c.id == incident_id))
             conn.execute(update(team_status).where(team_status.c.incident_id == incident_id)
-                         .values(status="available", incident_id=None, updated_at=now))
+                         .values(status="available", incident_id=None, updated_at=now, at_kind="island",
+                                 at_ref=island, at_set=now, lon=None, lat=None))
             return self._incident(conn, incident_id)
 
     # ------------------------------------------------------------------ scenarios
@@ -727,6 +802,78 @@ class Store:
         if row is None:
             raise UnknownScenario(f"no scenario {scenario_id}")
         return StoredScenario(int(row.id), row.name, dict(row.spec), _utc(row.created_at))
+
+    # ------------------------------------------------------------------ suspensions
+    def add_suspension(self, scope: str, ref: str, *, starts: datetime, ends: datetime | None,
+                       source: str, note: str = "") -> Suspension:
+        """Record a suspension notice (the caller checks ``ref`` against the model).
+
+        Parameters
+        ----------
+        scope : str
+            One of :data:`islandcover.situation.SUSPENSION_SCOPES`.
+        ref : str
+            What it names (empty for ``all``).
+        starts, ends : datetime
+            Its time window (aware); ``ends`` None: until revoked.
+        source : str
+            Who issued it or where it was read (required: a notice without a source is a rumour).
+
+        Raises
+        ------
+        StoreError
+            Unknown scope, a naive time, ``ends`` not after ``starts``, no source.
+        """
+        if scope not in SUSPENSION_SCOPES:
+            raise StoreError(f"scope must be one of {', '.join(SUSPENSION_SCOPES)}, got {scope!r}")
+        if starts.tzinfo is None or (ends is not None and ends.tzinfo is None):
+            raise StoreError("suspension times need a time zone (e.g. +08:00 for Beijing time)")
+        if ends is not None and ends <= starts:
+            raise StoreError(f"a suspension must end after it starts ({ends.isoformat()} ≤ {starts.isoformat()})")
+        if not source.strip():
+            raise StoreError("a suspension needs its source (who issued the notice)")
+        _check_text(ref=ref, source=source, note=note)
+        with self._write() as conn:
+            sid = conn.execute(insert(suspensions).values(
+                scope=scope, ref=ref, starts_at=starts.astimezone(UTC), ends_at=None if ends is None else ends.astimezone(UTC),
+                source=source, note=note, created_at=_now())).inserted_primary_key[0]  # type: ignore[index]
+        return Suspension(int(sid), scope, ref, starts.astimezone(UTC), None if ends is None else ends.astimezone(UTC),
+                          source, note)
+
+    def suspensions(self) -> list[Suspension]:
+        """Every suspension notice not revoked, oldest first."""
+        with self._read() as conn:
+            return [_suspension(r) for r in conn.execute(
+                select(suspensions).where(suspensions.c.revoked_at.is_(None)).order_by(suspensions.c.id))]
+
+    def revoke_suspension(self, suspension_id: int) -> Suspension:
+        """Withdraw a notice (the links it closed reopen, wind permitting).
+
+        Raises
+        ------
+        UnknownSuspension
+            No notice in force has this id.
+        """
+        with self._write() as conn:
+            row = conn.execute(select(suspensions).where(suspensions.c.id == suspension_id,
+                                                         suspensions.c.revoked_at.is_(None))).first()
+            if row is None:
+                raise UnknownSuspension(f"no suspension notice {suspension_id} in force (see `islandcover suspend --list`)")
+            conn.execute(update(suspensions).where(suspensions.c.id == suspension_id).values(revoked_at=_now()))
+        return _suspension(row)
+
+    # ------------------------------------------------------------------ the situation
+    def situation(self) -> Situation:
+        """The live situation in one read: every team's status and position, the notices, when
+        it was read and the state version (:class:`islandcover.situation.Situation`)."""
+        with self._read() as conn:
+            version = int(conn.scalar(select(state_version.c.version).where(state_version.c.id == 1)) or 0)
+            teams = {r.team_id: TeamNow(r.team_id, r.status, r.at_kind or "station", r.at_ref or "", _aware(r.at_set))
+                     for r in conn.execute(select(team_status))}
+            notes = tuple(_suspension(r) for r in conn.execute(
+                select(suspensions).where(suspensions.c.revoked_at.is_(None)).order_by(suspensions.c.id)))
+        return Situation(teams=teams, suspensions=notes, as_of=_now(), version=version,
+                         source=self.engine.url.render_as_string(hide_password=True))
 
     # ------------------------------------------------------------------ API keys
     def create_key(self, role: str, label: str | None = None) -> str:
@@ -783,6 +930,11 @@ class Store:
 
 # what `keys list` shows of a key: never the key, nor its hash
 _KEY_COLUMNS = (api_keys.c.id, api_keys.c.role, api_keys.c.label, api_keys.c.created_at, api_keys.c.revoked_at)
+
+
+def _suspension(row: Any) -> Suspension:
+    return Suspension(int(row.id), row.scope, row.ref, _aware(row.starts_at), _aware(row.ends_at),  # type: ignore[arg-type]
+                      row.source, row.note)
 
 
 def _key_row(row: Any) -> ApiKey:

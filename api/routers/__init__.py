@@ -12,6 +12,7 @@ from api.routers import (
     links,
     scenarios,
     siting,
+    suspensions,
     teams,
     typhoon,
 )
@@ -22,6 +23,7 @@ __all__ = ["ROUTERS"]
 ROUTERS: tuple[APIRouter, ...] = (
     islands.router,
     teams.router,
+    suspensions.router,
     dispatch.router,
     links.router,
     incidents.router,

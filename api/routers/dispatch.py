@@ -71,12 +71,12 @@ def nearest(state: State, cache: Cache, weather: WeatherQuery,
 
     Teams busy on an open incident or off duty (live status) are not offered.
     """
-    w = weather or Weather.uniform(0)
     live = cache.live_statuses(state.store)
+    w = (weather or Weather.uniform(0)).with_notices(live.situation.suspensions_at(None))
 
     def compute() -> Answer:
-        d = state.router.nearest(island, w, k=k, statuses=live.statuses)
-        out = NearestOut.model_validate({"island_id": d.island_id, "weather": d.weather,
+        d = state.router.nearest(island, w, k=k, situation=live.situation)
+        out = NearestOut.model_validate({"island_id": d.island_id, "weather": d.weather, "state": d.state,
                                          "trips": [t.to_dict() for t in d.trips],
                                          "excluded": [x.to_dict() for x in d.excluded]})
         body = _json(out.model_dump(mode="json"))
@@ -90,11 +90,11 @@ def nearest(state: State, cache: Cache, weather: WeatherQuery,
 @router.get("/cutoff", response_model=list[CutOffOut])
 def cutoff(state: State, cache: Cache, weather: WeatherQuery) -> Response:
     """Powered islands no available team based elsewhere can reach under the weather."""
-    w = weather or Weather.uniform(0)
     live = cache.live_statuses(state.store)
+    w = (weather or Weather.uniform(0)).with_notices(live.situation.suspensions_at(None))
 
     def compute() -> Answer:
-        cut = state.router.cutoff(w, statuses=live.statuses)
+        cut = state.router.cutoff(w, situation=live.situation)
         return Answer(_json([CutOffOut.model_validate(c.to_dict()).model_dump(mode="json") for c in cut]))
 
     return Response(cache.answer(live, ("cutoff", w), compute), media_type="application/json")

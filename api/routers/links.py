@@ -33,7 +33,8 @@ def route(state: State, weather: WeatherQuery, from_: Annotated[str, Query(alias
             resolve_place(state.router, ref, vessel)
         except (PointAtSea, OutsideArchipelago, NoLanding) as exc:  # a bad value; unknown names are 404s
             raise field_error(("query", name), str(exc)) from None
-    r = state.router.route(from_, to, vessel, weather or Weather.uniform(0))
+    notices = state.store.situation().suspensions_at(None)
+    r = state.router.route(from_, to, vessel, (weather or Weather.uniform(0)).with_notices(notices))
     return RouteOut.model_validate(r.to_dict())
 
 
@@ -42,6 +43,8 @@ def links(state: State, weather: WeatherQuery,
           vessel: Annotated[Literal["workboat", "fast"], Query(description="own boat judging the sea lanes")]
           = "workboat") -> LinksOut:
     """Every sea lane group, scheduled sailing and bridge: open or closed, why, and the islands each isolates."""
-    out = state.board.status(weather or Weather.uniform(0), vessel, statuses=state.store.statuses()).to_dict()
+    situation = state.store.situation()
+    w = (weather or Weather.uniform(0)).with_notices(situation.suspensions_at(None))
+    out = state.board.status(w, vessel, situation=situation).to_dict()
     out["limits"] = limits_table(state.router)
     return LinksOut.model_validate(out)

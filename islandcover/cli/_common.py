@@ -16,6 +16,7 @@ from typing import Any
 from islandcover.archipelago import Archipelago
 from islandcover.errors import IslandcoverError, StoreError
 from islandcover.planning.scenario import Scenario
+from islandcover.situation import SHIPPED, Situation
 from islandcover.store import Store
 from islandcover.travel.network import load_network
 from islandcover.travel.routing import Router
@@ -26,6 +27,7 @@ __all__ = [
     "Parser",
     "count",
     "data_args",
+    "live_args",
     "load",
     "open_store",
     "pad",
@@ -34,6 +36,7 @@ __all__ = [
     "router_of",
     "scenario_args",
     "scenario_of",
+    "situation_of",
     "state_args",
     "state_location",
     "text_width",
@@ -56,9 +59,27 @@ def router_of(args: argparse.Namespace) -> Router:
 
 
 def weather_of(args: argparse.Namespace) -> Weather:
-    if args.typhoon is not None:
-        return parse_typhoon(args.typhoon)
-    return Weather.uniform(args.wind)
+    """The wind of ``--wind``/``--typhoon``, with the suspension notices of the live state in force now."""
+    weather = parse_typhoon(args.typhoon) if args.typhoon is not None else Weather.uniform(args.wind)
+    return weather.with_notices(situation_of(args).suspensions_at(None))
+
+
+def situation_of(args: argparse.Namespace) -> Situation:
+    """The live situation (teams where they are, notices; read once per command), or the shipped
+    data with ``--state none``."""
+    cached = getattr(args, "_situation", None)
+    if cached is not None:
+        return cached
+    if getattr(args, "state", "none") == "none":
+        sit = SHIPPED
+    else:
+        store = open_store(args)
+        try:
+            sit = store.situation()
+        finally:
+            store.close()
+    args._situation = sit
+    return sit
 
 
 def scenario_of(args: argparse.Namespace, name: str = "scenario") -> Scenario:
@@ -131,6 +152,7 @@ def weather_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--wind", type=int, default=0, help="uniform wind, Beaufort 0–12 (default 0)")
     g.add_argument("--typhoon", metavar="LON,LAT,R7,R10", help="typhoon centre and radii of force-7/10 winds (km)")
     p.add_argument("--travel-config", type=Path, default=None, help="TOML overriding vessel speeds and wind limits")
+    live_args(p)
 
 
 def scenario_args(p: argparse.ArgumentParser) -> None:
@@ -140,6 +162,14 @@ def scenario_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--add-station", action="append", metavar="LON,LAT|ISLAND", help="add a station (repeatable)")
     p.add_argument("--close", action="append", metavar="ST-xx", help="close a station (repeatable)")
     p.add_argument("--move", action="append", metavar="ST-xx=LON,LAT", help="move a station (repeatable)")
+
+
+def live_args(p: argparse.ArgumentParser) -> None:
+    """``--state live|none`` and where the live state is."""
+    p.add_argument("--state", choices=("live", "none"), default="live",
+                   help="live (default): teams where they are, their status and the suspension notices, from "
+                        "the state database; none: a what-if on the shipped data (every team at its station)")
+    state_args(p)
 
 
 def state_args(p: argparse.ArgumentParser) -> None:

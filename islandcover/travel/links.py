@@ -21,25 +21,18 @@ component labellings, not shortest-path searches.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from pyproj import Transformer
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import connected_components
-from scipy.spatial import cKDTree
 
-from islandcover.errors import DataError
-from islandcover.facts import FERRY_MODE, METRIC_CRS
-from islandcover.io.files import check_bounds, numbers, required_text
+from islandcover.facts import FERRY_MODE
+from islandcover.situation import Situation
 from islandcover.travel.routing import CutOffIsland, Router
 from islandcover.travel.weather import Weather
 
-__all__ = ["Board", "LinkBoard", "LinkStatus", "limits_table", "read_sea_areas", "sailing_features"]
-
-_TO_M = Transformer.from_crs("EPSG:4326", METRIC_CRS, always_xy=True)
-
+__all__ = ["Board", "LinkBoard", "LinkStatus", "limits_table", "sailing_features"]
 
 @dataclass(frozen=True)
 class LinkStatus:
@@ -102,28 +95,6 @@ class Board:
                 "closed": sum(x.status != "open" for x in self.links)}
 
 
-def read_sea_areas(folder: Path) -> pd.DataFrame:
-    """The named waters of a data folder (``sea_areas.csv``; empty if there is none).
-
-    Raises
-    ------
-    DataError
-        A missing column or name, a position that is not a number.
-    """
-    path = Path(folder) / "sea_areas.csv"
-    if not path.exists():
-        return pd.DataFrame({"name_zh": [], "name_en": [], "lon": [], "lat": []})
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise DataError(path.name, f"not a readable UTF-8 CSV file ({exc})") from exc
-    table["name_zh"] = required_text(table, path.name, "name_zh")
-    for col in ("lon", "lat"):
-        table[col] = numbers(required_text(table, path.name, col), path.name, col)
-    check_bounds(table.lon.to_numpy(), table.lat.to_numpy(), path.name)
-    return table
-
-
 def limits_table(router: Router) -> list[dict[str, object]]:
     """The wind limits in force: each mode or service × exposure, and each bridge (Beaufort)."""
     p = router.params
@@ -174,16 +145,9 @@ class LinkBoard:
     def __init__(self, router: Router) -> None:
         self.router = router
         net = router.net
-        areas = read_sea_areas(router.arch.source)
         sea = np.flatnonzero(net.edge_mode == "sea")
         expo = net.edge_exposure[sea].astype(str)
-        if len(areas):
-            ax, ay = _TO_M.transform(areas.lon.to_numpy(), areas.lat.to_numpy())
-            mx, my = _TO_M.transform(net.edge_mid_lon[sea], net.edge_mid_lat[sea])
-            _, near = cKDTree(np.column_stack([ax, ay])).query(np.column_stack([mx, my]))
-            water = areas.name_zh.to_numpy(dtype=object)[near]
-        else:
-            water = np.full(len(sea), "", dtype=object)
+        water = router.cover.water[sea]  # the named water of each lane (islandcover.travel.notices)
         self.groups: dict[str, np.ndarray] = {}
         self.group_name: dict[str, str] = {}
         keys = pd.Series([f"{w}/{x}" for w, x in zip(water, expo)])
@@ -194,7 +158,7 @@ class LinkBoard:
             self.group_name[str(key)] = f"{'open-sea' if x == 'open' else 'sheltered'} lanes{where}"
 
     def status(self, weather: Weather, vessel: str = "workboat", *,
-               statuses: dict[str, str] | None = None) -> Board:
+               statuses: dict[str, str] | None = None, situation: Situation | None = None) -> Board:
         """Every lane group, sailing and bridge: open or not, why, and the islands it isolates.
 
         Parameters
@@ -231,19 +195,27 @@ class LinkBoard:
         modes = sorted(set(r.arch.teams.boat_class))
         labels = {m: r.components(m, weather) for m in modes}
         limits = {m: r.limits(m) for m in modes}
-        bases = r.reach_bases(statuses)
-        cut_now = r.cutoff(weather, statuses=statuses)
+        bases = r.reach_bases(statuses, situation=situation)
+        cut_now = r.cutoff(weather, statuses=statuses, situation=situation)
+        notices = getattr(weather, "notices", ())
+        noticed = {"sea lanes": r.cover.closed(vessel, notices), "ferry": r.cover.closed(FERRY_MODE, notices),
+                   "bridge": r.cover.closed(vessel, notices)}
         cut_ids = {c.id for c in cut_now}
         out = []
         for kind, key, name, edges, limit in rows:
             w = wind[edges]
-            shut = w > limit
+            by_notice = noticed[kind][edges]
+            shut = (w > limit) | by_notice
             n_shut = int(shut.sum())
             status = "open" if n_shut == 0 else "closed" if n_shut == len(edges) else "partly closed"
             reason, isolates = "", []
             wmax = int(w.max())
-            if n_shut:
+            if by_notice.any():
+                notice = r.cover.notice_for(int(edges[by_notice][0]), FERRY_MODE if kind == "ferry" else vessel, notices)
+                reason = f"suspended by {notice.label()}" if notice is not None else ""
+            elif n_shut:
                 reason = self._reason(kind, key, name, vessel, wmax, limit)
+            if n_shut:
                 if cut_ids:
                     isolates = self._isolates(edges[shut], labels, limits, bases, cut_ids)
             out.append(LinkStatus(kind=kind, id=key, name=name, status=status, wind_bft=wmax, limit_bft=limit,

@@ -21,16 +21,20 @@ from functools import cached_property, partial
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import Transformer
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import connected_components, dijkstra
+from scipy.spatial import cKDTree
 
 from islandcover._plumbing import LRUCache
 from islandcover.archipelago import Archipelago
 from islandcover.errors import ConfigError, IslandcoverError
-from islandcover.facts import FERRY_MODE
+from islandcover.facts import FERRY_MODE, METRIC_CRS
+from islandcover.situation import SHIPPED, Situation, TeamNow
 from islandcover.travel.graph import AttachedGraph, OpenGraph
 from islandcover.travel.network import TravelNetwork, all_land_m, land_clearance, read_bridges
-from islandcover.travel.places import attach, resolve_place
+from islandcover.travel.notices import NoticeCover
+from islandcover.travel.places import AttachPoint, attach, attach_points, resolve_place
 from islandcover.travel.vessels import TravelParameters
 from islandcover.travel.weather import Weather
 
@@ -69,6 +73,7 @@ class Trip:
     vessel: str
     eta_min: float
     legs: list[Leg]
+    start: str = ""
 
     @property
     def length_km(self) -> float:
@@ -76,8 +81,8 @@ class Trip:
 
     def to_dict(self) -> dict[str, object]:
         return {"team_id": self.team_id, "station_id": self.station_id, "vessel": self.vessel,
-                "eta_min": round(self.eta_min, 1), "length_km": round(self.length_km, 3),
-                "legs": [leg.to_dict() for leg in self.legs]}
+                "start": self.start or None, "eta_min": round(self.eta_min, 1),
+                "length_km": round(self.length_km, 3), "legs": [leg.to_dict() for leg in self.legs]}
 
 
 @dataclass(frozen=True)
@@ -90,8 +95,8 @@ class Exclusion:
     reason: str
 
     def to_dict(self) -> dict[str, object]:
-        return {"team_id": self.team_id, "station_id": self.station_id,
-                "calm_eta_min": round(self.calm_eta_min, 1), "reason": self.reason}
+        calm = None if self.calm_eta_min != self.calm_eta_min else round(self.calm_eta_min, 1)
+        return {"team_id": self.team_id, "station_id": self.station_id, "calm_eta_min": calm, "reason": self.reason}
 
 
 @dataclass(frozen=True)
@@ -102,6 +107,7 @@ class Dispatch:
     weather: str
     trips: list[Trip]
     excluded: list[Exclusion] = field(default_factory=list)
+    state: str = ""
 
 
 @dataclass(frozen=True)
@@ -172,6 +178,16 @@ class _LegDraft:
                    minutes=self.minutes, coordinates=self.coords, via=self.via)
 
 
+@dataclass(frozen=True)
+class _Origin:
+    """Where a team starts: a network node, or a query-time point (``node`` None)."""
+
+    label: str
+    node: int | None = None
+    point: AttachPoint | None = None
+    problem: str = ""  # why the team cannot start there (a point at sea for a ferry team …)
+
+
 class Router:
     """Answers travel questions on a :class:`TravelNetwork`.
 
@@ -196,6 +212,9 @@ class Router:
         self._searches: LRUCache[tuple[str, str], tuple[np.ndarray, np.ndarray, dict[int, int]]] = LRUCache(
             self.CACHE_SIZE)
         self._components: LRUCache[tuple[str, str], np.ndarray] = LRUCache(self.CACHE_SIZE)
+        # searches from where moved teams are (islands, piers, points), per (mode, scenario, place)
+        self._elsewhere: LRUCache[tuple[str, str, str], tuple[np.ndarray, np.ndarray, AttachedGraph | None]] = (
+            LRUCache(16 * self.CACHE_SIZE))
         self._winds: LRUCache[str, np.ndarray] = LRUCache(self.CACHE_SIZE)
         self._minutes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._limits: dict[str, np.ndarray] = {}
@@ -248,7 +267,7 @@ class Router:
                 if len(sea):
                     wind[e] = int(wind[sea].max())
             return wind
-        return self._winds.get(weather.key, compute)
+        return self._winds.get(getattr(weather, "wind_key", weather.key), compute)
 
     def limits(self, vessel: str) -> np.ndarray:
         """The wind limit (Beaufort) of every edge for ``vessel``: −1 where the mode cannot use it at all."""
@@ -274,9 +293,17 @@ class Router:
         return lim
 
     def open_edges(self, vessel: str, weather: Weather) -> np.ndarray:
-        """Boolean mask of edges open to ``vessel`` under ``weather``."""
+        """Boolean mask of edges open to ``vessel`` under ``weather``: within their wind limit and
+        covered by none of the notices in force (``weather.notices``)."""
         lim = self.limits(vessel)
-        return (lim >= 0) & (self.edge_wind(weather) <= lim)
+        ok = (lim >= 0) & (self.edge_wind(weather) <= lim)
+        notices = getattr(weather, "notices", ())
+        return ok & ~self.cover.closed(vessel, notices) if notices else ok
+
+    @cached_property
+    def cover(self) -> NoticeCover:
+        """Which edges each suspension notice covers (worked out on first use)."""
+        return NoticeCover(self.arch, self.net)
 
     def edge_minutes(self, vessel: str) -> tuple[np.ndarray, np.ndarray]:
         """Travel minutes of every edge for ``vessel``: (forward u→v, backward v→u), cached."""
@@ -360,49 +387,67 @@ class Router:
         return dist[r], pred[r]
 
     # ------------------------------------------------------------------ answers
-    def travel_times(self, weather: Weather, *, statuses: dict[str, str] | None = None) -> pd.DataFrame:
-        """Minutes from every team to every powered island (NaN where unreachable).
+    def travel_times(self, weather: Weather, *, statuses: dict[str, str] | None = None,
+                     situation: Situation | None = None) -> pd.DataFrame:
+        """Minutes from every available team, where it is now, to every powered island (NaN where
+        unreachable).
 
         Parameters
         ----------
         weather : Weather
-            The scenario.
+            The scenario (wind and notices).
         statuses : dict, optional
-            Team id → status overriding the loaded ones (the API's live statuses); teams that
-            are not ``available`` are left out.
+            Team id → status overriding the loaded ones; teams that are not ``available`` are
+            left out. Superseded by ``situation``.
+        situation : Situation, optional
+            The live situation: statuses and where each team is (default: every team at its
+            station, with its loaded status).
         """
-        teams = self._teams(statuses)
+        sit = self._situation(statuses, situation)
+        teams = self._teams(sit)
         targets = [i for i in self.arch.powered.index if i in self.net.island_node]
         nodes = [self.net.island_node[i] for i in targets]
         out = pd.DataFrame(np.nan, index=teams.index, columns=targets)
         for row in teams.itertuples():
-            out.loc[row.Index] = self._from_station(row.boat_class, row.station_id, weather)[0][nodes]
+            origin = self._origin(row, sit)
+            if not origin.problem:
+                out.loc[row.Index] = self._reach(row.boat_class, row.station_id, origin, weather)[0][nodes]
         return out.replace(np.inf, np.nan)
 
-    def trip(self, team_id: str, island: str, weather: Weather) -> Trip | None:
-        """The fastest trip of one team to one island, or None when no open path exists."""
+    def trip(self, team_id: str, island: str, weather: Weather, *, situation: Situation | None = None) -> Trip | None:
+        """The fastest trip of one team, from where it is, to one island, or None when no open path exists."""
+        sit = self._situation(None, situation)
         team = self.arch.team(team_id)
+        row = self.arch.teams.loc[team.id]
         target = self._island_node(island)
-        dist, pred = self._from_station(team.boat_class, team.station_id, weather)
+        origin = self._origin(row, sit, team.id)
+        if origin.problem:
+            return None
+        dist, pred, att = self._reach(team.boat_class, team.station_id, origin, weather)
         if not np.isfinite(dist[target]):
             return None
         return self._make_trip(team.id, team.station_id, team.boat_class, float(dist[target]),
-                               self._path(pred, target), weather)
+                               self._path(pred, target), weather, att, origin.label)
 
     def nearest(self, island: str, weather: Weather, k: int = 3, *,
-                statuses: dict[str, str] | None = None) -> Dispatch:
-        """The ``k`` fastest available teams to ``island``, with routes, and who was excluded.
+                statuses: dict[str, str] | None = None, situation: Situation | None = None) -> Dispatch:
+        """The ``k`` fastest *available* teams to ``island``, each from where it is now, with routes,
+        and who was excluded and why.
 
         Parameters
         ----------
         island : str
             Island id, Chinese name (with or without 岛/山) or pinyin.
         weather : Weather
-            The scenario; closed links are skipped.
+            The scenario; links closed by the wind or a notice in force are skipped.
         k : int
             How many teams, fastest first.
         statuses : dict, optional
-            Team id → live status (``available``, ``busy``, ``off-duty``).
+            Team id → live status (``available``, ``busy``, ``off-duty``); superseded by ``situation``.
+        situation : Situation, optional
+            The live situation: statuses and positions (a team on an island starts from its
+            service point, at a pier from the pier, at a point from that point). Default: every
+            team at its station with its loaded status.
 
         Raises
         ------
@@ -411,55 +456,69 @@ class Router:
         """
         if k < 1:
             raise IslandcoverError(f"k must be at least 1, got {k}")
+        sit = self._situation(statuses, situation)
         isl = self.arch.island(island)
         target = self._island_node(isl.id)
-        teams = self._teams(statuses)
-        reachable: list[tuple[float, str, str, str]] = []
+        teams = self._teams(sit)
+        reachable: list[tuple[float, str, str, str, _Origin]] = []
         for row in teams.itertuples():
-            eta = float(self._from_station(row.boat_class, row.station_id, weather)[0][target])
+            origin = self._origin(row, sit)
+            if origin.problem:
+                continue
+            eta = float(self._reach(row.boat_class, row.station_id, origin, weather)[0][target])
             if np.isfinite(eta):
-                reachable.append((eta, str(row.Index), row.station_id, row.boat_class))
+                reachable.append((eta, str(row.Index), row.station_id, row.boat_class, origin))
         reachable.sort(key=lambda t: (t[0], t[1]))
         chosen = []
-        for eta, tid, sid, vessel in reachable[:k]:
-            pred = self._from_station(vessel, sid, weather)[1]
-            chosen.append(self._make_trip(tid, sid, vessel, eta, self._path(pred, target), weather))
+        for eta, tid, sid, vessel, origin in reachable[:k]:
+            _, pred, att = self._reach(vessel, sid, origin, weather)
+            chosen.append(self._make_trip(tid, sid, vessel, eta, self._path(pred, target), weather, att, origin.label))
         bound = chosen[-1].eta_min if len(chosen) == k else np.inf
-        excluded = self._exclusions(isl.id, target, weather, statuses, {t.team_id for t in chosen}, bound)
-        return Dispatch(island_id=isl.id, weather=weather.describe(), trips=chosen, excluded=excluded)
+        excluded = self._exclusions(isl.id, target, weather, sit, {t.team_id for t in chosen}, bound)
+        return Dispatch(island_id=isl.id, weather=weather.describe(), trips=chosen, excluded=excluded,
+                        state=sit.describe())
 
-    def cutoff(self, weather: Weather, *, statuses: dict[str, str] | None = None) -> list[CutOffIsland]:
-        """Powered islands that no available team based on another island can reach (岛自为战).
+    def cutoff(self, weather: Weather, *, statuses: dict[str, str] | None = None,
+               situation: Situation | None = None) -> list[CutOffIsland]:
+        """Powered islands that no available team on another island can reach (岛自为战).
 
-        Reachability only: an island is reached when some available team from another island
-        lies in the same connected piece of its travel mode's open graph.
+        Reachability only: an island is reached when some available team on another island
+        (where it is now) lies in the same connected piece of its travel mode's open graph.
         """
-        return self.cutoff_given(lambda mode: self.components(mode, weather), statuses=statuses)
+        return self.cutoff_given(lambda mode: self.components(mode, weather), statuses=statuses, situation=situation)
 
     def cutoff_given(self, labels_of: Callable[[str], np.ndarray], *,
-                     statuses: dict[str, str] | None = None) -> list[CutOffIsland]:
+                     statuses: dict[str, str] | None = None, situation: Situation | None = None) -> list[CutOffIsland]:
         """Cut-off islands from given component labels per travel mode (``labels_of(mode)``).
 
         Used by :meth:`cutoff`, by the replay, and by the link board, which asks "what if this
-        link reopened".
+        link reopened". ``has_own_team``: a team (of any status) is on the island now.
         """
-        ids = self.cutoff_ids(labels_of, self.reach_bases(statuses))
-        own_team = set(self.arch.teams.station_id.map(self.arch.stations.island_id))
+        sit = self._situation(statuses, situation)
+        ids = self.cutoff_ids(labels_of, self.reach_bases(situation=sit))
+        own_team = {self._origin_island(row, sit) for row in self.arch.teams.itertuples()}
         out = []
         for iid in sorted(ids, key=lambda i: self._powered_order[i]):
             isl = self.arch.island(iid)
             out.append(CutOffIsland(isl.id, isl.name_zh or "", isl.name_en or "", iid in own_team))
         return out
 
-    def reach_bases(self, statuses: dict[str, str] | None = None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        """Per travel mode, the station nodes of the available teams and the islands they are on."""
-        teams = self._teams(statuses)
-        station_island = self.arch.stations.island_id
-        out = {}
-        for mode, group in teams.groupby("boat_class"):
-            out[str(mode)] = (np.array([self.net.station_node[s] for s in group.station_id], dtype=np.int64),
-                              station_island[group.station_id].to_numpy(dtype=object))
-        return out
+    def reach_bases(self, statuses: dict[str, str] | None = None, *,
+                    situation: Situation | None = None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Per travel mode, the nodes where the available teams are and the islands they are on
+        (a team at a point: the network node nearest it; at sea: no island)."""
+        sit = self._situation(statuses, situation)
+        teams = self._teams(sit)
+        out: dict[str, tuple[list[int], list[object]]] = {}
+        for row in teams.itertuples():
+            origin = self._origin(row, sit)
+            if origin.problem:
+                continue
+            node = origin.node if origin.node is not None else self._nearest_node(origin.point)  # type: ignore[arg-type]
+            nodes, islands = out.setdefault(str(row.boat_class), ([], []))
+            nodes.append(node)
+            islands.append(self._origin_island(row, sit))
+        return {mode: (np.array(n, dtype=np.int64), np.array(i, dtype=object)) for mode, (n, i) in out.items()}
 
     def cutoff_ids(self, labels_of: Callable[[str], np.ndarray],
                    bases: dict[str, tuple[np.ndarray, np.ndarray]]) -> set[str]:
@@ -531,15 +590,114 @@ class Router:
         return common(status="ok", eta_min=float(dist[0, dst]), legs=self.legs(self._path(pred[0], dst), og))
 
     # ------------------------------------------------------------------ helpers
-    def _status(self, statuses: dict[str, str] | None) -> pd.Series:
-        """Status of every team: the loaded one, overridden by ``statuses``."""
-        teams = self.arch.teams
-        if statuses is None:
-            return teams.status
-        return teams.id.map(lambda t: statuses.get(t, teams.at[t, "status"]))
+    def position(self, team_id: str, ref: str) -> tuple[str, str]:
+        """Where a team would be at ``ref``, as the live state stores it: ``("station", "")`` for its
+        own station, ``("island", id)`` for an island or another station's island, ``("pier", id)``,
+        or ``("point", "lon,lat")`` for a point on an island or at sea that its boat can start from.
 
-    def _teams(self, statuses: dict[str, str] | None) -> pd.DataFrame:
-        return self.arch.teams[self._status(statuses) == "available"]
+        Raises
+        ------
+        UnknownTeam, UnknownIsland, UnknownPlace, PointAtSea, OutsideArchipelago, NoLanding
+            For an unknown team, a place that cannot be resolved, or a point its boat cannot
+            start from (a point at sea for a team without its own boat).
+        """
+        team = self.arch.team(team_id)
+        place = resolve_place(self, ref, team.boat_class)
+        if place.kind == "station":
+            sid = place.ref.strip().upper()
+            if sid == team.station_id:
+                return "station", ""
+            return "island", str(place.island_id)
+        if place.kind == "pier":
+            return "pier", place.ref.strip().upper()
+        if place.kind == "island":
+            return "island", str(place.island_id)
+        return "point", f"{place.lon:.5f},{place.lat:.5f}"
+
+    def _situation(self, statuses: dict[str, str] | None, situation: Situation | None) -> Situation:
+        """The situation asked about: ``situation``, else the ``statuses`` at the stations, else the shipped one."""
+        if situation is not None:
+            return situation
+        if statuses is None:
+            return SHIPPED
+        return Situation(teams={t: TeamNow(t, s) for t, s in statuses.items()})
+
+    def _status(self, situation: Situation) -> pd.Series:
+        """Status of every team: its live status, else the loaded one."""
+        teams = self.arch.teams
+        if not situation.teams:
+            return teams.status
+        return teams.id.map(lambda t: situation.status(t, teams.at[t, "status"]))
+
+    def _origin(self, row: object, situation: Situation, team_id: str | None = None) -> _Origin:
+        """Where a team (a row of ``arch.teams``) starts now."""
+        tid = team_id or str(getattr(row, "Index", getattr(row, "name", "")))
+        sid = str(getattr(row, "station_id"))
+        now = situation.teams.get(tid)
+        if now is None or now.at_kind == "station":
+            return _Origin(self.node_label(self.net.station_node[sid]), node=self.net.station_node[sid])
+        if now.at_kind == "island":
+            isl = self.arch.island(now.at_ref)
+            if isl.id not in self.net.island_node:
+                return _Origin(isl.label, problem=f"team is on {isl.label}, which has no landing in the model")
+            return _Origin(isl.label, node=self.net.island_node[isl.id])
+        if now.at_kind == "pier":
+            return _Origin(self.node_label(self.net.pier_node[now.at_ref]), node=self.net.pier_node[now.at_ref])
+        try:
+            place = resolve_place(self, now.at_ref, str(getattr(row, "boat_class")))
+        except IslandcoverError as exc:
+            return _Origin(now.at_ref, problem=f"team is at {now.at_ref}: {exc}")
+        return _Origin(place.label, point=AttachPoint(place.lon, place.lat, place.island_id, place.label))
+
+    def _origin_island(self, row: object, situation: Situation) -> str | None:
+        """The island a team is on now (None at sea)."""
+        tid = str(getattr(row, "Index", getattr(row, "name", "")))
+        now = situation.teams.get(tid)
+        if now is None or now.at_kind == "station":
+            return str(self.arch.stations.at[str(getattr(row, "station_id")), "island_id"])
+        if now.at_kind == "island":
+            return self.arch.island(now.at_ref).id
+        if now.at_kind == "pier":
+            return str(self.arch.piers.at[now.at_ref, "island_id"])
+        try:
+            return resolve_place(self, now.at_ref, "workboat").island_id
+        except IslandcoverError:
+            return None
+
+    def _nearest_node(self, point: AttachPoint) -> int:
+        """The network node nearest a point (for connectivity only)."""
+        x, y = self._node_tree_transform.transform(point.lon, point.lat)
+        return int(self._node_tree.query([x, y])[1])
+
+    @cached_property
+    def _node_tree(self) -> cKDTree:
+        return cKDTree(np.column_stack([self.net.node_x, self.net.node_y]))
+
+    @cached_property
+    def _node_tree_transform(self) -> Transformer:
+        return Transformer.from_crs("EPSG:4326", METRIC_CRS, always_xy=True)
+
+    def _reach(self, vessel: str, station_id: str, origin: _Origin, weather: Weather
+               ) -> tuple[np.ndarray, np.ndarray, AttachedGraph | None]:
+        """Minutes and predecessors from where a team is (and the attached graph for a point)."""
+        if origin.node is not None and origin.node == self.net.station_node.get(station_id):
+            dist, pred = self._from_station(vessel, station_id, weather)
+            return dist, pred, None
+
+        def compute() -> tuple[np.ndarray, np.ndarray, AttachedGraph | None]:
+            og = self.open_graph(vessel, weather)
+            if origin.node is not None:
+                dist, pred = dijkstra(og.minutes, directed=True, indices=[origin.node], return_predecessors=True)
+                return dist[0], pred[0], None
+            att = attach_points(self, og, vessel, [origin.point])  # type: ignore[list-item]
+            dist, pred = dijkstra(att.graph.minutes, directed=True, indices=[self.net.n_nodes],
+                                  return_predecessors=True)
+            return dist[0], pred[0], att
+        where = str(origin.node) if origin.node is not None else f"{origin.point.lon},{origin.point.lat}"  # type: ignore[union-attr]
+        return self._elsewhere.get((vessel, weather.key, where), compute)
+
+    def _teams(self, situation: Situation) -> pd.DataFrame:
+        return self.arch.teams[self._status(situation) == "available"]
 
     def _island_node(self, island: str) -> int:
         isl = self.arch.island(island)
@@ -569,9 +727,10 @@ class Router:
             return f"{fid} {self.arch.ferries.at[fid, 'name_zh']}"
         return self._name[edge] if self._mode[edge] == "bridge" else ""
 
-    def _make_trip(self, tid: str, sid: str, vessel: str, eta: float, path: list[int], weather: Weather) -> Trip:
-        og = AttachedGraph.plain(self, self.open_graph(vessel, weather))
-        return Trip(team_id=tid, station_id=sid, vessel=vessel, eta_min=eta, legs=self.legs(path, og))
+    def _make_trip(self, tid: str, sid: str, vessel: str, eta: float, path: list[int], weather: Weather,
+                   att: AttachedGraph | None = None, start: str = "") -> Trip:
+        og = att or AttachedGraph.plain(self, self.open_graph(vessel, weather))
+        return Trip(team_id=tid, station_id=sid, vessel=vessel, eta_min=eta, legs=self.legs(path, og), start=start)
 
     def legs(self, path: list[int], og: AttachedGraph) -> list[Leg]:
         """Group a node path into legs (road, bridge, sea with its launch, one per sailing).
@@ -599,33 +758,42 @@ class Router:
             legs.append(cur.leg(og))
         return [leg for leg in legs if leg.length_km > 0.001 or leg.minutes > 0.01]
 
-    def _exclusions(self, island_id: str, target: int, weather: Weather, statuses: dict[str, str] | None,
+    def _exclusions(self, island_id: str, target: int, weather: Weather, situation: Situation,
                     chosen: set[str], bound: float) -> list[Exclusion]:
         calm = Weather.uniform(0)
         teams = self.arch.teams
-        live = self._status(statuses).to_dict()
+        live = self._status(situation).to_dict()
         out = []
         for row in teams.itertuples():
             tid = row.Index
             if tid in chosen:
                 continue
-            dist, pred = self._from_station(row.boat_class, row.station_id, calm)
+            origin = self._origin(row, situation)
+            if origin.problem:
+                out.append(Exclusion(str(tid), row.station_id, float("nan"), origin.problem))
+                continue
+            dist, pred, att = self._reach(row.boat_class, row.station_id, origin, calm)
             calm_eta = float(dist[target])
             if not np.isfinite(calm_eta) or calm_eta > bound:
                 continue
             if live[tid] != "available":
                 reason = f"team is {live[tid]}"
             else:
-                og = AttachedGraph.plain(self, self.open_graph(row.boat_class, calm))
+                og = att or AttachedGraph.plain(self, self.open_graph(row.boat_class, calm))
                 reasons = self._closures(self._path(pred, target), row.boat_class, weather, og)
                 if not reasons:
                     continue
                 reason = reasons[0]
             out.append(Exclusion(str(tid), row.station_id, calm_eta, reason))
-        return sorted(out, key=lambda x: x.calm_eta_min)
+        return sorted(out, key=lambda x: (np.isnan(x.calm_eta_min), x.calm_eta_min))
 
     def closure_reason(self, edge: int, vessel: str, weather: Weather) -> str:
-        """Why network edge ``edge`` is shut to ``vessel`` now (the wind against its limit)."""
+        """Why network edge ``edge`` is shut to ``vessel`` now: a notice in force, or the wind
+        against its limit."""
+        notice = self.cover.notice_for(edge, vessel, getattr(weather, "notices", ()))
+        if notice is not None:
+            what = self.via(edge) or f"{self._expo[edge]}-sea lanes for {vessel}"
+            return f"suspended by {notice.label()}: {what}"
         wind = int(self.edge_wind(weather)[edge])
         lim = int(self.limits(vessel)[edge])
         mode = self._mode[edge]

@@ -18,29 +18,38 @@ It never increases with distance, so moving away from the centre never closes a 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from pyproj import Geod
 
 from islandcover.errors import WeatherError
+from islandcover.situation import Suspension
 
-__all__ = ["Weather", "parse_typhoon"]
+__all__ = ["Weather", "notices_key", "parse_typhoon"]
 
 _GEOD = Geod(ellps="WGS84")
 
 
 @dataclass(frozen=True)
 class Weather:
-    """A weather scenario.
+    """The conditions of a scenario at sea: the wind, and the suspension notices in force.
 
-    Build with :meth:`uniform` or :meth:`typhoon`; :meth:`wind_at` gives Beaufort forces.
+    Build with :meth:`uniform` or :meth:`typhoon`; :meth:`wind_at` gives Beaufort forces;
+    :meth:`with_notices` adds the notices (:class:`islandcover.situation.Suspension`) that close
+    links whatever the wind. Links close where the wind exceeds their limit or a notice covers
+    them; the two travel together because every cached graph depends on both.
     """
 
     wind_bft: int = 0
     centre: tuple[float, float] | None = None
     r7_km: float = 0.0
     r10_km: float = 0.0
+    notices: tuple[Suspension, ...] = ()
+
+    def with_notices(self, notices: tuple[Suspension, ...] | list[Suspension]) -> Weather:
+        """The same wind with ``notices`` in force (replacing any given before)."""
+        return replace(self, notices=tuple(notices))
 
     @classmethod
     def uniform(cls, wind_bft: float) -> Weather:
@@ -64,14 +73,26 @@ class Weather:
         return cls(centre=(float(lon), float(lat)), r7_km=float(r7_km), r10_km=float(r10_km))
 
     @property
-    def key(self) -> str:
-        """A short string identifying the scenario (for caches and labels)."""
+    def wind_key(self) -> str:
+        """A short string identifying the wind alone."""
         if self.centre is None:
             return f"wind{self.wind_bft}"
         return f"typhoon{self.centre[0]:.3f},{self.centre[1]:.3f},{self.r7_km:g},{self.r10_km:g}"
 
+    @property
+    def key(self) -> str:
+        """A short string identifying the scenario, wind and notices (for caches and labels)."""
+        return self.wind_key + notices_key(self.notices)
+
     def describe(self, lang: str = "en") -> str:
-        """Human-readable description, in English (``en``) or Chinese (``zh``)."""
+        """Human-readable description, in English (``en``) or Chinese (``zh``), with the notices in force."""
+        text = self._describe_wind(lang)
+        if self.notices:
+            n = len(self.notices)
+            text += f"，停航通知 {n} 份" if lang == "zh" else f"; {n} suspension notice{'s' if n > 1 else ''} in force"
+        return text
+
+    def _describe_wind(self, lang: str) -> str:
         if lang == "zh":
             if self.centre is None:
                 return "静风" if self.wind_bft == 0 else f"全域 {self.wind_bft} 级风"
@@ -99,6 +120,13 @@ class Weather:
             default=4,
         )
         return out.astype(np.int64)
+
+
+def notices_key(notices: tuple[Suspension, ...]) -> str:
+    """The part of a scenario key that the notices make (empty with none)."""
+    if not notices:
+        return ""
+    return "|" + ";".join(sorted(f"{n.scope}:{n.ref}" for n in notices))
 
 
 def parse_typhoon(text: str) -> Weather:

@@ -23,6 +23,7 @@ from api.cache import (
     stable_ids,
     strong_etag,
 )
+from islandcover.situation import Situation, TeamNow
 
 
 @pytest.fixture()
@@ -155,6 +156,11 @@ QUERIES = [
 ]
 
 
+def _same_answer(a: dict, b: dict) -> bool:
+    """Two /nearest answers alike but for the state they say they were computed on."""
+    return {k: v for k, v in a.items() if k != "state"} == {k: v for k, v in b.items() if k != "state"}
+
+
 class TestAnswers:
     @pytest.mark.parametrize("query", QUERIES)
     def test_cached_equals_uncached(self, api_app, api_client, cache, query):
@@ -166,7 +172,8 @@ class TestAnswers:
         finally:
             _swap(api_app, old)
         assert first.status_code == hit.status_code == fresh.status_code == 200
-        assert first.json() == hit.json() == fresh.json()
+        assert first.json() == hit.json()  # the kept answer, byte for byte
+        assert _same_answer(hit.json(), fresh.json())  # computed again: alike but for its "as of"
         assert hit.headers["content-type"] == fresh.headers["content-type"] == "application/json"
         assert (cache.answers.misses, cache.answers.hits) == (1, 1)
 
@@ -191,7 +198,7 @@ class TestAnswers:
         q = {"island": "蚂蚁岛", "k": 3}
         before = api_client.get("/nearest", params=q).json()
         first = before["trips"][0]["team_id"]
-        assert api_client.get("/nearest", params=q).json() == before  # kept
+        assert api_client.get("/nearest", params=q).json() == before  # kept (the same state version too)
         r = api_client.patch(f"/teams/{first}", headers=dispatcher_key, json={"status": "busy"})
         assert r.status_code == 200, r.text
         try:
@@ -202,16 +209,33 @@ class TestAnswers:
         finally:
             assert api_client.patch(f"/teams/{first}", headers=dispatcher_key,
                                     json={"status": "available"}).status_code == 200
-        assert api_client.get("/nearest", params=q).json() == before
+        assert _same_answer(api_client.get("/nearest", params=q).json(), before)
 
-    def test_write_that_keeps_statuses_keeps_answers(self, api_client, cache, dispatcher_key):
+    def test_write_that_keeps_teams_keeps_answers(self, api_client, cache, dispatcher_key):
         q = {"island": "ZS-0033", "wind": 6}
         before = api_client.get("/nearest", params=q).json()
-        r = api_client.patch("/teams/T-01A", headers=dispatcher_key,
-                             json={"location": {"lon": 122.1, "lat": 30.0}})
-        assert r.status_code == 200, r.text
+        r = api_client.post("/incidents", headers=dispatcher_key,
+                            json={"island": "ZS-0044", "description": "meter box", "reporter": "desk"})
+        assert r.status_code == 201, r.text
         assert api_client.get("/nearest", params=q).json() == before
         assert (cache.answers.misses, cache.answers.hits) == (1, 1)
+
+    def test_a_team_moved_starts_from_where_it_is(self, api_client, cache, dispatcher_key):
+        """A team put on the island asked about arrives at once; its answer is not the kept one."""
+        q = {"island": "东福山岛", "k": 1}
+        before = api_client.get("/nearest", params=q).json()
+        assert before["trips"][0]["eta_min"] > 20  # from a station on another island (庙子湖, 27 min)
+        r = api_client.patch("/teams/T-01A", headers=dispatcher_key, json={"at": "东福山岛"})
+        assert r.status_code == 200, r.text
+        assert (r.json()["at_kind"], r.json()["at_ref"]) == ("island", "ZS-0033")
+        try:
+            after = api_client.get("/nearest", params=q).json()
+            assert after["trips"][0]["team_id"] == "T-01A" and after["trips"][0]["eta_min"] == 0
+            assert after["trips"][0]["start"].startswith("东福山岛")
+        finally:
+            assert api_client.patch("/teams/T-01A", headers=dispatcher_key,
+                                    json={"return_home": True}).status_code == 200
+        assert _same_answer(api_client.get("/nearest", params=q).json(), before)
 
     def test_write_by_another_process_is_seen(self, api_app, api_client, cache):
         """Another worker writes straight to the database: the next answer reflects it."""
@@ -329,9 +353,9 @@ class TestPieces:
             def version(self) -> int:
                 return self.v
 
-            def statuses(self) -> dict[str, str]:
+            def situation(self) -> Situation:
                 self.reads += 1
-                return dict(self.s)
+                return Situation(teams={t: TeamNow(t, st) for t, st in self.s.items()})
 
         store, cache = FakeStore(), ApiCache(enabled=True)
         a = cache.live_statuses(store)
