@@ -5,6 +5,8 @@ Load it once and pass it::
     arch = Archipelago.load()                         # shipped data
     arch = Archipelago.load(stations="ops.gpkg", teams="teams.csv", crs="GCJ-02")
     arch.island("蚂蚁")            # id, Chinese name with or without 岛/山, or pinyin
+    arch.island("嵊泗县")          # a place people name (places.csv): the county's seat, 泗礁山
+    arch.islands_in("东极")        # every island a name covers: the four islands of 东极
 """
 from __future__ import annotations
 
@@ -30,10 +32,19 @@ from islandcover.facts import BOUNDS, DISTRICTS, METRIC_CRS
 from islandcover.io import ferries as ferry_data
 from islandcover.io import files as io
 
-__all__ = ["Island", "Station", "Team", "Archipelago", "name_keys"]
+__all__ = ["Archipelago", "Island", "Station", "Team", "name_keys", "place_keys"]
 
 _GENERIC = ("岛", "山")
 _PART = re.compile(r"[（(].*?[)）]")
+#: Words a place name may carry or drop: "嵊泗县" is also "嵊泗", "Gaoting Town" also "Gaoting".
+#: (Not 山: it is part of many names, 燕窝山, 鸭蛋山.) Longest first.
+_PLACE_SUFFIXES_ZH = ("街道", "列岛", "群岛", "诸岛", "渔港", "码头", "县", "区", "市", "镇", "乡", "港", "岛")
+_PLACE_SUFFIXES_EN = ("subdistrict", "archipelago", "township", "district", "islands", "terminal", "county",
+                      "island", "wharf", "town", "port", "pier", "isle")
+#: English words for an island, dropped to look a name up among the islands ("Zhujiajian Island").
+_ISLAND_WORDS_EN = ("island", "isle", "islet")
+#: At most this many islands are listed in an error.
+_MAX_LISTED = 12
 
 
 @dataclass(frozen=True)
@@ -124,6 +135,30 @@ def name_keys(name: str) -> set[str]:
     return {k for k in keys if k}
 
 
+def place_keys(name: str) -> set[str]:
+    """Lookup keys of a place name: its :func:`~islandcover.io.files.place_key` and that key without
+    an administrative or generic word (县, 区, 市, 镇, 乡, 街道, 列岛, 港, 码头 …; county, town,
+    island …), where at least two characters (three letters) remain.
+
+    ``"嵊泗县"`` → {"嵊泗县", "嵊泗"}; ``"Gaoting Town"`` → {"gaotingtown", "gaoting"}.
+    """
+    key = io.place_key(name)
+    keys = {key} if key else set()
+    if not key:
+        return keys
+    if key.isascii():
+        for w in _PLACE_SUFFIXES_EN:
+            if key.endswith(w) and len(key) - len(w) >= 3:
+                keys.add(key[: -len(w)])
+                break
+    else:
+        for w in _PLACE_SUFFIXES_ZH:
+            if key.endswith(w) and len(key) - len(w) >= 2:
+                keys.add(key[: -len(w)])
+                break
+    return keys
+
+
 class Archipelago:
     """Islands, stations and teams of the archipelago, with lookups by id and name.
 
@@ -145,17 +180,24 @@ class Archipelago:
     other_land : geopandas.GeoDataFrame
         Land in the model's box that is not one of its islands (the Ningbo and Shanghai
         mainland and their islands, ``other_land.geojson``): an obstacle to boats, nothing more.
+    places : pandas.DataFrame
+        Names people use for towns, ports, districts and counties, island groups and other
+        names of islands (``places.csv``), with the islands each covers and the one it resolves
+        to (see :func:`islandcover.io.files.read_places`).
     source : Path
         Folder the islands were read from.
     """
 
     def __init__(self, islands: gpd.GeoDataFrame, stations: gpd.GeoDataFrame, teams: pd.DataFrame,
-                 source: Path, *, piers: gpd.GeoDataFrame | None = None, ferries: pd.DataFrame | None = None) -> None:
+                 source: Path, *, piers: gpd.GeoDataFrame | None = None, ferries: pd.DataFrame | None = None,
+                 places: pd.DataFrame | None = None) -> None:
         self.islands = islands
         self.stations = stations
         self.teams = teams
         self.source = source
         self._by_name = self._name_index()
+        self.places = places if places is not None else io.empty_places()
+        self._place_exact, self._place_short = self._place_index()
         self._islands_m: gpd.GeoSeries | None = None
         self.piers = piers if piers is not None else ferry_data.empty_piers()
         self.ferries = ferries if ferries is not None else ferry_data.empty_ferries()
@@ -170,6 +212,7 @@ class Archipelago:
         stations: str | Path | None = None,
         teams: str | Path | None = None,
         crs: object | None = None,
+        places: str | Path | None = None,
     ) -> Archipelago:
         """Load the archipelago from a data folder.
 
@@ -185,12 +228,17 @@ class Archipelago:
         crs : str, optional
             CRS of the stations file's coordinates when it does not declare one (CSV), e.g.
             ``"EPSG:4490"`` or ``"GCJ-02"``; default WGS84.
+        places : path, optional
+            A names-of-places table (the columns of ``places.csv``) to use instead of the one in
+            ``folder``; by default ``folder/places.csv`` is read when it exists.
         """
         folder = Path(folder) if folder is not None else DEFAULT_DATA_DIR
         islands = io.read_islands(folder / "islands.geojson")
         st = io.read_stations(Path(stations) if stations else folder / "stations.geojson", islands, crs=crs)
         tm = io.read_teams(Path(teams) if teams else folder / "teams.csv", st.index)
-        arch = cls(islands, st, tm, folder)
+        places_path = Path(places) if places else folder / "places.csv"
+        pl = io.read_places(places_path, islands.index) if places or places_path.exists() else None
+        arch = cls(islands, st, tm, folder, places=pl)
         if (folder / "other_land.geojson").exists():
             arch.other_land = io.read_other_land(folder / "other_land.geojson")
         if (folder / "piers.csv").exists():
@@ -214,26 +262,20 @@ class Archipelago:
                 index.setdefault(k, []).append(str(iid))
         return index
 
-    def island(self, ref: str | Island) -> Island:
-        """Return the island with this id or name.
+    def _place_index(self) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+        """Rows of :attr:`places` by their full key, and by their key without its generic word
+        (``"嵊泗县"`` under ``"嵊泗"``; see :func:`place_keys`)."""
+        exact: dict[str, list[int]] = {}
+        short: dict[str, list[int]] = {}
+        for i, name in enumerate(self.places["name"]):
+            key = io.place_key(str(name))
+            exact.setdefault(key, []).append(i)
+            for k in place_keys(str(name)) - {key}:
+                short.setdefault(k, []).append(i)
+        return exact, short
 
-        Parameters
-        ----------
-        ref : str or Island
-            Id (``"ZS-0042"``), Chinese name with or without 岛/山 (``"蚂蚁岛"``, ``"蚂蚁"``),
-            or pinyin (``"Mayi Dao"``, ``"mayi"``). Where a name is shared, the powered island
-            wins; if that does not settle it, the error lists the candidates.
-
-        Raises
-        ------
-        UnknownIsland
-            No island matches, or the name is ambiguous (the message lists the choices).
-        """
-        if isinstance(ref, Island):
-            return ref
-        text = str(ref).strip()
-        if text.upper() in self.islands.index:
-            return self._island_from_row(text.upper())
+    def _island_hits(self, text: str) -> set[str]:
+        """Ids of the islands whose names match ``text``, narrowed as :meth:`island` describes."""
         hits: set[str] = set()
         for k in name_keys(text):
             hits.update(self._by_name.get(k, []))
@@ -242,18 +284,164 @@ class Archipelago:
             exact = {h for h in hits if text in (self.islands.at[h, "name_zh"], self.islands.at[h, "name_en"])}
             for narrowed in (exact & powered, powered, exact):
                 if len(narrowed) == 1:
-                    hits = narrowed
-                    break
+                    return narrowed
+        return hits
+
+    def _place_rows(self, text: str) -> list[int]:
+        """Rows of :attr:`places` that ``text`` names: the place of that full name if there is
+        one; else the places it names with a generic word dropped or added (``"嵊泗"`` for
+        嵊泗县, ``"高亭镇"`` or ``"Gaoting Town"`` for 高亭/Gaoting). Two names that differ in their
+        generic words (东极港, 东极镇; Zhoushan Island, Zhoushan Islands) never match each other.
+        """
+        key = io.place_key(text)
+        rows = self._place_exact.get(key)
+        if rows:
+            return list(rows)
+        found = set(self._place_short.get(key, []))
+        for k in place_keys(text) - {key}:
+            found.update(self._place_exact.get(k, []))
+        return sorted(found)
+
+    def _describe_place(self, i: int) -> str:
+        """``"嵊泗县 (county, seat 菜园镇 on 泗礁山)"``, ``"Shengsi Islands (island group, 10 islands)"``."""
+        p = self.places.iloc[i]
+        kind = str(p["kind"]).replace("_", " ")
+        target = p["resolves_to"]
+        if target:
+            where = self._island_from_row(target).name_zh or target
+            seat = f"seat {p['seat']} on " if p["kind"] in ("city", "district", "county") and p["seat"] else "on "
+            return f"{p['name']} ({kind}, {seat}{where})"
+        return f"{p['name']} ({kind}, {len(p['island_ids'])} islands)"
+
+    def _candidates_error(self, text: str, ids: list[str], rows: list[int] | None = None) -> UnknownIsland:
+        """The error for a name that covers several islands, listing them on one line.
+
+        ``'东极' is an island group (4 islands), not one island: give one of …``;
+        ``'洋山' could mean 2 islands: give one of …``;
+        ``'Shengsi' could mean Shengsi County (county, seat 菜园镇 on 泗礁山); …: give one of …``.
+        """
+        listed = ", ".join(self._island_from_row(h).label for h in ids[:_MAX_LISTED])
+        more = f" (and {len(ids) - _MAX_LISTED} more)" if len(ids) > _MAX_LISTED else ""
+        kinds = {str(self.places.iloc[i]["kind"]) for i in rows or []}
+        if kinds == {"island_group"}:
+            return UnknownIsland(f"'{text}' is an island group ({len(ids)} islands), not one island: "
+                                 f"give one of {listed}{more}")
+        if rows and len(rows) > 1:
+            what = "; ".join(self._describe_place(i) for i in rows)
+            return UnknownIsland(f"'{text}' could mean {what}: give one of {listed}{more}")
+        return UnknownIsland(f"'{text}' could mean {len(ids)} islands: give one of {listed}{more}")
+
+    def _resolve_place(self, text: str) -> str | None:
+        """The island id a place name resolves to; None when no place has that name.
+
+        Raises
+        ------
+        UnknownIsland
+            The name covers several islands and does not settle on one (an island group, a port
+            between two islands, a name used for places on different islands); the message
+            lists the islands.
+        """
+        rows = self._place_rows(text)
+        if not rows:
+            return None
+        targets = {self.places.iloc[i]["resolves_to"] for i in rows}
+        if len(targets) == 1 and "" not in targets:
+            return targets.pop()
+        ids: list[str] = []
+        for i in rows:
+            p = self.places.iloc[i]
+            for h in ([p["resolves_to"]] if p["resolves_to"] else list(p["island_ids"])):
+                if h not in ids:
+                    ids.append(h)
+        if len(ids) == 1:  # several places, one island (an island group of one listed island)
+            return ids[0]
+        raise self._candidates_error(text, ids, rows)
+
+    def island(self, ref: str | Island) -> Island:
+        """Return the island with this id or name, or the island a place name stands for.
+
+        Parameters
+        ----------
+        ref : str or Island
+            Id (``"ZS-0042"``), Chinese name with or without 岛/山 (``"蚂蚁岛"``, ``"蚂蚁"``),
+            pinyin (``"Mayi Dao"``, ``"mayi"``), or a place people name (:attr:`places`): a
+            city, district or county stands for its seat's island (``"嵊泗县"``, ``"嵊泗"`` →
+            泗礁山), a town or port for its island (``"高亭"`` → 岱山岛), another name for its
+            island (``"Peach Blossom Island"`` → 桃花岛). Island names are tried first. Where an
+            island name is shared, the powered island wins.
+
+        Raises
+        ------
+        UnknownIsland
+            No island or place matches (the message suggests a close name), or the name covers
+            several islands: an island group (``"东极"``), a name shared by islands
+            (``"舟山"``: both parts of Zhoushan Island) or by places on different islands. The
+            message then lists the islands: ``'东极' could mean …: give one of …``.
+        """
+        if isinstance(ref, Island):
+            return ref
+        text = str(ref).strip()
+        if text.upper() in self.islands.index:
+            return self._island_from_row(text.upper())
+        hits = self._island_hits(text)
         if len(hits) == 1:
             return self._island_from_row(hits.pop())
         if len(hits) > 1:
-            choices = ", ".join(self._island_from_row(h).label for h in sorted(hits)[:6])
-            raise UnknownIsland(f"island name '{text}' is ambiguous: use one of {choices}")
-        guess = difflib.get_close_matches(text.lower(), list(self._by_name), n=1, cutoff=0.6)
-        hint = ""
-        if guess:
-            hint = f" — did you mean {self._island_from_row(self._by_name[guess[0]][0]).label}?"
-        raise UnknownIsland(f"no island named '{text}'{hint}")
+            raise self._candidates_error(text, sorted(hits))
+        target = self._resolve_place(text)
+        if target is not None:
+            return self._island_from_row(target)
+        key = io.place_key(text)
+        for word in _ISLAND_WORDS_EN:  # "Zhujiajian Island", "Xiushan isle"
+            if key.isascii() and key.endswith(word) and len(key) > len(word) + 2:
+                hits = self._island_hits(key[: -len(word)])
+                if len(hits) == 1:
+                    return self._island_from_row(hits.pop())
+                if len(hits) > 1:
+                    raise self._candidates_error(text, sorted(hits))
+        raise UnknownIsland(f"no island named '{text}'{self._suggestion(text)}")
+
+    def islands_in(self, ref: str | Island) -> list[Island]:
+        """Every island a name covers: one island, both parts of a shared name (``"舟山"``), or
+        the islands of a place (``"东极"``: 庙子湖岛, 青浜岛, 黄兴岛, 东福山岛; ``"六横镇"``: its
+        islands, the seat's first).
+
+        Raises
+        ------
+        UnknownIsland
+            No island or place has this name.
+        """
+        if isinstance(ref, Island):
+            return [ref]
+        text = str(ref).strip()
+        if text.upper() in self.islands.index:
+            return [self._island_from_row(text.upper())]
+        hits = self._island_hits(text)
+        if hits:
+            return [self._island_from_row(h) for h in sorted(hits)]
+        ids: list[str] = []
+        for i in self._place_rows(text):
+            p = self.places.iloc[i]
+            for h in ([p["resolves_to"]] if p["resolves_to"] else []) + list(p["island_ids"]):
+                if h not in ids:
+                    ids.append(h)
+        if ids:
+            return [self._island_from_row(h) for h in ids]
+        return [self.island(text)]  # English "… Island" names, or the error with a suggestion
+
+    def _suggestion(self, text: str) -> str:
+        """`` — did you mean 岱山岛 (Daishan Dao, ZS-0002)?`` for a close island or place name, else ``""``."""
+        def best(word: str, keys: list[str]) -> tuple[float, str | None]:
+            guess = difflib.get_close_matches(word, keys, n=1, cutoff=0.6)
+            return (difflib.SequenceMatcher(None, word, guess[0]).ratio(), guess[0]) if guess else (0.0, None)
+
+        r_island, k_island = best(text.lower(), list(self._by_name))
+        r_place, k_place = best(io.place_key(text), list(self._place_exact))
+        if k_place is not None and r_place > r_island:
+            return f" — did you mean {self._describe_place(self._place_exact[k_place][0])}?"
+        if k_island is not None:
+            return f" — did you mean {self._island_from_row(self._by_name[k_island][0]).label}?"
+        return ""
 
     def _island_from_row(self, iid: str) -> Island:
         r = self.islands.loc[iid]

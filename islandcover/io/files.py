@@ -1,4 +1,4 @@
-"""Reading and validating the data files: islands, stations and teams.
+"""Reading and validating the data files: islands, stations, teams and the names of places.
 
 The operator's own stations and teams are first-class input: GeoJSON, GeoPackage or CSV
 (``lon``/``lat`` columns) in WGS84, CGCS2000 (EPSG:4490), GCJ-02 or any CRS pyproj knows.
@@ -8,6 +8,8 @@ the field.
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -22,19 +24,23 @@ from islandcover.facts import BOUNDS, DISTRICTS, METRIC_CRS, MODES
 from islandcover.io.coordinates import GCJ02, normalise_crs, to_wgs84
 
 __all__ = [
-    "STATION_KINDS",
     "BOAT_CLASSES",
-    "TEAM_STATUSES",
     "MAX_STATION_OFFSHORE_M",
+    "PLACE_COLUMNS",
+    "PLACE_KINDS",
+    "STATION_KINDS",
+    "TEAM_STATUSES",
+    "check_bounds",
+    "numbers",
+    "place_key",
     "read_islands",
+    "read_other_land",
+    "read_places",
+    "read_points",
     "read_stations",
     "read_teams",
-    "read_points",
-    "read_other_land",
     "required_text",
     "unique_ids",
-    "numbers",
-    "check_bounds",
 ]
 
 #: Kinds of station: a light station (光明驿站) or a service point (服务点) on a powered island.
@@ -47,6 +53,22 @@ TEAM_STATUSES = ("available", "busy", "off-duty")
 MAX_STATION_OFFSHORE_M = 1000.0
 
 _ISLAND_COLUMNS = ("id", "name_zh", "name_en", "district", "area_km2", "population", "powered")
+
+#: Kinds of named place in ``places.csv`` and what a one-island question resolves each to:
+#: a city, district or county → its seat; a subdistrict (街道), town (镇), township (乡), locality
+#: or port → the island it is on; an island (another name of one island: English, old, nickname)
+#: → that island; an island group → never one island (its islands are listed); an alias (a name
+#: used for places of several kinds, e.g. 长涂, Putuo) → listed unless ``resolves_to`` says which.
+PLACE_KINDS = ("city", "district", "county", "subdistrict", "town", "township", "locality", "port", "island",
+               "island_group", "alias")
+#: Kinds whose row must name a seat (``seat``) and the seat's island (``resolves_to``).
+_SEAT_KINDS = ("city", "district", "county")
+#: Columns of ``places.csv`` (``resolves_to``, ``seat`` and ``notes`` may be empty).
+PLACE_COLUMNS = ("name", "language", "kind", "island_ids", "resolves_to", "seat", "source_url", "confidence",
+                 "notes")
+_PLACE_LANGUAGES = ("zh", "en")
+_CONFIDENCE = ("H", "M", "L")
+_PUNCT = re.compile(r"[\s\-'’·_.,]")
 
 
 def _read_table(path: Path, crs: object | None) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, str]:
@@ -397,4 +419,140 @@ def read_teams(path: Path, station_ids: Iterable[str]) -> pd.DataFrame:
     return out.set_index("id", drop=False)
 
 
-__all__ += ["GCJ02"]
+def place_key(name: str) -> str:
+    """The lookup key of a place name: case-, space-, punctuation- and tone-mark-insensitive.
+
+    ``"Mount Putuo"`` → ``"mountputuo"``; ``"Xi Lühua"`` → ``"xiluhua"``; ``"嵊泗县"`` → ``"嵊泗县"``.
+    """
+    text = unicodedata.normalize("NFKD", str(name).strip().lower())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", _PUNCT.sub("", text))
+
+
+def read_places(path: Path, island_ids: Iterable[str]) -> pd.DataFrame:
+    """Read and validate ``places.csv``: the names people use for towns, ports, districts and
+    counties, island groups, and other names (English, old) of islands.
+
+    Columns (:data:`PLACE_COLUMNS`): ``name``; ``language`` (``zh`` or ``en``); ``kind`` (one of
+    :data:`PLACE_KINDS`); ``island_ids``, the ids of the islands the place covers, separated by
+    ``;``; ``resolves_to``, the one island a single-island question takes (one of ``island_ids``;
+    empty when the sources leave it open: the islands are then listed); ``seat``, the seat of a
+    city, district or county (or of a town, when known); ``source_url``, one or more sources
+    separated by `` | `` (``http(s)://`` addresses, or ``data/…`` rows of this data set);
+    ``confidence`` (``H``, ``M`` or ``L``, as in the gazetteer); ``notes``.
+
+    Rules checked: every id is a loaded island; a city, district or county names its seat and
+    the seat's island; an island group never resolves to one island; names are unique (ignoring
+    case, spaces and punctuation).
+
+    Parameters
+    ----------
+    path : Path
+        The CSV file (UTF-8).
+    island_ids : iterable of str
+        The ids of the loaded islands.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per name, in file order, with ``key`` (:func:`place_key` of the name) and
+        ``island_ids`` as tuples of ids.
+
+    Raises
+    ------
+    DataError
+        Naming the file, the 1-based data row and the field.
+    """
+    path = Path(path)
+    name = path.name
+    if not path.exists():
+        raise DataError(name, f"file not found: {path}")
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise DataError(name, f"not a readable UTF-8 CSV file ({exc})") from exc
+    for col in ("resolves_to", "seat", "notes"):
+        if col not in table.columns:
+            table[col] = ""
+    names = required_text(table, name, "name")
+    languages = required_text(table, name, "language")
+    kinds = required_text(table, name, "kind")
+    ids_text = required_text(table, name, "island_ids")
+    sources = required_text(table, name, "source_url")
+    grades = required_text(table, name, "confidence")
+    resolves = table["resolves_to"].astype(str).str.strip()
+    seats = table["seat"].astype(str).str.strip()
+    known = set(island_ids)
+    keys: dict[str, int] = {}
+    ids_out: list[tuple[str, ...]] = []
+    for i in range(len(table)):
+        row = i + 1
+        key = place_key(names.iloc[i])
+        if not key:
+            raise DataError(name, f"name {names.iloc[i]!r} has no letters", row=row, field="name")
+        if key in keys:
+            raise DataError(name, f"name '{names.iloc[i]}' repeats row {keys[key]} (names must differ in more "
+                            "than case, spaces and punctuation)", row=row, field="name")
+        keys[key] = row
+        if languages.iloc[i] not in _PLACE_LANGUAGES:
+            raise DataError(name, f"unknown language '{languages.iloc[i]}': use {' or '.join(_PLACE_LANGUAGES)}",
+                            row=row, field="language")
+        kind = kinds.iloc[i]
+        if kind not in PLACE_KINDS:
+            raise DataError(name, f"unknown kind '{kind}': use one of {', '.join(PLACE_KINDS)}", row=row,
+                            field="kind")
+        ids = tuple(x.strip() for x in ids_text.iloc[i].split(";"))
+        for iid in ids:
+            if iid not in known:
+                raise DataError(name, f"unknown island id '{iid}' (ids look like ZS-0042; separate several "
+                                "with ';')", row=row, field="island_ids")
+        if len(set(ids)) != len(ids):
+            raise DataError(name, f"an island id is listed twice in '{ids_text.iloc[i]}'", row=row,
+                            field="island_ids")
+        target = resolves.iloc[i]
+        if target and target not in ids:
+            raise DataError(name, f"resolves_to '{target}' is not one of the row's island_ids "
+                            f"({', '.join(ids)})", row=row, field="resolves_to")
+        if kind == "island_group" and target:
+            raise DataError(name, "an island group does not resolve to one island: leave resolves_to empty "
+                            "(its islands are listed to the user)", row=row, field="resolves_to")
+        if kind in _SEAT_KINDS:
+            if not seats.iloc[i]:
+                raise DataError(name, f"a {kind} needs its seat (the town or subdistrict of its government)",
+                                row=row, field="seat")
+            if not target:
+                raise DataError(name, f"a {kind} resolves to its seat: give the seat's island id", row=row,
+                                field="resolves_to")
+        if not target and len(ids) == 1 and kind != "island_group":
+            target = ids[0]
+            resolves.iloc[i] = target
+        for src in (x.strip() for x in sources.iloc[i].split("|")):
+            if not (src.startswith(("http://", "https://", "data/")) and len(src) > 8):
+                raise DataError(name, f"source {src!r} is not an http(s) address or a data/… reference "
+                                "(separate several with ' | ')", row=row, field="source_url")
+        if grades.iloc[i] not in _CONFIDENCE:
+            raise DataError(name, f"unknown confidence '{grades.iloc[i]}': use H, M or L", row=row,
+                            field="confidence")
+        ids_out.append(ids)
+    return pd.DataFrame({
+        "name": names.values,
+        "key": [place_key(n) for n in names],
+        "language": languages.values,
+        "kind": kinds.values,
+        "island_ids": ids_out,
+        "resolves_to": resolves.values,
+        "seat": seats.values,
+        "source_url": sources.values,
+        "confidence": grades.values,
+        "notes": table["notes"].astype(str).values,
+    })
+
+
+def empty_places() -> pd.DataFrame:
+    """A places table with no rows (a data folder without ``places.csv``)."""
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in ("name", "key", "language", "kind", "island_ids",
+                                                               "resolves_to", "seat", "source_url", "confidence",
+                                                               "notes")})
+
+
+__all__ += ["GCJ02", "empty_places"]
