@@ -14,6 +14,7 @@ from fastapi.security import APIKeyHeader
 from islandcover.archipelago import Archipelago
 from islandcover.config import Config
 from islandcover.errors import IslandcoverError, UnknownScenario
+from islandcover.facts import MAX_WIND_FORCE
 from islandcover.planning.coverage import CoverageModel
 from islandcover.planning.scenario import Scenario
 from islandcover.store import Store
@@ -154,7 +155,10 @@ def reject_unknown_query(request: Request) -> None:
 
 # ---------------------------------------------------------------------- weather
 def weather_query(
-    wind: Annotated[int | None, Query(ge=0, le=12, description="uniform wind, Beaufort 0–12 (default 0)")] = None,
+    wind: Annotated[int | None, Query(ge=0, le=MAX_WIND_FORCE,
+                                      description=f"uniform wind force 0–{MAX_WIND_FORCE} on the Chinese scale "
+                                                  "(GB/T 28591-2012: Beaufort 0–12, typhoon forces 13–17; "
+                                                  "default 0)")] = None,
     lon: Annotated[float | None, Query(allow_inf_nan=False, description="typhoon centre longitude (with lat, r7, r10)")] = None,
     lat: Annotated[float | None, Query(allow_inf_nan=False, description="typhoon centre latitude")] = None,
     r7: Annotated[float | None, Query(allow_inf_nan=False, description="typhoon radius of force-7 winds, km")] = None,

@@ -12,6 +12,7 @@ __all__ = [
     "DISTRICTS",
     "DISTRICT_EN",
     "FERRY_MODE",
+    "MAX_WIND_FORCE",
     "METRIC_CRS",
     "MODES",
     "STORAGE_CRS",
@@ -38,6 +39,12 @@ DISTRICT_EN: dict[str, str] = {
     "岱山县": "Daishan",
     "嵊泗县": "Shengsi",
 }
+
+#: The strongest wind force accepted and reported: the Chinese wind scale (GB/T 28591-2012
+#: 风力等级) continues Beaufort's 0–12 with forces 13–17 for typhoon winds (17 = 56.1–61.2 m/s);
+#: a stronger wind is reported as force 17. The speed bands are in
+#: :data:`islandcover.typhoon.wind_field.BEAUFORT_LOWER_MS`.
+MAX_WIND_FORCE = 17
 
 #: The travel mode of a team without its own boat: scheduled ferries, roads and bridges.
 FERRY_MODE = "ferry"

@@ -149,7 +149,9 @@ def data_args(p: argparse.ArgumentParser) -> None:
 
 def weather_args(p: argparse.ArgumentParser) -> None:
     g = p.add_mutually_exclusive_group()
-    g.add_argument("--wind", type=int, default=0, help="uniform wind, Beaufort 0–12 (default 0)")
+    g.add_argument("--wind", type=int, default=0,
+                   help="uniform wind force 0–17 on the Chinese scale (GB/T 28591-2012: Beaufort 0–12, typhoon "
+                        "forces 13–17; default 0)")
     g.add_argument("--typhoon", metavar="LON,LAT,R7,R10", help="typhoon centre and radii of force-7/10 winds (km)")
     p.add_argument("--travel-config", type=Path, default=None, help="TOML overriding vessel speeds and wind limits")
     live_args(p)

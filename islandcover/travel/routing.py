@@ -29,7 +29,7 @@ from scipy.spatial import cKDTree
 from islandcover._plumbing import LRUCache
 from islandcover.archipelago import Archipelago
 from islandcover.errors import ConfigError, IslandcoverError
-from islandcover.facts import FERRY_MODE, METRIC_CRS
+from islandcover.facts import FERRY_MODE, MAX_WIND_FORCE, METRIC_CRS
 from islandcover.situation import SHIPPED, Situation, TeamNow
 from islandcover.travel.graph import AttachedGraph, OpenGraph
 from islandcover.travel.network import TravelNetwork, all_land_m, land_clearance, read_bridges
@@ -278,7 +278,7 @@ class Router:
     def _edge_limits(self, vessel: str) -> np.ndarray:
         p = self.params
         p.check_mode(vessel)
-        lim = np.full(self.net.n_edges, 12, dtype=np.int64)  # roads never close
+        lim = np.full(self.net.n_edges, MAX_WIND_FORCE, dtype=np.int64)  # roads never close, even at force 17
         sea, embark, ferry, bridge = self._is["sea"], self._is["embark"], self._is["ferry"], self._is["bridge"]
         if vessel == FERRY_MODE:
             lim[sea | embark] = -1

@@ -33,8 +33,11 @@ real suspensions in Zhoushan). A user overrides any of them with a TOML file::
     max_wind = 10
 
 Wind limits are the highest Beaufort force at which a link stays open: a link closes when
-the wind at it *exceeds* its limit. The table of limits (mode × exposure, and each bridge)
-is printed by ``islandcover links`` and given in the README.
+the wind at it *exceeds* its limit. A limit is set on Beaufort's 0–12 (no boat sails and no
+bridge opens in a force 12 hurricane); the winds it is compared with run on to force 17 (the
+Chinese scale of GB/T 28591-2012, :data:`islandcover.facts.MAX_WIND_FORCE`), and every wind of
+13–17 exceeds every limit; roads have none. The table of limits (mode × exposure, and each
+bridge) is printed by ``islandcover links`` and given in the README.
 
 Evidence for the defaults:
 

@@ -1,6 +1,7 @@
 """Weather scenarios: a uniform wind force, or a typhoon's wind field.
 
-A scenario returns the Beaufort force at any lon/lat; links close where that force exceeds
+A scenario returns the wind force at any lon/lat (0–17: Beaufort's 0–12 and the Chinese scale's
+13–17 for typhoon winds, GB/T 28591-2012); links close where that force exceeds
 their limit (:mod:`islandcover.travel.vessels`). Typhoon profile (documented, deliberately simple:
 CMA bulletins publish exactly these radii):
 
@@ -24,6 +25,7 @@ import numpy as np
 from pyproj import Geod
 
 from islandcover.errors import WeatherError
+from islandcover.facts import MAX_WIND_FORCE
 from islandcover.situation import Suspension
 
 __all__ = ["Weather", "notices_key", "parse_typhoon"]
@@ -53,11 +55,23 @@ class Weather:
 
     @classmethod
     def uniform(cls, wind_bft: float) -> Weather:
-        """The same Beaufort force (0–12) over the whole archipelago."""
+        """The same wind force over the whole archipelago: 0–17 on the Chinese scale (GB/T 28591-2012
+        风力等级: Beaufort's 0–12, then 13–17 for typhoon winds, see
+        :data:`islandcover.typhoon.wind_field.BEAUFORT_LOWER_MS`).
+
+        Raises
+        ------
+        WeatherError
+            A force that is not a whole number, or outside 0–17 (a wind above 61.2 m/s is force 17).
+        """
         if isinstance(wind_bft, bool) or not isinstance(wind_bft, int | float | np.integer) or not float(wind_bft).is_integer():
-            raise WeatherError(f"wind force must be a whole Beaufort number 0–12, got {wind_bft!r}")
-        if not 0 <= wind_bft <= 12:
-            raise WeatherError(f"wind force {wind_bft} is out of range: Beaufort 0–12")
+            msg = f"wind must be a whole wind force 0–{MAX_WIND_FORCE}, got {wind_bft!r}"
+            raise WeatherError(msg)
+        if not 0 <= wind_bft <= MAX_WIND_FORCE:
+            msg = (f"wind {wind_bft:g} is out of range: wind forces run 0–{MAX_WIND_FORCE} on the Chinese scale "
+                   f"(GB/T 28591-2012; force {MAX_WIND_FORCE} is 56.1–61.2 m/s, and stronger winds are reported "
+                   f"as {MAX_WIND_FORCE})")
+            raise WeatherError(msg)
         return cls(wind_bft=int(wind_bft))
 
     @classmethod

@@ -117,7 +117,16 @@ class TestDispatchQueries:
     def test_wind_out_of_range_names_the_field(self, client):
         assert _loc(client.get("/nearest", params={"island": "蚂蚁岛", "wind": 40})) == ["query", "wind"]
         assert _loc(client.get("/cutoff", params={"wind": -1})) == ["query", "wind"]
-        assert _loc(client.get("/coverage", params={"wind": 13})) == ["query", "wind"]
+        assert _loc(client.get("/coverage", params={"wind": 18})) == ["query", "wind"]
+        r = client.get("/cutoff", params={"wind": 18})
+        assert r.status_code == 422 and "less than or equal to 17" in r.json()["detail"][0]["msg"]
+
+    @pytest.mark.parametrize("force", [13, 17])
+    def test_typhoon_forces_are_winds(self, client, force):
+        # GB/T 28591-2012 grades typhoon winds up to force 17: every sea link is shut, as at force 12
+        r = client.get("/nearest", params={"island": "东福山岛", "wind": force})
+        assert r.status_code == 200 and r.json()["weather"].startswith(f"uniform wind force {force}")
+        assert r.json()["trips"] == []
 
     def test_typhoon_errors_name_the_field(self, client):
         r = client.get("/nearest", params={"island": "蚂蚁岛", "lon": 122.6, "lat": 29.9, "r7": 250})

@@ -55,3 +55,16 @@ def test_usage_error_exits_2_with_one_line():
     out = run("islands", "--format", "shapefile")
     assert out.returncode == 2
     assert out.stderr.count("\n") == 1
+
+
+def test_typhoon_forces_are_winds_and_force_18_is_not(run_cli, tmp_path, monkeypatch):
+    # Chinese bulletins grade typhoon winds to force 17 (GB/T 28591-2012); at 15 every sea lane is shut
+    monkeypatch.setenv("ISLANDCOVER_STATE_DIR", str(tmp_path))
+    rc, out, err = run_cli(["route", "ST-03", "蚂蚁岛", "--wind", "15", "--state", "none", "--json"])
+    assert rc == 0, err
+    assert json.loads(out)["status"] == "unreachable"
+    for wind in ("18", "40"):
+        rc, out, err = run_cli(["route", "ST-03", "蚂蚁岛", "--wind", wind, "--state", "none"])
+        assert rc == 2 and out == "" and err.count("\n") == 1, err
+        assert err.startswith(f"islandcover: error: wind {wind} is out of range: wind forces run 0–17 on the Chinese "
+                              "scale (GB/T 28591-2012"), err

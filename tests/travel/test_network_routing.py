@@ -199,10 +199,22 @@ def test_typhoon_closes_links_near_its_centre_only(router):
     assert len(router.cutoff(near)) > 20
 
 
-@pytest.mark.parametrize("bad", [-1, 13, 40, 2.5, True])
+@pytest.mark.parametrize("bad", [-1, 18, 40, 2.5, True])
 def test_impossible_wind_is_rejected(bad):
-    with pytest.raises(WeatherError, match="wind force"):
+    # the Chinese scale (GB/T 28591-2012) ends at force 17; 18 and 40 are not forces
+    with pytest.raises(WeatherError, match=r"^wind .*(out of range: wind forces run 0–17|whole wind force 0–17)"):
         Weather.uniform(bad)
+
+
+@pytest.mark.parametrize("force", [13, 14, 15, 16, 17])
+def test_typhoon_forces_close_every_boat_and_bridge_but_no_road(router, force):
+    # forces 13–17 are typhoon winds: above every vessel and bridge limit (at most 12), while roads never close
+    assert Weather.uniform(force).wind_bft == force
+    mode = router.net.edge_mode
+    for vessel in ("workboat", "fast", "ferry"):
+        ok = router.open_edges(vessel, Weather.uniform(force))
+        assert ok[mode == "road"].all()
+        assert not ok[(mode == "sea") | (mode == "ferry") | (mode == "bridge")].any()
 
 
 def test_typhoon_radii_are_checked():
@@ -211,7 +223,7 @@ def test_typhoon_radii_are_checked():
 
 
 @settings(max_examples=25, deadline=None)
-@given(w=st.integers(0, 11), island=st.sampled_from(["蚂蚁岛", "泗礁山", "大长涂山", "东福山岛", "金塘岛", "花鸟岛"]))
+@given(w=st.integers(0, 16), island=st.sampled_from(["蚂蚁岛", "泗礁山", "大长涂山", "东福山岛", "金塘岛", "花鸟岛"]))
 def test_eta_never_decreases_when_the_wind_rises(router, w, island):
     lo = router.travel_times(Weather.uniform(w)).min(axis=0)
     hi = router.travel_times(Weather.uniform(w + 1)).min(axis=0)
