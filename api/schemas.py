@@ -6,6 +6,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from islandcover.facts import MAX_WIND_FORCE
+
 __all__ = [
     "MAX_STEPS",
     "AssignIn",
@@ -47,7 +49,9 @@ __all__ = [
 
 Vessel = Literal["workboat", "fast", "ferry"]
 TeamStatus = Literal["available", "busy", "off-duty"]
-WindBft = Annotated[int, Field(ge=0, le=12, description="uniform wind, Beaufort force 0–12")]
+WindBft = Annotated[int, Field(ge=0, le=MAX_WIND_FORCE,
+                               description=f"uniform wind force 0–{MAX_WIND_FORCE} on the Chinese scale (GB/T "
+                                           "28591-2012: Beaufort 0–12, typhoon forces 13–17)")]
 Text200 = Annotated[str, Field(min_length=1, max_length=200)]
 
 
@@ -95,10 +99,10 @@ class TeamOut(BaseModel):
     status: str = Field(description="live status (available, busy, off-duty)")
     incident_id: int | None = Field(description="open incident the team is assigned to")
     location: LonLat | None = Field(description="last reported position, if any")
-    updated_at: str | None
+    updated_at: str | None = Field(description="when the status or position last changed (ISO 8601, +08:00)")
     at_kind: str = Field(default="station", description="where it is: station (its own), island, pier or point")
     at_ref: str = Field(default="", description="the island or pier id, or 'lon,lat'; empty at its station")
-    at_set: str | None = Field(default=None, description="when it was put there")
+    at_set: str | None = Field(default=None, description="when it was put there (ISO 8601, +08:00)")
 
 
 class TeamPatch(_In):
@@ -203,7 +207,7 @@ class ScenarioOut(BaseModel):
     id: int | str
     name: str
     spec: dict[str, Any]
-    created_at: str | None
+    created_at: str | None = Field(description="ISO 8601 in Beijing time, +08:00")
 
 
 class SitingIn(_In):
@@ -229,8 +233,8 @@ class AssignIn(_In):
 
 class AssignmentOut(BaseModel):
     team_id: str
-    assigned_at: str | None
-    released_at: str | None
+    assigned_at: str | None = Field(description="ISO 8601 in Beijing time, +08:00")
+    released_at: str | None = Field(description="ISO 8601 in Beijing time, +08:00")
 
 
 class IncidentOut(BaseModel):
@@ -240,8 +244,8 @@ class IncidentOut(BaseModel):
     description: str
     reporter: str
     status: Literal["open", "closed"]
-    created_at: str | None
-    closed_at: str | None
+    created_at: str | None = Field(description="ISO 8601 in Beijing time, +08:00")
+    closed_at: str | None = Field(description="ISO 8601 in Beijing time, +08:00")
     teams: list[str] = Field(description="teams on the incident now")
     assignments: list[AssignmentOut]
 
@@ -299,6 +303,10 @@ class TrackPointIn(_In):
     lon: float = Field(ge=-180, le=360, description="centre longitude, degrees")
     lat: float = Field(ge=-90, le=90, description="centre latitude, degrees")
     vmax_ms: float | None = Field(default=None, ge=0, description="maximum 2-min wind, m/s")
+    force: int | None = Field(default=None, ge=0, le=MAX_WIND_FORCE,
+                              description=f"maximum wind force 0–{MAX_WIND_FORCE} (GB/T 28591-2012), as the bulletins "
+                                          "give it; without vmax_ms the middle of its speed band is taken, with "
+                                          "it they must agree")
     pressure_hpa: float | None = Field(default=None, description="central pressure, hPa")
     r7_km: float | None = Field(default=None, gt=0, description="radius of force-7 winds, km")
     r10_km: float | None = Field(default=None, gt=0, description="radius of force-10 winds, km")
@@ -328,11 +336,12 @@ class PrepareIn(ReplayIn):
 class ReplayStepOut(BaseModel):
     """One step of a replay."""
 
-    time: str = Field(description="ISO 8601, UTC")
+    time: str = Field(description="ISO 8601 in Beijing time, +08:00 (2022-09-14T19:00:00+08:00)")
     center: list[float] = Field(description="storm centre [lon, lat]")
     vmax_ms: float | None = Field(description="maximum wind, m/s")
-    max_bft: int = Field(description="strongest force at any powered island")
-    wind_bft: dict[str, int] = Field(description="force at each powered island (id → Beaufort)")
+    max_bft: int = Field(description="strongest force on any link (0–17, GB/T 28591-2012; an upper bound below "
+                                     "every link's limit when the storm is far)")
+    wind_bft: dict[str, int] = Field(description="force at each powered island (id → force 0–17)")
     cut_off: list[str] = Field(description="powered islands cut off at this step")
     newly_cut_off: list[str]
     reconnected: list[str]
@@ -348,9 +357,9 @@ class IslandCutOffOut(BaseModel):
     has_own_team: bool
     hours_cut_off: float
     longest_isolation_h: float
-    longest_from: str | None
-    longest_until: str | None
-    peak_bft: int
+    longest_from: str | None = Field(description="ISO 8601, +08:00: first step of the longest isolation")
+    longest_until: str | None = Field(description="ISO 8601, +08:00: last step of it")
+    peak_bft: int = Field(description="strongest force at the island (0–17)")
 
 
 class ReplayOut(BaseModel):
@@ -361,8 +370,8 @@ class ReplayOut(BaseModel):
     wind_basis: str
     model: str
     step_h: float
-    start: str
-    end: str
+    start: str = Field(description="first step, ISO 8601 in Beijing time (+08:00)")
+    end: str = Field(description="last step, ISO 8601 in Beijing time (+08:00)")
     steps: list[ReplayStepOut]
     islands: list[IslandCutOffOut]
     seconds: float
@@ -376,8 +385,8 @@ class TeamOptionOut(BaseModel):
     station_id: str
     vessel: str
     eta_min: float
-    latest_departure: str = Field(description="ISO 8601, UTC")
-    arrival: str
+    latest_departure: str = Field(description="ISO 8601 in Beijing time, +08:00")
+    arrival: str = Field(description="ISO 8601 in Beijing time, +08:00")
 
 
 class PrepareItemOut(BaseModel):
@@ -389,8 +398,8 @@ class PrepareItemOut(BaseModel):
     population: int | None
     population_known: bool
     isolation_h: float
-    cut_off_from: str
-    cut_off_until: str
+    cut_off_from: str = Field(description="ISO 8601, +08:00")
+    cut_off_until: str = Field(description="ISO 8601, +08:00")
     team: TeamOptionOut | None
     options: list[TeamOptionOut]
     note: str

@@ -66,6 +66,7 @@ from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import Select
 
+from islandcover.clock import iso_beijing
 from islandcover.config import DEFAULT_STATE_DIR
 from islandcover.errors import (
     Conflict,
@@ -428,11 +429,12 @@ def _aware(t: datetime | None) -> datetime | None:
 
 
 def _utc(t: datetime | None) -> str | None:
+    """A stored instant (kept in UTC) as the answers give it: ISO 8601 in Beijing time, +08:00."""
     if t is None:
         return None
     if t.tzinfo is None:  # SQLite returns naive datetimes; they were written in UTC
         t = t.replace(tzinfo=UTC)
-    return t.isoformat()
+    return iso_beijing(t, timespec="auto")
 
 
 @dataclass

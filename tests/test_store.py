@@ -9,7 +9,7 @@ import sqlite3
 import stat
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -202,7 +202,10 @@ class TestKeys:
         keys = store.list_keys()
         assert [(k.id, k.role, k.label, k.revoked_at) for k in keys] == [
             (1, "dispatcher", "night desk", None), (2, "planner", None, None)]
-        assert all(k.created_at.endswith("+00:00") for k in keys)
+        # times are given in Beijing time with their offset; the instant is the one stored (UTC)
+        assert all(k.created_at.endswith("+08:00") for k in keys)
+        made = datetime.fromisoformat(keys[0].created_at)
+        assert abs(made - datetime.now(UTC)) < timedelta(minutes=5) and made.utcoffset() == timedelta(hours=8)
         assert set(keys[0].to_dict()) == {"id", "role", "label", "created_at", "revoked_at"}
         assert k1 not in repr(keys) and hash_key(k1) not in repr(keys)
 
@@ -244,7 +247,7 @@ class TestKeys:
         rc, out, err = run_cli(["keys", "list", *url])
         lines = out.splitlines()
         assert rc == 0 and err == "" and len(lines) == 3
-        assert lines[0].split() == ["id", "role", "label", "created", "(UTC)", "revoked", "(UTC)"]
+        assert lines[0].split() == ["id", "role", "label", "created", "(BJT)", "revoked", "(BJT)"]
         assert lines[1].split()[:4] == ["1", "dispatcher", "night", "desk"] and lines[1].split()[-1] == "-"
         assert lines[2].split()[:2] == ["2", "planner"]
         assert key1.strip() not in out and hash_key(key1.strip()) not in out

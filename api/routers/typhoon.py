@@ -2,7 +2,8 @@
 
 ``POST /replay`` and ``POST /prepare`` take a track, either a shipped one by name
 (``"muifa_2022"``, ``"梅花"`` …) or forecast points in the body, and return the same JSON as
-``islandcover replay/prepare --json``. Live team statuses apply (busy or off-duty teams are
+``islandcover replay/prepare --json`` (times in ISO 8601 with their ``+08:00`` offset, Beijing
+time; the points' times may carry any offset). Live team statuses apply (busy or off-duty teams are
 neither counted as reaching an island nor planned). Only shipped tracks can be named: the API
 never reads a file given by the caller.
 """
@@ -15,6 +16,7 @@ from fastapi import APIRouter
 
 from api.deps import Planner, State, as_field, field_error
 from api.schemas import MAX_STEPS, PrepareIn, PreparePlanOut, ReplayIn, ReplayOut
+from islandcover.clock import iso_beijing
 from islandcover.errors import TrackError
 from islandcover.typhoon.replay import prepare, replay
 from islandcover.typhoon.tracks import Track, parse_step, shipped_track, track_from_records
@@ -52,7 +54,8 @@ def _track(body: ReplayIn) -> Track:
         step = parse_step(body.step)
     n = int((track.end - track.start) / step) + 1
     if n > MAX_STEPS:
-        raise field_error(("body", "step"), f"{n} steps of {body.step} from {track.start} to {track.end}; at most "
+        raise field_error(("body", "step"), f"{n} steps of {body.step} from {iso_beijing(track.start)} to "
+                                            f"{iso_beijing(track.end)}; at most "
                                             f"{MAX_STEPS} per request: use a longer step")
     return track
 

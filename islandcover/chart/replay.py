@@ -6,7 +6,8 @@ and adds a time dimension from a :class:`~islandcover.typhoon.replay.Replay`: fo
 powered islands cut off (thick red outline, red wash), the suspended ferry sailings and closed
 bridges, the storm centre with its track so far, and the modelled areas of force-7 and
 force-10 winds. A slider, step buttons and a play button move through the steps; the time is
-shown in UTC and Beijing time (UTC+8), with a panel that counts what is cut off and closed.
+shown in Beijing time (北京时间, UTC+8, with the zone named), with a panel that counts what is
+cut off and closed.
 
 The time control is Leaflet.TimeDimension (the library behind Folium's ``TimestampedGeoJson``),
 vendored from the npm registry in ``islandcover/web/leaflet-timedimension`` (MIT) with its
@@ -24,7 +25,8 @@ Stable hooks for tests and styling (besides the beacon chart's): cut-off outline
 ``ic-cutoff ic-replay-cutoff`` and ``data-island``; suspended sailings ``ic-route-suspended``;
 closed bridges ``ic-bridge-closed``; wind areas ``ic-wind-area ic-r7`` / ``ic-r10``; the track so
 far ``ic-track``, the whole track ``ic-track-full``; the centre marker ``ic-storm-centre``. The
-panel ``#ic-replay`` has ``data-step`` (index), ``data-time`` (ISO UTC) and ``data-cut-off``
+panel ``#ic-replay`` has ``data-step`` (index), ``data-time`` (ISO 8601, +08:00, the step's
+``time``) and ``data-cut-off``
 (count) of the step shown; ``window.icReplay`` holds the map, the ``timeDimension`` and the
 steps. The data are in ``<script type="application/json" id="ic-replay-data">``.
 
@@ -61,8 +63,9 @@ from islandcover.chart.layers import (
     island_name,
     web_geometry,
 )
+from islandcover.clock import ZONE_LABEL, beijing_text, to_beijing
 from islandcover.errors import IslandcoverError
-from islandcover.facts import FERRY_MODE
+from islandcover.facts import FERRY_MODE, MAX_WIND_FORCE
 from islandcover.planning.coverage import CoverageModel
 from islandcover.planning.scenario import Scenario
 from islandcover.travel.links import sailing_features
@@ -95,7 +98,7 @@ _TEXT: Mapping[str, Mapping[str, str]] = MappingProxyType({
     "zh": MappingProxyType({
         "weather": "静风底图 · 台风 {storm} 回放",
         "panel_title": "台风 {storm} 回放（每 {step} 小时）",
-        "beijing": "北京时间",
+        "beijing": ZONE_LABEL["zh"],
         "centre": "中心 {lon:.2f}°E {lat:.2f}°N · 最大风速 {v} m/s",
         "strongest": "有电岛屿最大风力 {b} 级",
         "cut": "风暴孤岛 {n}/{total} 座",
@@ -111,16 +114,16 @@ _TEXT: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "layer_areas": "风圈（模型，逐时）",
         "layer_state": "风暴孤岛与停航（逐时）",
         "layer_track": "台风路径",
-        "island_tip": "{name}：风暴孤岛 · 共 {h} 小时，最长连续 {l} 小时（{start} 至 {end} UTC）· 最大风力 {p} 级",
+        "island_tip": "{name}：风暴孤岛 · 共 {h} 小时，最长连续 {l} 小时（北京时间 {start} 至 {end}）· 最大风力 {p} 级",
         "sailing_tip": "{name}：停航 · 共 {h} 小时",
         "bridge_tip": "{name}：封闭 · 共 {h} 小时",
-        "area_tip": "{time} UTC：{k} 级风圈（Holland 模型）",
+        "area_tip": "北京时间 {time}：{k} 级风圈（Holland 模型）",
         "hint": "拖动滑块或按 ▶ 逐时查看",
     }),
     "en": MappingProxyType({
         "weather": "calm base map · typhoon {storm} replay",
         "panel_title": "Typhoon {storm} replay (every {step} h)",
-        "beijing": "Beijing",
+        "beijing": ZONE_LABEL["en"],
         "centre": "centre {lon:.2f}E {lat:.2f}N · max wind {v} m/s",
         "strongest": "strongest at a powered island: force {b}",
         "cut": "cut off: {n}/{total} islands",
@@ -136,10 +139,10 @@ _TEXT: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "layer_areas": "Wind areas (model, by step)",
         "layer_state": "Cut-off islands and closures (by step)",
         "layer_track": "Storm track",
-        "island_tip": "{name}: cut off for {h} h in all, longest {l} h ({start} to {end} UTC); peak force {p}",
+        "island_tip": "{name}: cut off for {h} h in all, longest {l} h ({start} to {end} BJT); peak force {p}",
         "sailing_tip": "{name}: suspended for {h} h",
         "bridge_tip": "{name}: closed for {h} h",
-        "area_tip": "{time} UTC: force-{k} winds (Holland model)",
+        "area_tip": "{time} BJT: force-{k} winds (Holland model)",
         "hint": "drag the slider or press ▶ to step through",
     }),
 })
@@ -167,7 +170,8 @@ def replay_chart(router: Router, replay: Replay, *, lang: str = "zh", start: str
     lang : {"zh", "en"}
         Language of the labels.
     start : str, optional
-        ISO 8601 time of the step shown first (UTC; ``"2022-09-14T11:00:00Z"``). Default: the
+        ISO 8601 time of the step shown first, with any offset (``"2022-09-14T19:00+08:00"`` or
+        ``"2022-09-14T11:00Z"``; a time without one is refused). Default: the
         first step with the most islands cut off (or with the strongest wind at an island when
         none is cut off).
 
@@ -250,10 +254,8 @@ def replay_chart(router: Router, replay: Replay, *, lang: str = "zh", start: str
 
 # --------------------------------------------------------------------------- steps and times
 def _ms(iso: str) -> int:
-    """Milliseconds since the epoch of an ISO 8601 time (UTC when no offset is given)."""
-    t = pd.Timestamp(iso)
-    t = t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
-    return int(t.value // 1_000_000)
+    """Milliseconds since the epoch of an ISO 8601 time with its offset (ValueError without one)."""
+    return int(pd.Timestamp(to_beijing(iso)).value // 1_000_000)
 
 
 def _lonlat(center: Sequence[float]) -> list[float]:
@@ -271,7 +273,8 @@ def _start_index(replay: Replay, start: str | None) -> int:
     try:
         wanted = _ms(start)
     except (ValueError, TypeError):
-        msg = f"start {start!r} is not an ISO 8601 time: write e.g. {steps[0].time}"
+        msg = (f"start {start!r} is not an ISO 8601 time with its offset: write e.g. {steps[0].time} "
+               "(Beijing time) or …Z (UTC)")
         raise IslandcoverError(msg) from None
     for i, s in enumerate(steps):
         if _ms(s.time) == wanted:
@@ -286,8 +289,8 @@ def _hours(n_steps: int, step_h: float) -> str:
 
 
 def _short(iso: str | None) -> str:
-    """``2022-09-14T07:00:00Z`` → ``09-14 07:00``."""
-    return "" if not iso else f"{iso[5:10]} {iso[11:16]}"
+    """An ISO time in Beijing time, the zone left to the label: ``2022-09-14T07:00:00Z`` → ``09-14 15:00``."""
+    return "" if not iso else beijing_text(iso, zone=False)
 
 
 def _counts(features: list[dict[str, Any]], times_ms: list[int]) -> list[int]:
@@ -346,7 +349,7 @@ def _closure_features(router: Router, replay: Replay, routes: list[dict[str, Any
     bridge_of = [str(net.edge_name[e]) for e in bridge_e]
     limits = router.limits(FERRY_MODE)
     shut_lim = limits[np.concatenate([ferry_e, bridge_e])]
-    floor = int(shut_lim.min()) if len(shut_lim) else 12
+    floor = int(shut_lim.min()) if len(shut_lim) else MAX_WIND_FORCE
     weathers = replay._weathers if len(replay._weathers) == len(replay.steps) else []
     sailing_times: dict[str, list[int]] = {}
     bridge_times: dict[str, list[int]] = {}
@@ -521,9 +524,10 @@ class _ReplayTime(MacroElement):
       return nd === undefined ? String(v) : Number(v).toFixed(Number(nd));
     });
   }
-  function when(ms) {
-    return stamp(ms, true) + ' UTC \u00b7 ' + data.text.beijing + ' ' + stamp(ms + 8 * 3600 * 1000, false);
-  }
+  // Beijing time (UTC+8, no daylight saving) with the zone named: 2022-09-14 19:00 北京时间 / BJT
+  var BJT_MS = 8 * 3600 * 1000;
+  function when(ms) { return stamp(ms + BJT_MS, true) + ' ' + data.text.beijing; }
+  function isoBeijing(ms) { return new Date(ms + BJT_MS).toISOString().replace(/\\.\\d{3}Z$/, '+08:00'); }
 
   var td = L.timeDimension({times: data.times.slice(), currentTime: data.times[data.start]});
   map.timeDimension = td;
@@ -578,7 +582,7 @@ class _ReplayTime(MacroElement):
   });
   var control = new Control({timeDimension: td, position: 'bottomleft', autoPlay: false, loopButton: false,
                              timeSliderDragUpdate: true, speedSlider: true, minSpeed: 0.5, maxSpeed: 8,
-                             speedStep: 0.5, timeZones: ['UTC'],
+                             speedStep: 0.5, timeZones: ['UTC'],  // the stamp is ours: when()
                              playerOptions: {transitionTime: 500, loop: false, startOver: true}});
   map.addControl(control);
 
@@ -588,7 +592,7 @@ class _ReplayTime(MacroElement):
     var i = td.getCurrentTimeIndex(), s = data.steps[i];
     if (!s) { return; }
     panel.setAttribute('data-step', String(i));
-    panel.setAttribute('data-time', new Date(s.t).toISOString().replace('.000Z', 'Z'));
+    panel.setAttribute('data-time', isoBeijing(s.t));
     panel.setAttribute('data-cut-off', String(s.n));
     document.getElementById('ic-replay-time').textContent = when(s.t);
     document.getElementById('ic-replay-storm').textContent =

@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from islandcover.cli._common import Parser, open_store, state_args
+from islandcover.clock import beijing_text
 
 __all__ = ["add_commands", "cmd_keys_create", "cmd_keys_list", "cmd_keys_revoke"]
 
@@ -44,9 +45,11 @@ def cmd_keys_list(args: argparse.Namespace) -> int:
     if not keys:
         print("no API keys (create one with `islandcover keys create --role dispatcher|planner`)")
         return 0
-    rows = [(str(k.id), k.role, k.label or "", (k.created_at or "")[:19], (k.revoked_at or "")[:19] or "-")
-            for k in keys]
-    head = ("id", "role", "label", "created (UTC)", "revoked (UTC)")
+    def when(t: str | None) -> str:
+        return beijing_text(t, year=True, zone=False) if t else "-"
+
+    rows = [(str(k.id), k.role, k.label or "", when(k.created_at), when(k.revoked_at)) for k in keys]
+    head = ("id", "role", "label", "created (BJT)", "revoked (BJT)")
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
     for r in [head, *rows]:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
@@ -64,7 +67,8 @@ def cmd_keys_revoke(args: argparse.Namespace) -> int:
     if now:
         print(f"revoked {key.role} key {key.id}{label}; requests with it now get 401")
     else:
-        print(f"{key.role} key {key.id}{label} was already revoked at {key.revoked_at}")
+        revoked = beijing_text(key.revoked_at, year=True) if key.revoked_at else "an unknown time"
+        print(f"{key.role} key {key.id}{label} was already revoked at {revoked}")
     return 0
 
 

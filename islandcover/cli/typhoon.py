@@ -4,6 +4,9 @@ Registered by :func:`add_commands` (:mod:`islandcover.cli.main`). ``TRACK`` is a
 best-track CSV, IBTrACS CSV, forecast CSV or GeoJSON: :mod:`islandcover.typhoon.tracks`) or a
 shipped track (``muifa_2022``, ``infa_2021``, ``chanthu_2021``, ``bebinca_pulasan_2024``, or
 a storm in them: ``梅花``, ``MUIFA`` …).
+
+Times are shown in Beijing time (``09-14 19:00``, the tables say ``BJT``); ``--json`` gives ISO
+8601 with its ``+08:00`` offset (:mod:`islandcover.clock`).
 """
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from islandcover.cli._common import data_args, pad, router_of
+from islandcover.clock import beijing_text
 from islandcover.errors import IslandcoverError
 from islandcover.typhoon.replay import PreparePlan, Replay, prepare, replay
 from islandcover.typhoon.tracks import parse_step, resolve_track
@@ -42,8 +46,9 @@ def _track(args: argparse.Namespace) -> Any:
 
 
 def _short(t: str | None) -> str:
-    """``2022-09-14T07:00:00Z`` → ``09-14 07:00``."""
-    return "" if not t else f"{t[5:10]} {t[11:16]}"
+    """An ISO time in Beijing time, without the zone (the table's header names it):
+    ``2022-09-14T11:00:00Z`` or ``2022-09-14T19:00:00+08:00`` → ``09-14 19:00``."""
+    return "" if not t else beijing_text(t, zone=False)
 
 
 def _names(router: Any, ids: tuple[str, ...] | list[str], limit: int = 6) -> str:
@@ -82,13 +87,14 @@ def _write_map(router: Any, rp: Replay, path: Path, lang: str) -> None:
 
 def _print_replay(router: Any, rp: Replay) -> None:
     n_pow = len(rp.islands)
-    print(f"Replay of {rp.storm} ({rp.source}), {rp.steps[0].time} – {rp.steps[-1].time}: {len(rp.steps)} steps of "
+    span = f"{beijing_text(rp.steps[0].time, year=True, zone=False)} – {beijing_text(rp.steps[-1].time, year=True)}"
+    print(f"Replay of {rp.storm} ({rp.source}), {span}: {len(rp.steps)} steps of "
           f"{rp.step_h:g} h, {rp.wind_basis} winds, Holland vortex ({rp.seconds:.1f} s)")
     changes = [s for s in rp.steps if s.newly_cut_off or s.reconnected]
     if not changes:
         print(f"  no powered island was cut off (strongest force on any link: {max(s.max_bft for s in rp.steps)})")
     else:
-        print(f"{'time (UTC)':12s} {'centre':15s} {'vmax':>5s} {'force':>5s} {'cut off':>8s}  change")
+        print(f"{'time (BJT)':12s} {'centre':15s} {'vmax':>5s} {'force':>5s} {'cut off':>8s}  change")
         for s in changes:
             change = []
             if s.newly_cut_off:
@@ -100,7 +106,7 @@ def _print_replay(router: Any, rp: Replay) -> None:
     hit = [i for i in rp.islands if i.hours_cut_off > 0]
     if hit:
         print(f"\n{len(hit)} islands cut off at some step (most hours first):")
-        print(f"  {'id':8s} {'island':10s} {'hours':>5s} {'longest':>7s}  {'from – until (UTC)':23s} {'peak':>4s} "
+        print(f"  {'id':8s} {'island':10s} {'hours':>5s} {'longest':>7s}  {'from – until (BJT)':23s} {'peak':>4s} "
               f"{'own team':8s} {'people':>7s}")
         for i in hit[:_MAX_ISLAND_ROWS]:
             people = f"{i.population:,}" if i.population is not None else "unknown"
@@ -130,18 +136,19 @@ def _print_plan(plan: PreparePlan) -> None:
     if not plan.items:
         print("  none")
     else:
-        print(f" {'#':>2s} {'island':16s} {'people':>7s} {'cut off (UTC)':21s} {'hours':>5s}  {'team':7s} "
-              f"{'vessel':8s} {'leave by (UTC)':14s} {'ETA':>7s}")
+        print(f" {'#':>2s} {'island':16s} {'people':>7s} {'cut off (BJT)':23s} {'hours':>5s}  {'team':7s} "
+              f"{'vessel':8s} {'leave by (BJT)':14s} {'ETA':>7s}")
         for n, it in enumerate(plan.items, 1):
             people = f"{it.population:,}" if it.population is not None else "unknown"
-            span = f"{_short(it.cut_off_from)}–{_short(it.cut_off_until)[6:]}"
+            start, until = _short(it.cut_off_from), _short(it.cut_off_until)
+            span = f"{start}–{until[6:] if until[:5] == start[:5] else until}"  # the date again past midnight
             label = f"{it.name_zh} {it.id}"
             if it.team is None:
                 tail = f"no team: {it.note.split(';')[0]}"
             else:
                 t = it.team
                 tail = f"{t.team_id:7s} {t.vessel:8s} {_short(t.latest_departure):14s} {t.eta_min:4.0f} min"
-            print(f" {n:2d} {pad(label, 16)} {people:>7s} {span:21s} {it.isolation_h:5g}  {tail}")
+            print(f" {n:2d} {pad(label, 16)} {people:>7s} {span:23s} {it.isolation_h:5g}  {tail}")
     print(f"  people counted: {plan.people_known:,}; {plan.islands_without_population} of these islands have no "
           "published population (unknown, not zero)")
     if plan.skipped_own_team:

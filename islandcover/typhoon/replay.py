@@ -25,10 +25,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from islandcover.clock import beijing_text, iso_beijing
 from islandcover.errors import IslandcoverError
+from islandcover.facts import MAX_WIND_FORCE
 from islandcover.travel.routing import Router
 from islandcover.travel.weather import Weather
-from islandcover.typhoon.tracks import Track, iso_utc, parse_step
+from islandcover.typhoon.tracks import Track, parse_step
 from islandcover.typhoon.wind_field import StormWeather, beaufort
 
 __all__ = ["IslandSummary", "PrepareItem", "PreparePlan", "Replay", "ReplayStep", "TeamOption", "prepare", "replay"]
@@ -43,16 +45,17 @@ class ReplayStep:
     Attributes
     ----------
     time : str
-        ISO 8601 UTC (``"2022-09-14T12:00:00Z"``).
+        ISO 8601 in Beijing time with its offset (``"2022-09-14T20:00:00+08:00"``, which is
+        12:00 UTC).
     center : tuple of float
         Storm centre (lon, lat), degrees.
     vmax_ms : float
         Track maximum wind at this time, m/s.
     max_bft : int
-        Strongest Beaufort force on any link of the network (an upper bound, below the lowest
-        wind limit, where the storm is too far away for any link to close).
+        Strongest wind force (0–17, GB/T 28591-2012) on any link of the network (an upper bound,
+        below the lowest wind limit, where the storm is too far away for any link to close).
     wind_bft : dict
-        Island id → Beaufort force at the island's service point (powered islands).
+        Island id → wind force (0–17) at the island's service point (powered islands).
     cut_off : tuple of str
         Powered islands no available team from another island can reach.
     newly_cut_off, reconnected : tuple of str
@@ -86,9 +89,9 @@ class IslandSummary:
     longest_isolation_h : float
         Longest continuous isolation, hours.
     longest_from, longest_until : str or None
-        ISO times of the first and the last step of that isolation.
+        ISO times (+08:00) of the first and the last step of that isolation.
     peak_bft : int
-        Strongest Beaufort force at the island's service point.
+        Strongest wind force (0–17) at the island's service point.
     population : int or None
         Published population (None: no published figure).
     """
@@ -172,10 +175,10 @@ def _cutoff(router: Router, weather: object, mode_sigs: dict[str, str], labels: 
 def _calm_limit(router: Router, modes: list[str]) -> int:
     """The lowest uniform force that closes any link (links all stay open below it)."""
     calm = _signature(router, Weather.uniform(0), modes)
-    for w in range(1, 13):
+    for w in range(1, MAX_WIND_FORCE + 1):
         if _signature(router, Weather.uniform(w), modes) != calm:
             return w
-    return 13
+    return MAX_WIND_FORCE + 1
 
 
 def _nearest_distance_km(lon: float, lat: float, box: tuple[float, float, float, float]) -> float:
@@ -231,7 +234,7 @@ def replay(router: Router, track: Track, step: str | pd.Timedelta = "1h", *, pro
     n = len(tr)
     for i in range(n):
         p = tr.points.iloc[i]
-        when = iso_utc(p.time)
+        when = iso_beijing(p.time)
         try:
             vortex = tr.vortex(i)
         except IslandcoverError as exc:
@@ -258,7 +261,7 @@ def replay(router: Router, track: Track, step: str | pd.Timedelta = "1h", *, pro
         sigs.append(sig)
         prev = now
         if progress is not None:
-            progress(f"{when}: {len(cut)} cut off (step {i + 1}/{n})")
+            progress(f"{beijing_text(p.time)}: {len(cut)} cut off (step {i + 1}/{n})")
     islands = _summaries(router, ids, steps, step_h)
     return Replay(storm=track.name, source=track.source, wind_basis=track.wind_basis, step_h=step_h, steps=steps,
                   islands=islands, seconds=_time.perf_counter() - t_start, evaluations=evaluations,
@@ -321,9 +324,9 @@ class TeamOption:
     eta_min : float
         Travel time when leaving at ``latest_departure``, minutes.
     latest_departure : str
-        ISO time of the last step at which it can leave (rule in :func:`prepare`).
+        ISO time (+08:00) of the last step at which it can leave (rule in :func:`prepare`).
     arrival : str
-        ISO time of arrival when leaving then.
+        ISO time (+08:00) of arrival when leaving then.
     """
 
     team_id: str
@@ -441,7 +444,7 @@ def prepare(router: Router, track: Track, hours: float = 12.0, *, step: str | pd
         sig = rp._signatures[i] if rp._signatures else str(i)
         if sig not in eta_cache:
             if progress is not None:
-                progress(f"travel times at {rp.steps[i].time}")
+                progress(f"travel times at {beijing_text(rp.steps[i].time)}")
             eta_cache[sig] = router.travel_times(rp._weathers[i], statuses=statuses)  # type: ignore[arg-type]
         return eta_cache[sig]
 
@@ -487,7 +490,7 @@ def prepare(router: Router, track: Track, hours: float = 12.0, *, step: str | pd
                     team = router.arch.teams.loc[tid]
                     arrive = times[dep] + pd.Timedelta(minutes=float(e))
                     feasible[tid] = TeamOption(tid, str(team.station_id), str(team.boat_class), float(e),
-                                               rp.steps[dep].time, iso_utc(arrive))
+                                               rp.steps[dep].time, iso_beijing(arrive))
                     open_k.remove(k)
             if not open_k or (dep < calm_from and not np.isfinite(r[open_k]).any()):
                 break  # everyone placed, or the rest has no route even in the weather of all earlier steps

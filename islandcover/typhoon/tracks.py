@@ -16,13 +16,18 @@ Three forms are read (:func:`read_track` tells them apart by suffix and header):
   read.
 * **Forecast points**, CSV or GeoJSON (Point features): ``time`` (ISO 8601 with a time zone,
   ``2022-09-14T08:00+08:00`` or ``…Z``), ``lon``, ``lat`` (CSV; GeoJSON takes the point),
-  ``vmax_ms`` (or ``vmax``, m/s) or ``vmax_kn`` (knots), and/or ``pressure_hpa`` (or
-  ``pressure``), optional ``r7_km`` and ``r10_km`` (radii of force-7 and force-10 winds).
+  ``vmax_ms`` (or ``vmax``, m/s) or ``vmax_kn`` (knots), and/or ``force`` (the bulletin's
+  中心附近最大风力, a whole force 0–17 on the Chinese scale of GB/T 28591-2012), and/or
+  ``pressure_hpa`` (or ``pressure``), optional ``r7_km`` and ``r10_km`` (radii of force-7 and
+  force-10 winds). A point with a force and no wind takes the middle of the force's speed band
+  (force 14, 41.5–46.1 m/s: 43.8 m/s; force 17, 56.1–61.2 m/s: 58.65 m/s); a point with both must
+  have a wind in the force's band (45 m/s is force 14; from 56.1 m/s up, force 17).
 
 Checks, each raising :class:`TrackError` naming the file, the row and the field: missing
 columns; unparseable times or times without a time zone; times not increasing; coordinates
-out of range; a centre moving faster than 40 m/s between two points (a digit or sign wrong in
-lon/lat); a wind above 95 m/s (no storm on record has one: knots written as m/s), or a
+out of range; a force that is not a whole number 0–17 (18 and above are not on the scale) or
+that disagrees with the wind given with it; a centre moving faster than 40 m/s between two
+points (a digit or sign wrong in lon/lat); a wind above 95 m/s (no storm on record has one: knots written as m/s), or a
 wind more than 1.6 times what the central pressure supports (Holland's relation with B = 1,
 checked where the pressure is 1000 hPa or lower: again knots as m/s); a pressure outside
 850–1020 hPa; radii that are negative or with R10 ≥ R7; and a **typhoon-strength centre
@@ -31,6 +36,9 @@ land polygons (``data/typhoons/land_gshhg_low.geojson``, 100–160°E, 0–50°N
 100 km² or more, simplified by 0.02°, about 2 km): a 50 km circle round the centre must not
 lie wholly on land. Weaker centres far inland are real (烟花 In-Fa's remnant crossed Anhui at
 15 m/s, 300 km from the sea) and are kept; outside that box no land check is made.
+
+Times are read with any offset and kept in UTC; what leaves (:meth:`Track.to_dict`, the
+messages) is in Beijing time, ISO 8601 with ``+08:00`` (:mod:`islandcover.clock`).
 """
 from __future__ import annotations
 
@@ -48,8 +56,10 @@ import pandas as pd
 import shapely
 from shapely.geometry import Polygon, shape
 
+from islandcover.clock import iso_beijing
 from islandcover.errors import StepError, TrackError
-from islandcover.typhoon.wind_field import BEAUFORT_LOWER_MS, Vortex, wind_from_pressure
+from islandcover.facts import MAX_WIND_FORCE
+from islandcover.typhoon.wind_field import BEAUFORT_LOWER_MS, Vortex, beaufort, wind_from_pressure
 
 __all__ = [
     "MAX_TRANSLATION_MS",
@@ -57,7 +67,7 @@ __all__ = [
     "TRACK_YEARS",
     "TYPHOON_DIR",
     "Track",
-    "iso_utc",
+    "force_band_ms",
     "parse_step",
     "read_track",
     "resolve_track",
@@ -80,7 +90,7 @@ KNOT_MS = 0.514444
 MAX_WIND_MS = 95.0
 MAX_WIND_PRESSURE_RATIO = 1.6
 INLAND_KM = 50.0
-INLAND_MIN_WIND_MS = BEAUFORT_LOWER_MS[11]  # typhoon strength, force 12
+INLAND_MIN_WIND_MS = BEAUFORT_LOWER_MS[11]  # typhoon strength, force 12 (BEAUFORT_LOWER_MS[n - 1]: force n)
 #: Fastest plausible motion of a storm centre between two track points, m/s. Tropical cyclones
 #: move at up to about 25–30 m/s, and only when recurving into the westerlies at high latitude;
 #: 40 m/s leaves room for those and for extratropical remnants while still refusing the typos
@@ -178,10 +188,10 @@ class Track:
                                  vt_north_ms=p.vt_north_ms, r7_km=p.r7_km, r10_km=p.r10_km)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: name, source, wind basis and the points (times ISO 8601 UTC)."""
+        """JSON-ready: name, source, wind basis and the points (times ISO 8601 in Beijing time, +08:00)."""
         pts = []
         for p in self.points.itertuples():
-            pts.append({"time": iso_utc(p.time), "lon": round(float(p.lon), 4), "lat": round(float(p.lat), 4),
+            pts.append({"time": iso_beijing(p.time), "lon": round(float(p.lon), 4), "lat": round(float(p.lat), 4),
                         "vmax_ms": _num(p.vmax_ms, 2), "pressure_hpa": _num(p.pressure_hpa, 1),
                         "r7_km": _num(p.r7_km, 1), "r10_km": _num(p.r10_km, 1)})
         return {"name": self.name, "source": self.source, "wind_basis": self.wind_basis, "points": pts}
@@ -191,9 +201,15 @@ def _num(x: float, nd: int) -> float | None:
     return None if x is None or not np.isfinite(x) else round(float(x), nd)
 
 
-def iso_utc(t: pd.Timestamp) -> str:
-    """An instant as ISO 8601 in UTC, to the second: ``2022-09-14T12:00:00Z``."""
-    return pd.Timestamp(t).tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
+def force_band_ms(force: int) -> tuple[float, float]:
+    """The speed band (m/s, lowest and highest 2-min wind) of a wind force 0–17, GB/T 28591-2012:
+    ``force_band_ms(14) == (41.5, 46.1)``; force 17 is (56.1, 61.2), the top of the scale."""
+    if not 0 <= force <= MAX_WIND_FORCE:
+        msg = f"force {force} is not on the Chinese wind scale (0–{MAX_WIND_FORCE}, GB/T 28591-2012)"
+        raise ValueError(msg)
+    low = 0.0 if force == 0 else BEAUFORT_LOWER_MS[force - 1]
+    high = 61.2 if force == MAX_WIND_FORCE else round(BEAUFORT_LOWER_MS[force] - 0.1, 1)
+    return low, high
 
 
 _BARE_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
@@ -243,8 +259,8 @@ def _finish(frame: pd.DataFrame, source: str, name: str, basis: str) -> Track:
         if not -180.0 <= p.lon <= 360.0:
             raise TrackError(source, f"longitude {p.lon:g} is out of range (−180 to 360)", row=row, field="lon")
         if i and p.time <= frame.time.iloc[i - 1]:
-            raise TrackError(source, f"time {iso_utc(p.time)} is not after the previous point's "
-                                     f"{iso_utc(frame.time.iloc[i - 1])} (row {int(frame.row.iloc[i - 1])}): "
+            raise TrackError(source, f"time {iso_beijing(p.time)} is not after the previous point's "
+                                     f"{iso_beijing(frame.time.iloc[i - 1])} (row {int(frame.row.iloc[i - 1])}): "
                                      "times must increase", row=row, field="time")
         if i:
             _check_speed(frame.iloc[i - 1], p, source)
@@ -534,6 +550,7 @@ def _read_ibtracs(table: pd.DataFrame, source: str, storm: str | None) -> Track:
 
 _ALT = {"time": ("time", "timestamp", "datetime"), "lon": ("lon", "lng", "longitude"),
         "lat": ("lat", "latitude"), "vmax_ms": ("vmax_ms", "vmax", "wind_ms"), "vmax_kn": ("vmax_kn", "vmax_kt"),
+        "force": ("force", "wind_force", "max_force"),
         "pressure_hpa": ("pressure_hpa", "pressure", "pc_hpa"), "r7_km": ("r7_km", "r7"),
         "r10_km": ("r10_km", "r10")}
 
@@ -551,12 +568,14 @@ def _points_frame(table: pd.DataFrame, source: str, tz: str | None) -> tuple[pd.
     tcol = _column(table, "time")
     if tcol is None:
         raise TrackError(source, f"missing column (found: {', '.join(map(str, table.columns))})", field="time")
-    cols = {k: _column(table, k) for k in ("lon", "lat", "vmax_ms", "vmax_kn", "pressure_hpa", "r7_km", "r10_km")}
+    cols = {k: _column(table, k)
+            for k in ("lon", "lat", "vmax_ms", "vmax_kn", "force", "pressure_hpa", "r7_km", "r10_km")}
     for k in ("lon", "lat"):
         if cols[k] is None:
             raise TrackError(source, f"missing column (found: {', '.join(map(str, table.columns))})", field=k)
-    if cols["vmax_ms"] is None and cols["vmax_kn"] is None and cols["pressure_hpa"] is None:
-        raise TrackError(source, "missing column: give vmax_ms (or vmax_kn) and/or pressure_hpa", field="vmax_ms")
+    if all(cols[k] is None for k in ("vmax_ms", "vmax_kn", "force", "pressure_hpa")):
+        raise TrackError(source, "missing column: give vmax_ms (or vmax_kn or force) and/or pressure_hpa",
+                         field="vmax_ms")
 
     def get(k: str) -> np.ndarray:
         c = cols[k]
@@ -568,6 +587,12 @@ def _points_frame(table: pd.DataFrame, source: str, tz: str | None) -> tuple[pd.
     if cols["vmax_ms"] is None and cols["vmax_kn"] is not None:
         vmax = get("vmax_kn") * KNOT_MS
         basis = "as given (knots, converted)"
+    given = ~np.isnan(vmax)
+    vmax, from_force = _winds_of_forces(table, cols["force"], vmax, source,
+                                        knots=cols["vmax_ms"] is None and cols["vmax_kn"] is not None)
+    if from_force.any():
+        by_force = "from the wind force (middle of its GB/T 28591-2012 band)"
+        basis = by_force if not given.any() else f"{basis}; {by_force} where missing"
     missing = np.isnan(vmax)
     if missing.all():
         basis = "from the central pressure (Holland, B = 1)"
@@ -578,6 +603,45 @@ def _points_frame(table: pd.DataFrame, source: str, tz: str | None) -> tuple[pd.
                          "vmax_ms": vmax, "pressure_hpa": get("pressure_hpa"), "r7_km": get("r7_km"),
                          "r10_km": get("r10_km"), "row": table.row.to_numpy()})
     return frame, basis
+
+
+def _winds_of_forces(table: pd.DataFrame, col: str | None, vmax: np.ndarray, source: str, *,
+                     knots: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The winds (m/s) with those of points giving only a force filled from it, and which were.
+
+    A force must be a whole number 0–17 (GB/T 28591-2012); given with a wind, the wind must be
+    in the force's band.
+    """
+    filled = np.zeros(len(vmax), dtype=bool)
+    if col is None:
+        return vmax, filled
+    forces = _floats(table, col, source, required=False)
+    out = vmax.copy()
+    for i, (f, v) in enumerate(zip(forces, vmax)):
+        if not np.isfinite(f):
+            continue
+        row = int(table["row"].iloc[i])
+        if not float(f).is_integer() or not 0 <= f <= MAX_WIND_FORCE:
+            why = (f"is not on the Chinese wind scale, whose top grade is {MAX_WIND_FORCE} (GB/T 28591-2012; "
+                   f"{MAX_WIND_FORCE} = 56.1–61.2 m/s, and stronger winds are reported as {MAX_WIND_FORCE}): give the "
+                   "wind in m/s (vmax_ms) for a stronger storm" if f > MAX_WIND_FORCE
+                   else f"must be a whole wind force 0–{MAX_WIND_FORCE} (GB/T 28591-2012)")
+            raise TrackError(source, f"force {f:g} {why}", row=row, field="force")
+        low, high = force_band_ms(int(f))
+        if np.isfinite(v):
+            got = int(beaufort(v)[()])
+            if got != int(f):
+                unit = "kn" if knots else "m/s"
+                shown = v / KNOT_MS if knots else v
+                msg = (f"maximum wind {shown:g} {unit} is force {got}, not force {int(f)} ({low:g}–{high:g} m/s, "
+                       "GB/T 28591-2012): check the wind and the force")
+                if not knots and low <= round(v * KNOT_MS, 1) <= high:
+                    msg += f" (is the wind in knots? {v:g} kn = {v * KNOT_MS:.1f} m/s)"
+                raise TrackError(source, msg, row=row, field="vmax")
+        else:
+            out[i] = round((low + high) / 2.0, 2)
+            filled[i] = True
+    return out, filled
 
 
 def _read_points(table: pd.DataFrame, source: str, *, tz: str | None) -> Track:

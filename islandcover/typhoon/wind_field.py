@@ -23,9 +23,11 @@ conversion to other averaging periods and no gust factor is applied):
 5. **Asymmetry**: the motion's share ``vt·Rmax·r/(Rmax² + r²)·cos α`` is added, α being the
    angle between the storm's motion and the cyclonic (anticlockwise) wind at the point
    (Phadke et al. 2003, eq. 12): stronger on the right of the track, weaker on the left.
-6. **Beaufort force**: the speed rounded to 0.1 m/s and binned with the standard bands
+6. **Wind force** on the Chinese scale (GB/T 28591-2012 风力等级: Beaufort's 0–12, then
+   13–17 for typhoon winds): the speed rounded to 0.1 m/s and binned with the standard bands
    (force 7 = 13.9–17.1, 8 = 17.2–20.7, 9 = 20.8–24.4, 10 = 24.5–28.4, 11 = 28.5–32.6,
-   12 ≥ 32.7 m/s); forces above 12 are reported as 12.
+   12 = 32.7–36.9, 13 = 37.0–41.4, 14 = 41.5–46.1, 15 = 46.2–50.9, 16 = 51.0–56.0,
+   17 = 56.1–61.2 m/s); a wind above 61.2 m/s is reported as 17, as the scale's top grade.
 
 No reduction over land is applied (the links that close are sea lanes and bridges), and there is
 no calm eye: inside Rmax the wind is held at its maximum, because no boat sails out in the eye
@@ -63,6 +65,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import brentq, least_squares
 
+from islandcover.clock import beijing_text
 from islandcover.errors import WindFieldError
 
 __all__ = [
@@ -91,15 +94,24 @@ SURFACE_TO_GRADIENT = 0.9
 RMAX_CALIBRATION = 0.31
 #: Holland's range of B.
 B_RANGE = (1.0, 2.5)
-#: Lower edge (m/s) of Beaufort forces 1–12 (GB/T 28591-2012, WMO): force n for v ≥ edge n.
-BEAUFORT_LOWER_MS = (0.3, 1.6, 3.4, 5.5, 8.0, 10.8, 13.9, 17.2, 20.8, 24.5, 28.5, 32.7)
+#: Lower edge (m/s) of wind forces 1–17 (``BEAUFORT_LOWER_MS[n - 1]`` for force n; a 10 m,
+#: 2-min mean wind rounded to 0.1 m/s is force n for v ≥ edge n). Forces 1–12 are Beaufort's
+#: (WMO); 13–17 are the Chinese extension for typhoon winds of GB/T 28591-2012 风力等级 (18
+#: grades, 0–17; the 13–17 bands first set by the CMA's 2001 《台风业务和服务规定》):
+#: 13 = 37.0–41.4, 14 = 41.5–46.1, 15 = 46.2–50.9, 16 = 51.0–56.0, 17 = 56.1–61.2 m/s.
+#: The same edges give the typhoon grades of GB/T 19201-2006 热带气旋等级 (台风 32.7–41.4 m/s,
+#: forces 12–13; 强台风 41.5–50.9, 14–15; 超强台风 ≥ 51.0, 16 and above). Above 61.2 m/s the
+#: scale has no grade: such winds are force 17 (:data:`islandcover.facts.MAX_WIND_FORCE`).
+BEAUFORT_LOWER_MS = (0.3, 1.6, 3.4, 5.5, 8.0, 10.8, 13.9, 17.2, 20.8, 24.5, 28.5, 32.7,
+                     37.0, 41.5, 46.2, 51.0, 56.1)
 
 _EARTH_KM = 6371.0088
 _E = math.e
 
 
 def beaufort(speed_ms: np.ndarray | float) -> np.ndarray:
-    """Beaufort force 0–12 (int64) of wind speeds in m/s (rounded to 0.1 m/s first)."""
+    """Wind force 0–17 (int64) of wind speeds in m/s (rounded to 0.1 m/s first), on the Chinese
+    scale of GB/T 28591-2012: 45 m/s is force 14, and anything from 56.1 m/s up is force 17."""
     v = np.round(np.asarray(speed_ms, dtype=float) * 10.0) / 10.0
     edges = np.asarray(BEAUFORT_LOWER_MS) - 1e-9
     return np.searchsorted(edges, v, side="right").astype(np.int64)
@@ -268,7 +280,7 @@ class Vortex:
         return np.maximum(v, 0.0)
 
     def bft(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-        """Beaufort force (int64, 0–12) at each lon/lat."""
+        """Wind force (int64, 0–17, :func:`beaufort`) at each lon/lat."""
         return beaufort(self.speed_ms(lon, lat))
 
     def radius_km(self, speed_ms: float, *, n_azimuths: int = 72) -> tuple[float, float, float]:
@@ -344,7 +356,8 @@ class StormWeather:
     vortex : Vortex
         The wind field.
     time : str
-        ISO 8601 UTC time of the state (``"2022-09-14T12:00:00Z"``).
+        ISO 8601 time of the state with its offset (``"2022-09-14T20:00:00+08:00"``; a replay
+        writes Beijing time); :meth:`describe` shows it in Beijing time.
     storm : str
         Storm name (``"MUIFA"``), for labels.
     """
@@ -365,12 +378,13 @@ class StormWeather:
     def describe(self, lang: str = "en") -> str:
         """Human-readable description, English (``en``) or Chinese (``zh``)."""
         v = self.vortex
+        when = beijing_text(self.time, lang=lang, year=True)
         if lang == "zh":
-            return (f"台风{self.storm} {self.time} 中心 {v.lon:.2f}°E {v.lat:.2f}°N，最大风速 {v.vmax_ms:.0f} m/s，"
+            return (f"台风{self.storm} {when} 中心 {v.lon:.2f}°E {v.lat:.2f}°N，最大风速 {v.vmax_ms:.0f} m/s，"
                     f"中心气压 {v.pressure_hpa:.0f} hPa")
-        return (f"typhoon {self.storm} at {self.time}: centre {v.lon:.2f}E {v.lat:.2f}N, "
+        return (f"typhoon {self.storm} at {when}: centre {v.lon:.2f}E {v.lat:.2f}N, "
                 f"max wind {v.vmax_ms:.0f} m/s, {v.pressure_hpa:.0f} hPa")
 
     def wind_at(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-        """Beaufort force (int64 array, 0–12) at each lon/lat."""
+        """Wind force (int64 array, 0–17, :func:`beaufort`) at each lon/lat."""
         return self.vortex.bft(lon, lat)

@@ -5,6 +5,7 @@ conftest.py): no router is added here, so a route missing from the app fails the
 """
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from api.app import create_app
@@ -29,8 +30,45 @@ class TestReplay:
         assert r.status_code == 200, r.text
         d = r.json()
         assert d["storm"] == "MUIFA" and len(d["steps"]) == 19  # 00Z to 18Z hourly
-        assert d["steps"][0]["time"] == "2022-09-14T00:00:00Z" and d["steps"][0]["center"] == [123.2, 28.0]
+        # the first point, 08:00 Beijing time (00:00 UTC), comes back in Beijing time with its offset
+        assert d["steps"][0]["time"] == "2022-09-14T08:00:00+08:00" and d["steps"][0]["center"] == [123.2, 28.0]
+        assert d["end"] == "2022-09-15T02:00:00+08:00"
         assert any(s["cut_off"] for s in d["steps"])
+
+    def test_points_in_any_offset_are_the_same_track(self, api_client, planner_key):
+        # the same instants written in UTC (Z) give the same steps, named in Beijing time
+        utc = [dict(p, time=(pd.Timestamp(p["time"]).tz_convert("UTC")).strftime("%Y-%m-%dT%H:%MZ")) for p in POINTS]
+        assert utc[0]["time"] == "2022-09-14T00:00Z"
+        a = api_client.post("/replay", json={"points": POINTS, "step": "6h"}, headers=planner_key).json()
+        b = api_client.post("/replay", json={"points": utc, "step": "6h"}, headers=planner_key).json()
+        assert [s["time"] for s in a["steps"]] == [s["time"] for s in b["steps"]] == [
+            "2022-09-14T08:00:00+08:00", "2022-09-14T14:00:00+08:00", "2022-09-14T20:00:00+08:00",
+            "2022-09-15T02:00:00+08:00"]
+        assert [s["cut_off"] for s in a["steps"]] == [s["cut_off"] for s in b["steps"]]
+
+    def test_a_naive_time_is_refused(self, api_client, planner_key):
+        bad = [dict(POINTS[0], time="2022-09-14T08:00")]
+        r = api_client.post("/replay", json={"points": bad}, headers=planner_key)
+        assert _loc(r) == ["body", "points", 0, "time"] and "no time zone" in r.json()["detail"][0]["msg"]
+
+    def test_points_may_give_the_bulletin_force(self, api_client, planner_key):
+        # force 14 without a wind: the middle of 41.5–46.1 m/s, 43.8 m/s, as the step's vmax
+        pts = [{k: v for k, v in p.items() if k != "vmax_ms"} | {"force": 14} for p in POINTS[:2]]
+        r = api_client.post("/replay", json={"points": pts, "step": "6h"}, headers=planner_key)
+        assert r.status_code == 200, r.text
+        assert r.json()["steps"][0]["vmax_ms"] == 43.8
+        assert "from the wind force" in r.json()["wind_basis"]
+
+    @pytest.mark.parametrize("force", [18, 40])
+    def test_a_force_above_17_names_the_field(self, api_client, planner_key, force):
+        bad = [dict(POINTS[0], force=force)]
+        assert _loc(api_client.post("/replay", json={"points": bad}, headers=planner_key)) == [
+            "body", "points", 0, "force"]
+
+    def test_a_force_that_disagrees_with_the_wind(self, api_client, planner_key):
+        bad = [dict(POINTS[0], force=12)]  # 42 m/s is force 14
+        r = api_client.post("/replay", json={"points": bad}, headers=planner_key)
+        assert _loc(r) == ["body", "points", 0, "vmax_ms"] and "is force 14, not force 12" in r.json()["detail"][0]["msg"]
 
     def test_shipped_track_by_storm_name(self, api_client, planner_key):
         r = api_client.post("/replay", json={"track": "贝碧嘉", "step": "6h"}, headers=planner_key)

@@ -160,12 +160,28 @@ class TestLabels:
         assert data["text"]["legend_cut"] == "风暴孤岛（此刻）：{n} 座"
         assert 'id="ic-legend-cutoff"' in page_zh
         tips = [f["properties"]["label"] for f in data["state"]["features"] if f["properties"]["kind"] == "cut"]
-        assert all("风暴孤岛" in t and "UTC" in t for t in tips)
+        assert tips and all("风暴孤岛" in t and "北京时间" in t and "UTC" not in t for t in tips)
+
+    def test_tips_give_beijing_time(self, page_zh, short):
+        # each cut-off island's tip spans its longest isolation in Beijing time (UTC+8), e.g. 00:00 UTC → 08:00
+        data = page_data(page_zh)
+        tips = {f["id"]: f["properties"]["label"] for f in data["state"]["features"] if f["properties"]["kind"] == "cut"}
+
+        def bj(iso: str) -> str:
+            return (pd.Timestamp(iso).tz_convert("UTC") + pd.Timedelta(hours=8)).strftime("%m-%d %H:%M")
+
+        for isl in short.islands:
+            if isl.longest_from is not None:
+                assert f"（北京时间 {bj(isl.longest_from)} 至 {bj(isl.longest_until)}）" in tips[isl.id]
+        areas = [f["properties"]["label"] for f in data["areas"]["features"]]
+        assert areas and all(a.startswith("北京时间 ") for a in areas)
 
     def test_english_panel(self, page_en):
         assert "Typhoon MUIFA replay (every 1 h)" in page_en
         data = page_data(page_en)
-        assert data["text"]["beijing"] == "Beijing" and data["lang"] == "en"
+        assert data["text"]["beijing"] == "BJT" and data["lang"] == "en"
+        tips = [f["properties"]["label"] for f in data["state"]["features"] if f["properties"]["kind"] == "cut"]
+        assert tips and all(" BJT); peak force " in t for t in tips)
         assert "calm base map · typhoon MUIFA replay" in page_en
 
 
@@ -175,13 +191,19 @@ class TestErrorsWarnings:
             replay_chart(router, short, lang="fr")
 
     def test_start_that_is_not_a_step(self, router, short):
-        with pytest.raises(IslandcoverError, match="not a step of the replay: steps run from 2022-09-13T12:00:00Z"):
+        # the steps are named in Beijing time: 13 Sep 12:00 UTC is 20:00 in Beijing
+        with pytest.raises(IslandcoverError, match=r"not a step of the replay: steps run from "
+                                                   r"2022-09-13T20:00:00\+08:00 to 2022-09-15T08:00:00\+08:00"):
             replay_chart(router, short, start="2022-09-20T00:00:00Z")
         with pytest.raises(IslandcoverError, match="not an ISO 8601 time"):
             replay_chart(router, short, start="yesterday")
+        with pytest.raises(IslandcoverError, match="not an ISO 8601 time with its offset"):
+            replay_chart(router, short, start="2022-09-14T11:00:00")  # naive: refused, not guessed
 
     def test_start_at_a_given_step(self, router, short):
         page = replay_chart(router, short, start="2022-09-14T03:00:00Z").get_root().render()
+        assert page_data(page)["start"] == 15
+        page = replay_chart(router, short, start="2022-09-14T11:00+08:00").get_root().render()  # the same instant
         assert page_data(page)["start"] == 15
 
 

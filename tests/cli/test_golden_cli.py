@@ -3,8 +3,9 @@
 The files in ``tests/golden/`` were written by the flat package before issue 15 moved it into
 subpackages (``commands.json`` lists the command of each); the move changed no behaviour, so
 the answers must not change. Wall-clock fields (``seconds``) are left out. When a change to
-the behaviour is intended, regenerate a file with ``python tests/test_golden_cli.py NAME`` and
-say why in the commit.
+the behaviour is intended, regenerate a file with
+``PYTHONPATH=tests python tests/cli/test_golden_cli.py NAME`` (``ISLANDCOVER_STATE_DIR`` set to
+an empty folder) and say why in the commit.
 """
 from __future__ import annotations
 

@@ -119,9 +119,11 @@ class TestReplayInvariants:
 
 class TestMuifa:
     def test_steps_and_centres(self, run):
-        # 2022-09-06T06Z to 09-16T21Z hourly; at 09-14T12Z the best track puts the centre at 122.3E 29.9N
+        # 2022-09-06T06Z to 09-16T21Z hourly; at 09-14T12Z (20:00 Beijing time, as the steps give it) the best
+        # track puts the centre at 122.3E 29.9N
         assert len(run.steps) == 256
-        s = next(s for s in run.steps if s.time == "2022-09-14T12:00:00Z")
+        assert (run.steps[0].time, run.steps[-1].time) == ("2022-09-06T14:00:00+08:00", "2022-09-17T05:00:00+08:00")
+        s = next(s for s in run.steps if s.time == "2022-09-14T20:00:00+08:00")
         assert s.center == (pytest.approx(122.3), pytest.approx(29.9))
         assert all(len(s.wind_bft) == len(run.islands) for s in run.steps)
 
@@ -129,7 +131,7 @@ class TestMuifa:
         # bulletin of 14 Sep 17:00 BJT: R10 80–100 km (http://m.yktchina.com/zx/2022/0914/46659.html); at 12Z the
         # centre is at 122.3E 29.9N, so the powered islands 20–50 km from it lie inside the force-10 circle even
         # with the radius 30% short (the eye, within 20 km, is left out: wind_field's winds there are not reliable)
-        s = next(s for s in run.steps if s.time == "2022-09-14T12:00:00Z")
+        s = next(s for s in run.steps if s.time == "2022-09-14T20:00:00+08:00")
         net = router.net
         near = []
         for iid, bft in s.wind_bft.items():
@@ -220,7 +222,9 @@ class TestCommands:
         rc, out, _ = run_cli(["replay", str(f), "--json"])
         assert rc == 0
         d = json.loads(out)
-        assert d["steps"][0]["time"] == "2022-09-14T00:00:00Z" and len(d["steps"]) == 25
+        # the forecast's first point, 08:00 Beijing time, comes back in Beijing time with its offset
+        assert d["steps"][0]["time"] == "2022-09-14T08:00:00+08:00" and len(d["steps"]) == 25
+        assert d["start"] == "2022-09-14T08:00:00+08:00" and d["end"] == "2022-09-15T08:00:00+08:00"
         assert any(s["cut_off"] for s in d["steps"])
         assert d["wind_basis"] == "as given (m/s)"
 
@@ -230,6 +234,21 @@ class TestCommands:
         rc, out, _ = run_cli(["prepare", str(f), "--hours", "6"])
         assert rc == 0
         assert "Pre-positioning plan for fc" in out and "rule:" in out
+        assert "cut off (BJT)" in out and "leave by (BJT)" in out and "UTC" not in out
+
+    def test_replay_table_in_beijing_time(self, tmp_path, run_cli):
+        # the forecast written in UTC runs 00:00 to 00:00 (14 to 15 Sep): 08:00 to 08:00 in Beijing time
+        lines = FORECAST.strip().splitlines()
+        utc = [lines[0]] + [f"{pd.Timestamp(ln.split(',')[0]).tz_convert('UTC'):%Y-%m-%dT%H:%MZ},{ln.split(',', 1)[1]}"
+                            for ln in lines[1:]]
+        assert utc[1].startswith("2022-09-14T00:00Z,") and utc[-1].startswith("2022-09-15T00:00Z,")
+        f = tmp_path / "fc.csv"
+        f.write_text("\n".join(utc) + "\n", encoding="utf-8")
+        rc, out, _ = run_cli(["replay", str(f)])
+        assert rc == 0
+        first = out.splitlines()[0]
+        assert first.startswith("Replay of fc (fc.csv), 2022-09-14 08:00 – 2022-09-15 08:00 BJT: 25 steps"), first
+        assert "time (BJT)" in out and "from – until (BJT)" in out and "UTC" not in out
 
 
 class TestCommandErrors:
@@ -264,8 +283,8 @@ class TestCommandErrors:
     @pytest.mark.parametrize("command", ["replay", "prepare"])
     def test_times_out_of_order_name_the_row(self, run_cli, out_of_order, command):
         err = self._one_line(run_cli, [command, str(out_of_order)])
-        assert err.startswith("islandcover: error: bad.csv, row 2, field 'time': time 2022-09-13T23:00:00Z is not "
-                              "after the previous point's 2022-09-14T00:00:00Z (row 1)"), err
+        assert err.startswith("islandcover: error: bad.csv, row 2, field 'time': time 2022-09-14T07:00:00+08:00 is "
+                              "not after the previous point's 2022-09-14T08:00:00+08:00 (row 1)"), err
 
     @pytest.mark.parametrize("command", ["replay", "prepare"])
     @pytest.mark.parametrize(("step", "message"), [

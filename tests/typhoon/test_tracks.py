@@ -14,6 +14,7 @@ from islandcover.errors import IslandcoverError
 from islandcover.typhoon.tracks import (
     StepError,
     TrackError,
+    force_band_ms,
     parse_step,
     read_track,
     resolve_track,
@@ -281,6 +282,71 @@ class TestErrors:
         assert issubclass(TrackError, IslandcoverError) and issubclass(TrackError, ValueError)
         with pytest.raises(IslandcoverError, match="file not found"):
             resolve_track(tmp_path / "nope.csv")
+
+
+class TestTimesOut:
+    """Times are read with any offset, kept in UTC, and given back in Beijing time with +08:00."""
+
+    def test_to_dict_gives_beijing_time_with_its_offset(self, tmp_path):
+        # the same instant three ways: 11:00 UTC = 19:00 Beijing time = 06:00 in New York (EST, −05:00)
+        for written in ("2022-09-14T11:00Z", "2022-09-14T19:00+08:00", "2022-09-14T06:00-05:00"):
+            t = track_from_records([{"time": written, "lon": 122.3, "lat": 29.9, "vmax_ms": 40}])
+            assert str(t.points.time.dt.tz) == "UTC" and t.points.time.iloc[0] == pd.Timestamp("2022-09-14T11:00Z")
+            assert t.to_dict()["points"][0]["time"] == "2022-09-14T19:00:00+08:00"
+
+    def test_the_day_changes_at_beijing_midnight(self):
+        # 2022-09-13T16:00Z is already the 14th in Beijing (00:00)
+        t = track_from_records([{"time": "2022-09-13T16:00Z", "lon": 123.2, "lat": 28.0, "vmax_ms": 42}])
+        assert t.to_dict()["points"][0]["time"] == "2022-09-14T00:00:00+08:00"
+
+
+class TestForces:
+    """Forecast points may give the bulletin's force (0–17, GB/T 28591-2012) instead of, or with, the wind."""
+
+    def test_a_force_alone_takes_the_middle_of_its_band(self):
+        # force 14 = 41.5–46.1 m/s → 43.8; force 17 = 56.1–61.2 → 58.65; force 12 = 32.7–36.9 → 34.8
+        t = track_from_records([{"time": "2022-09-14T08:00+08:00", "lon": 123.2, "lat": 28.0, "force": 14},
+                                {"time": "2022-09-14T14:00+08:00", "lon": 122.7, "lat": 28.8, "force": 17},
+                                {"time": "2022-09-14T20:00+08:00", "lon": 122.3, "lat": 29.9, "force": 12}])
+        assert t.points.vmax_ms.tolist() == pytest.approx([43.8, 58.65, 34.8])
+        assert t.wind_basis == "from the wind force (middle of its GB/T 28591-2012 band)"
+
+    def test_a_force_with_a_wind_in_its_band(self, tmp_path):
+        f = tmp_path / "fc.csv"
+        f.write_text("time,lon,lat,vmax_ms,force\n2022-09-14T08:00+08:00,123.2,28.0,45,14\n"
+                     "2022-09-14T14:00+08:00,122.7,28.8,,15\n", encoding="utf-8")
+        t = read_track(f)
+        # the given wind is kept; the point without one takes force 15's middle, (46.2 + 50.9) / 2 = 48.55
+        assert t.points.vmax_ms.tolist() == pytest.approx([45.0, 48.55])
+        assert t.wind_basis == "as given (m/s); from the wind force (middle of its GB/T 28591-2012 band) where missing"
+
+    @pytest.mark.parametrize("force", [18, 40])
+    def test_a_force_above_17_is_refused(self, force):
+        with pytest.raises(TrackError, match=rf"row 1, field 'force': force {force} is not on the Chinese wind "
+                                             r"scale, whose top grade is 17 \(GB/T 28591-2012"):
+            track_from_records([{"time": "2022-09-14T08:00+08:00", "lon": 123.2, "lat": 28.0, "force": force}])
+
+    @pytest.mark.parametrize("force", [-1, 13.5])
+    def test_a_force_must_be_whole_and_not_negative(self, force):
+        with pytest.raises(TrackError, match=r"field 'force': .*must be a whole wind force 0–17"):
+            track_from_records([{"time": "2022-09-14T08:00+08:00", "lon": 123.2, "lat": 28.0, "force": force}])
+
+    def test_a_wind_outside_its_force_is_refused(self):
+        # 45 m/s is force 14 (41.5–46.1), not 12 (32.7–36.9)
+        with pytest.raises(TrackError, match=r"row 1, field 'vmax': maximum wind 45 m/s is force 14, not force 12 "
+                                             r"\(32.7–36.9 m/s"):
+            track_from_records([{"time": "2022-09-14T08:00+08:00", "lon": 123.2, "lat": 28.0, "vmax_ms": 45,
+                                 "force": 12}])
+
+    def test_knots_written_as_metres_per_second_are_caught(self):
+        # 85 "m/s" with force 14: 85 kn = 43.7 m/s lies in force 14's band, so the message suggests knots
+        with pytest.raises(TrackError, match=r"is the wind in knots\? 85 kn = 43.7 m/s"):
+            track_from_records([{"time": "2022-09-14T08:00+08:00", "lon": 123.2, "lat": 28.0, "vmax_ms": 85,
+                                 "force": 14}])
+
+    def test_force_bands(self):
+        assert force_band_ms(14) == (41.5, 46.1) and force_band_ms(17) == (56.1, 61.2)
+        assert force_band_ms(0) == (0.0, 0.2) and force_band_ms(12) == (32.7, 36.9)
 
 
 class TestStep:

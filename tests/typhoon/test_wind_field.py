@@ -26,13 +26,27 @@ class TestBeaufort:
     @pytest.mark.parametrize(("speed", "force"), [
         (0.0, 0), (0.2, 0), (0.3, 1), (5.4, 3), (5.5, 4), (10.7, 5), (10.8, 6), (13.8, 6), (13.9, 7), (17.1, 7),
         (17.2, 8), (20.7, 8), (20.8, 9), (24.4, 9), (24.5, 10), (28.4, 10), (28.5, 11), (32.6, 11), (32.7, 12),
-        (60.0, 12)])
+        (36.9, 12)])
     def test_standard_bands(self, speed, force):
-        # GB/T 28591-2012 / WMO bands in m/s: force 7 = 13.9–17.1, 10 = 24.5–28.4, 12 from 32.7
+        # GB/T 28591-2012 / WMO bands in m/s: force 7 = 13.9–17.1, 10 = 24.5–28.4, 12 = 32.7–36.9
         assert int(beaufort(speed)) == force
 
+    @pytest.mark.parametrize(("speed", "force"), [
+        (37.0, 13), (41.4, 13), (41.5, 14), (46.1, 14), (46.2, 15), (50.9, 15), (51.0, 16), (56.0, 16),
+        (56.1, 17), (61.2, 17)])
+    def test_typhoon_forces_13_to_17(self, speed, force):
+        # GB/T 28591-2012 风力等级, the grades above Beaufort's 12: 13 = 37.0–41.4, 14 = 41.5–46.1,
+        # 15 = 46.2–50.9, 16 = 51.0–56.0, 17 = 56.1–61.2 m/s (both edges of each band)
+        assert int(beaufort(speed)) == force
+
+    def test_winds_in_a_bulletin(self):
+        # 梅花 Muifa's best track: 45 m/s at 14 Sep 17:00 BJT lies in 41.5–46.1, force 14; 40 m/s at 20:00 (by its
+        # landfall on 普陀, 20:30) in 37.0–41.4, force 13. 62 m/s is past the top band (56.1–61.2) and has no grade
+        # of its own: reported as 17, as is 80 m/s
+        assert beaufort(np.array([45.0, 40.0, 62.0, 80.0])).tolist() == [14, 13, 17, 17]
+
     def test_speeds_are_rounded_to_a_tenth_first(self):
-        assert beaufort(np.array([13.84, 13.86])).tolist() == [6, 7]
+        assert beaufort(np.array([13.84, 13.86, 41.44, 41.46])).tolist() == [6, 7, 13, 14]
 
 
 class TestRelations:
