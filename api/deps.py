@@ -6,10 +6,12 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request, Security
 from fastapi.security import APIKeyHeader
+from pydantic import AwareDatetime
 
 from islandcover.archipelago import Archipelago
 from islandcover.config import Config
@@ -28,6 +30,7 @@ from islandcover.typhoon.season import SeasonalRisk, seasonal_risk
 DbId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 __all__ = [
+    "AtQuery",
     "AppConfig",
     "AppState",
     "DbId",
@@ -183,6 +186,20 @@ def weather_query(
 
 
 WeatherQuery = Annotated[Weather | None, Depends(weather_query)]
+
+
+def at_query(at: Annotated[AwareDatetime | None, Query(
+        description="when the teams leave, ISO 8601 with its offset (2026-12-03T23:00+08:00); default now. "
+                    "Teams riding the scheduled boats wait for the next published sailing")] = None) -> datetime:
+    """Dependency: the ``at`` of the query, default now; years outside 2000–2100 are a 422."""
+    if at is None:
+        return datetime.now(UTC)
+    if not 2000 <= at.year <= 2100:
+        raise field_error(("query", "at"), f"{at.isoformat()} is out of range: 2000 to 2100")
+    return at
+
+
+AtQuery = Annotated[datetime, Depends(at_query)]
 
 
 # ---------------------------------------------------------------------- scenarios

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from islandcover.clock import beijing_text
+
 __all__ = [
     "POSITION_KINDS",
     "SHIPPED",
@@ -148,11 +150,11 @@ class Situation:
         return hashlib.sha256(json.dumps(moved).encode()).hexdigest()[:16] if moved else ""
 
     def describe(self) -> str:
-        """``as of 2026-12-03 17:20 BJT (state version 41)`` or ``shipped data, no live state``."""
+        """``as of 12-03 17:20 BJT, state version 41`` or ``shipped data, no live state``."""
         if self.as_of is None:
             return "shipped data, no live state (--state none)"
         version = f", state version {self.version}" if self.version is not None else ""
-        return f"as of {self.as_of.isoformat(timespec='seconds')}{version}"
+        return f"as of {beijing_text(self.as_of)}{version}"
 
 
 #: A pure what-if on the shipped data: every team available at its station, no notice.

@@ -9,6 +9,7 @@ for ``/cutoff``, every team.
 from __future__ import annotations
 
 import math
+from datetime import UTC
 from typing import Annotated
 
 import pandas as pd
@@ -16,7 +17,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 
 from api.cache import Answer, Cache
-from api.deps import State, WeatherQuery
+from api.deps import AtQuery, State, WeatherQuery
 from api.schemas import CutOffOut, NearestOut
 from islandcover.travel.routing import Dispatch, Router
 from islandcover.travel.weather import Weather
@@ -64,7 +65,7 @@ def nearest_depends_on(calm: pd.DataFrame, d: Dispatch, k: int) -> frozenset[str
 
 
 @router.get("/nearest", response_model=NearestOut, responses={404: {"description": "no such island"}})
-def nearest(state: State, cache: Cache, weather: WeatherQuery,
+def nearest(state: State, cache: Cache, weather: WeatherQuery, at: AtQuery,
             island: Annotated[str, Query(min_length=1, max_length=100, description="island id, Chinese name or pinyin")],
             k: Annotated[int, Query(ge=1, le=50, description="how many teams, fastest first")] = 3) -> Response:
     """The k fastest *available* teams to an island under the weather, with routes and who was excluded.
@@ -75,7 +76,7 @@ def nearest(state: State, cache: Cache, weather: WeatherQuery,
     w = (weather or Weather.uniform(0)).with_notices(live.situation.suspensions_at(None))
 
     def compute() -> Answer:
-        d = state.router.nearest(island, w, k=k, situation=live.situation)
+        d = state.router.nearest(island, w, k=k, situation=live.situation, at=at)
         out = NearestOut.model_validate({"island_id": d.island_id, "weather": d.weather, "state": d.state,
                                          "trips": [t.to_dict() for t in d.trips],
                                          "excluded": [x.to_dict() for x in d.excluded]})
@@ -84,7 +85,8 @@ def nearest(state: State, cache: Cache, weather: WeatherQuery,
             return Answer(body)
         return Answer(body, nearest_depends_on(cache.once("calm_minutes", lambda: calm_minutes(state.router)), d, k))
 
-    return Response(cache.answer(live, ("nearest", island, k, w), compute), media_type="application/json")
+    minute = at.astimezone(UTC).strftime("%Y%m%d%H%M")  # ferry teams wait for sailings: answers vary with time
+    return Response(cache.answer(live, ("nearest", island, k, w, minute), compute), media_type="application/json")
 
 
 @router.get("/cutoff", response_model=list[CutOffOut])

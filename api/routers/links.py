@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from api.deps import State, WeatherQuery, field_error
+from api.deps import AtQuery, State, WeatherQuery, field_error
 from api.schemas import LinksOut, RouteOut, Vessel
 from islandcover.errors import NoLanding, OutsideArchipelago, PointAtSea
 from islandcover.travel.links import limits_table
@@ -23,7 +23,7 @@ Place = Annotated[str, Query(min_length=1, max_length=100,
 def route(state: State, weather: WeatherQuery, from_: Annotated[str, Query(alias="from", min_length=1, max_length=100,
                                                                             description="origin: island, station id, "
                                                                                         "pier id, or lon,lat")],
-          to: Place, vessel: Vessel = "workboat") -> RouteOut:
+          to: Place, at: AtQuery, vessel: Vessel = "workboat") -> RouteOut:
     """The fastest route between two places with one vessel class (``ferry``: the scheduled sailings).
 
     ``status`` is ``unreachable`` when no open path exists; ``closed`` then says why.
@@ -34,7 +34,7 @@ def route(state: State, weather: WeatherQuery, from_: Annotated[str, Query(alias
         except (PointAtSea, OutsideArchipelago, NoLanding) as exc:  # a bad value; unknown names are 404s
             raise field_error(("query", name), str(exc)) from None
     notices = state.store.situation().suspensions_at(None)
-    r = state.router.route(from_, to, vessel, (weather or Weather.uniform(0)).with_notices(notices))
+    r = state.router.route(from_, to, vessel, (weather or Weather.uniform(0)).with_notices(notices), at=at)
     return RouteOut.model_validate(r.to_dict())
 
 

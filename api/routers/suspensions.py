@@ -8,6 +8,7 @@ from fastapi import APIRouter
 
 from api.deps import DbId, Dispatcher, State, as_field
 from api.schemas import SuspensionIn, SuspensionOut
+from islandcover.clock import iso_beijing
 from islandcover.situation import Suspension
 
 router = APIRouter(prefix="/suspensions", tags=["suspensions"])
@@ -16,8 +17,8 @@ _AUTH = {401: {"description": "missing, unknown or revoked X-API-Key"}, 403: {"d
 
 
 def _out(n: Suspension, now: datetime) -> SuspensionOut:
-    return SuspensionOut(id=n.id, scope=n.scope, ref=n.ref, starts=n.starts.isoformat(),
-                         ends=None if n.ends is None else n.ends.isoformat(), source=n.source, note=n.note,
+    return SuspensionOut(id=n.id, scope=n.scope, ref=n.ref, starts=iso_beijing(n.starts),
+                         ends=None if n.ends is None else iso_beijing(n.ends), source=n.source, note=n.note,
                          active=n.active(now), label=n.label())
 
 

@@ -10,11 +10,13 @@ import argparse
 import sys
 import unicodedata
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from islandcover.archipelago import Archipelago
 from islandcover.errors import IslandcoverError, StoreError
+from islandcover.facts import MAX_WIND_FORCE
 from islandcover.planning.scenario import Scenario
 from islandcover.situation import SHIPPED, Situation
 from islandcover.store import Store
@@ -25,6 +27,8 @@ from islandcover.travel.weather import Weather, parse_typhoon
 
 __all__ = [
     "Parser",
+    "at_args",
+    "at_of",
     "count",
     "data_args",
     "live_args",
@@ -42,6 +46,7 @@ __all__ = [
     "text_width",
     "weather_args",
     "weather_of",
+    "wind_force",
 ]
 
 
@@ -62,6 +67,29 @@ def weather_of(args: argparse.Namespace) -> Weather:
     """The wind of ``--wind``/``--typhoon``, with the suspension notices of the live state in force now."""
     weather = parse_typhoon(args.typhoon) if args.typhoon is not None else Weather.uniform(args.wind)
     return weather.with_notices(situation_of(args).suspensions_at(None))
+
+
+def at_of(args: argparse.Namespace) -> datetime:
+    """When the answer is for: ``--at`` (ISO 8601 with its offset), default now."""
+    text = getattr(args, "at", None) or "now"
+    if text.strip().lower() == "now":
+        return datetime.now(UTC)
+    try:
+        t = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise IslandcoverError(f"--at {text!r} is not ISO 8601 (write e.g. 2026-12-03T23:00+08:00, or now)") from None
+    if t.tzinfo is None:
+        raise IslandcoverError(f"--at {text!r} has no time zone: add +08:00 for Beijing time or Z for UTC")
+    if not 2000 <= t.year <= 2100:
+        raise IslandcoverError(f"--at {text!r} is out of range: 2000 to 2100")
+    return t
+
+
+def at_args(p: argparse.ArgumentParser) -> None:
+    """``--at TIME``: when the teams leave (teams on the scheduled boats wait for the next sailing)."""
+    p.add_argument("--at", default="now", metavar="TIME",
+                   help="when the teams leave, ISO 8601 with its offset (2026-12-03T23:00+08:00) or now (default): "
+                        "teams riding the scheduled boats wait for the next published sailing")
 
 
 def situation_of(args: argparse.Namespace) -> Situation:
@@ -149,7 +177,7 @@ def data_args(p: argparse.ArgumentParser) -> None:
 
 def weather_args(p: argparse.ArgumentParser) -> None:
     g = p.add_mutually_exclusive_group()
-    g.add_argument("--wind", type=int, default=0,
+    g.add_argument("--wind", type=wind_force, default=0,
                    help="uniform wind force 0–17 on the Chinese scale (GB/T 28591-2012: Beaufort 0–12, typhoon "
                         "forces 13–17; default 0)")
     g.add_argument("--typhoon", metavar="LON,LAT,R7,R10", help="typhoon centre and radii of force-7/10 winds (km)")
@@ -179,6 +207,18 @@ def state_args(p: argparse.ArgumentParser) -> None:
                    help="folder of the SQLite state.db (default $ISLANDCOVER_STATE_DIR or ~/.local/share/islandcover)")
     p.add_argument("--database-url", default=None,
                    help="SQLAlchemy URL, e.g. postgresql+psycopg://… (default $ISLANDCOVER_DATABASE_URL)")
+
+
+def wind_force(text: str) -> int:
+    """``--wind``: a whole force 0–17 on the Chinese scale, refused before the model loads."""
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole wind force") from None
+    if not 0 <= v <= MAX_WIND_FORCE:
+        raise argparse.ArgumentTypeError(f"wind force {v} is out of range: 0–{MAX_WIND_FORCE} on the Chinese scale "
+                                         "(GB/T 28591-2012)")
+    return v
 
 
 def positive(text: str) -> float:

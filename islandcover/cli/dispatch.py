@@ -6,7 +6,17 @@ import json
 from collections import Counter
 from typing import Any
 
-from islandcover.cli._common import data_args, router_of, situation_of, weather_args, weather_of
+import pandas as pd
+
+from islandcover.cli._common import (
+    at_args,
+    at_of,
+    data_args,
+    router_of,
+    situation_of,
+    weather_args,
+    weather_of,
+)
 from islandcover.travel.routing import Dispatch
 
 __all__ = ["add_commands", "cmd_cutoff", "cmd_links", "cmd_nearest", "cmd_route", "dispatch_dict"]
@@ -17,7 +27,7 @@ def cmd_nearest(args: argparse.Namespace) -> int:
     router = router_of(args)
     weather = weather_of(args)
     situation = situation_of(args)
-    d = router.nearest(args.island, weather, k=args.k, situation=situation)
+    d = router.nearest(args.island, weather, k=args.k, situation=situation, at=at_of(args))
     if args.json:
         print(json.dumps(dispatch_dict(d), ensure_ascii=False, indent=2))
         return 0
@@ -75,7 +85,7 @@ def cmd_cutoff(args: argparse.Namespace) -> int:
     situation = situation_of(args)
     cut = router.cutoff(weather, situation=situation)
     people = router.arch.islands.population
-    cut = sorted(cut, key=lambda c: (-(people.get(c.id) if people.get(c.id) == people.get(c.id) else -1), c.id))
+    cut = sorted(cut, key=lambda c: (-(_people(people.get(c.id)) or -1), c.id))  # by people, unknown last
     if args.json:
         print(json.dumps({"weather": weather.describe(), "state": situation.describe(),
                           "cut_off": [{**c.to_dict(), "population": _people(people.get(c.id))} for c in cut]},
@@ -91,7 +101,8 @@ def cmd_cutoff(args: argparse.Namespace) -> int:
 
 
 def _people(value: object) -> int | None:
-    return None if value is None or value != value else int(value)  # type: ignore[call-overload]
+    """A published population, or None (pandas' NA and NaN included)."""
+    return None if value is None or bool(pd.isna(value)) else int(value)  # type: ignore[call-overload]
 
 
 def cmd_route(args: argparse.Namespace) -> int:
@@ -103,7 +114,7 @@ def cmd_route(args: argparse.Namespace) -> int:
         now = situation_of(args).teams.get(team.id)
         origin = team.station_id if now is None or now.at_kind == "station" else now.at_ref
         vessel = vessel or team.boat_class
-    r = router.route(origin, args.destination, vessel or "workboat", weather_of(args))
+    r = router.route(origin, args.destination, vessel or "workboat", weather_of(args), at=at_of(args))
     if args.json:
         print(json.dumps(r.to_dict(), ensure_ascii=False, indent=2))
         return 0
@@ -162,6 +173,7 @@ def add_commands(sub: Any) -> None:
     p.add_argument("island", help="island id, Chinese name (with or without 岛) or pinyin")
     weather_args(p)
     p.add_argument("--k", type=int, default=3, help="how many teams (default 3)")
+    at_args(p)
     p.add_argument("--verbose", action="store_true", help="list every excluded team (default: the first 3 and "
                                                           "a count by reason)")
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -181,6 +193,7 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--vessel", choices=("workboat", "fast", "ferry"), default=None,
                    help="own boat (workboat, fast) or the scheduled ferries (ferry); default workboat, or the "
                         "team's own class when FROM is a team")
+    at_args(p)
     weather_args(p)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_route)

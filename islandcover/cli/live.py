@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from islandcover.cli._common import data_args, open_store, router_of, state_args
+from islandcover.clock import beijing_text, iso_beijing
 from islandcover.errors import DataError, IslandcoverError, SuspensionError
 from islandcover.situation import Suspension
 from islandcover.store import TeamState
@@ -80,8 +81,8 @@ def cmd_team(args: argparse.Namespace) -> int:
 
 
 def _notice_dict(n: Suspension, now: datetime) -> dict[str, Any]:
-    return {"id": n.id, "scope": n.scope, "ref": n.ref, "starts": n.starts.isoformat(),
-            "ends": None if n.ends is None else n.ends.isoformat(), "source": n.source, "note": n.note,
+    return {"id": n.id, "scope": n.scope, "ref": n.ref, "starts": iso_beijing(n.starts),
+            "ends": None if n.ends is None else iso_beijing(n.ends), "source": n.source, "note": n.note,
             "active": n.active(now), "label": n.label()}
 
 
@@ -107,9 +108,9 @@ def cmd_suspend(args: argparse.Namespace) -> int:
         elif not notices:
             print("no suspension notices")
         for n in notices if not args.json else []:
-            until = n.ends.isoformat(timespec="minutes") if n.ends else "until revoked"
+            until = beijing_text(n.ends, year=True) if n.ends else "until revoked"
             print(f"  {'in force' if n.active(now) else 'not now':8s} {n.label()}; "
-                  f"{n.starts.isoformat(timespec='minutes')} – {until}")
+                  f"{beijing_text(n.starts, year=True)} – {until}")
         return 0
     if args.revoke is not None:
         store = open_store(args)

@@ -30,8 +30,8 @@ from islandcover.errors import DataError, IslandcoverError
 from islandcover.facts import METRIC_CRS
 from islandcover.io.files import check_bounds, numbers, required_text, unique_ids
 
-__all__ = ["SERVICES", "MAX_PIER_OFFSHORE_M", "PIER_COLUMNS", "FERRY_COLUMNS", "read_piers", "read_ferries",
-           "empty_piers", "empty_ferries"]
+__all__ = ["SERVICES", "MAX_PIER_OFFSHORE_M", "PIER_COLUMNS", "FERRY_COLUMNS", "SAILING_COLUMNS", "SAILING_DAYS",
+           "SAILING_KINDS", "read_piers", "read_ferries", "read_sailings", "empty_piers", "empty_ferries"]
 
 #: Kinds of scheduled boat: 常规客船 (conventional), 客滚/车客渡 (ro-ro), 高速客船/快艇 (high-speed).
 SERVICES = ("conventional", "ro-ro", "high-speed")
@@ -173,3 +173,108 @@ def read_ferries(path: Path, pier_ids: pd.Index) -> pd.DataFrame:
             crossing[i - 1] = value
     out = table[list(FERRY_COLUMNS)].assign(crossing_min=crossing)
     return out.set_index("id", drop=False)
+
+
+#: Columns of ``sailings.csv``: when the scheduled boats leave (see :func:`read_sailings`).
+SAILING_COLUMNS = ("route_id", "direction", "kind", "times", "first", "last", "headway_min", "per_day", "days",
+                   "boarding_min", "source_url", "confidence", "notes")
+#: What a row of ``sailings.csv`` gives: every departure, or first and last with a headway or
+#: a number of sailings a day (spread evenly between them, a derived headway).
+SAILING_KINDS = ("timetable", "first-last-headway")
+#: Days a row can apply to.
+SAILING_DAYS = {"daily": (0, 1, 2, 3, 4, 5, 6), "Mon-Fri": (0, 1, 2, 3, 4), "Sat-Sun": (5, 6)}
+
+
+def _clock(text: str, name: str, row: int, field: str) -> int:
+    """Minutes after midnight of ``HH:MM``."""
+    try:
+        hh, mm = (int(x) for x in text.split(":"))
+    except ValueError:
+        raise DataError(name, f"'{text}' is not a time of day HH:MM", row=row, field=field) from None
+    if not (0 <= hh <= 23 and 0 <= mm <= 59):
+        raise DataError(name, f"'{text}' is not a time of day HH:MM", row=row, field=field)
+    return hh * 60 + mm
+
+
+def read_sailings(path: Path, ferry_ids: pd.Index) -> pd.DataFrame:
+    """Read and validate ``sailings.csv``: the departure times of the scheduled boats, Beijing time.
+
+    One row per route and direction (``out``: from ``from_pier`` to ``to_pier`` of
+    ``ferries.csv``, ``back`` the other way, ``both``). A ``timetable`` row lists every departure
+    (``times``: ``08:30;11:00``); a ``first-last-headway`` row gives the first and last sailing and
+    either the headway or the number of sailings a day (then spread evenly: a derived headway,
+    said so in the data's README). Routes without a row have no published timetable: they are
+    modelled as leaving when a team arrives.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``route_id``, ``direction`` (``out``/``back``, a ``both`` row split in two),
+        ``departures`` (tuple of minutes after midnight), ``weekdays`` (tuple of 0–6),
+        ``boarding_min`` (float), ``kind``, ``confidence``, ``source_url``.
+
+    Raises
+    ------
+    DataError
+        Naming the row and field: an unknown route, direction, kind or days; a time that is not
+        HH:MM; a last sailing before the first; a headway or count that is not positive; a
+        route and direction given twice.
+    """
+    name = path.name
+    table = _read_csv(path)
+    for col in ("route_id", "direction", "kind"):
+        required_text(table, name, col)
+    table = table.apply(lambda c: c.str.strip())
+    for col in SAILING_COLUMNS:
+        if col not in table.columns:
+            table[col] = ""
+    known = set(ferry_ids)
+    rows: list[dict[str, object]] = []
+    seen: set[tuple[str, str]] = set()
+    for i, r in enumerate(table.itertuples(index=False), start=1):
+        if r.route_id not in known:
+            raise DataError(name, f"unknown route '{r.route_id}' (not in ferries.csv)", row=i, field="route_id")
+        if r.direction not in ("out", "back", "both"):
+            raise DataError(name, f"direction must be out, back or both, got '{r.direction}'", row=i, field="direction")
+        if r.kind not in SAILING_KINDS:
+            raise DataError(name, f"kind must be one of {', '.join(SAILING_KINDS)}, got '{r.kind}'", row=i, field="kind")
+        days = r.days or "daily"
+        if days not in SAILING_DAYS:
+            raise DataError(name, f"days must be one of {', '.join(SAILING_DAYS)}, got '{days}'", row=i, field="days")
+        if r.kind == "timetable":
+            if not r.times:
+                raise DataError(name, "a timetable row lists its departures (times: 08:30;11:00)", row=i, field="times")
+            deps = sorted(_clock(t.strip(), name, i, "times") for t in r.times.split(";") if t.strip())
+        else:
+            first, last = _clock(r.first, name, i, "first"), _clock(r.last, name, i, "last")
+            if last < first:
+                raise DataError(name, f"the last sailing {r.last} is before the first {r.first}", row=i, field="last")
+            if r.headway_min:
+                step = numbers(pd.Series([r.headway_min]), name, "headway_min")[0]
+                if not 0 < step <= 24 * 60:
+                    raise DataError(name, f"headway_min must be 1–1440 minutes, got {r.headway_min}", row=i,
+                                    field="headway_min")
+                deps = sorted(set(range(first, last + 1, max(1, int(round(step))))) | {last})
+            elif r.per_day:
+                n = numbers(pd.Series([r.per_day]), name, "per_day")[0]
+                if not (n >= 1 and float(n).is_integer()):
+                    raise DataError(name, f"per_day must be a whole number ≥ 1, got {r.per_day}", row=i, field="per_day")
+                n = int(n)
+                deps = [first] if n == 1 else [int(round(first + k * (last - first) / (n - 1))) for k in range(n)]
+            else:
+                raise DataError(name, "give headway_min or per_day with first and last", row=i, field="headway_min")
+        boarding = 0.0
+        if r.boarding_min:
+            boarding = float(numbers(pd.Series([r.boarding_min]), name, "boarding_min")[0])
+            if not 0 <= boarding <= 120:
+                raise DataError(name, f"boarding_min must be 0–120, got {r.boarding_min}", row=i, field="boarding_min")
+        for direction in (("out", "back") if r.direction == "both" else (r.direction,)):
+            if (r.route_id, direction) in seen:
+                raise DataError(name, f"route {r.route_id} has two rows for direction {direction}", row=i,
+                                field="direction")
+            seen.add((r.route_id, direction))
+            rows.append({"route_id": r.route_id, "direction": direction, "departures": tuple(deps),
+                         "weekdays": SAILING_DAYS[days], "boarding_min": boarding, "kind": r.kind,
+                         "confidence": r.confidence, "source_url": r.source_url})
+    return pd.DataFrame(rows, columns=["route_id", "direction", "departures", "weekdays", "boarding_min", "kind",
+                                       "confidence", "source_url"])

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from functools import cached_property, partial
 
 import numpy as np
@@ -28,6 +29,7 @@ from scipy.spatial import cKDTree
 
 from islandcover._plumbing import LRUCache
 from islandcover.archipelago import Archipelago
+from islandcover.clock import beijing_text
 from islandcover.errors import ConfigError, IslandcoverError
 from islandcover.facts import FERRY_MODE, MAX_WIND_FORCE, METRIC_CRS
 from islandcover.situation import SHIPPED, Situation, TeamNow
@@ -35,6 +37,7 @@ from islandcover.travel.graph import AttachedGraph, OpenGraph
 from islandcover.travel.network import TravelNetwork, all_land_m, land_clearance, read_bridges
 from islandcover.travel.notices import NoticeCover
 from islandcover.travel.places import AttachPoint, attach, attach_points, resolve_place
+from islandcover.travel.timetable import Timetable, timed_search
 from islandcover.travel.vessels import TravelParameters
 from islandcover.travel.weather import Weather
 
@@ -388,7 +391,7 @@ class Router:
 
     # ------------------------------------------------------------------ answers
     def travel_times(self, weather: Weather, *, statuses: dict[str, str] | None = None,
-                     situation: Situation | None = None) -> pd.DataFrame:
+                     situation: Situation | None = None, at: datetime | None = None) -> pd.DataFrame:
         """Minutes from every available team, where it is now, to every powered island (NaN where
         unreachable).
 
@@ -411,10 +414,11 @@ class Router:
         for row in teams.itertuples():
             origin = self._origin(row, sit)
             if not origin.problem:
-                out.loc[row.Index] = self._reach(row.boat_class, row.station_id, origin, weather)[0][nodes]
+                out.loc[row.Index] = self._reach(row.boat_class, row.station_id, origin, weather, at)[0][nodes]
         return out.replace(np.inf, np.nan)
 
-    def trip(self, team_id: str, island: str, weather: Weather, *, situation: Situation | None = None) -> Trip | None:
+    def trip(self, team_id: str, island: str, weather: Weather, *, situation: Situation | None = None,
+             at: datetime | None = None) -> Trip | None:
         """The fastest trip of one team, from where it is, to one island, or None when no open path exists."""
         sit = self._situation(None, situation)
         team = self.arch.team(team_id)
@@ -423,14 +427,15 @@ class Router:
         origin = self._origin(row, sit, team.id)
         if origin.problem:
             return None
-        dist, pred, att = self._reach(team.boat_class, team.station_id, origin, weather)
+        dist, pred, att = self._reach(team.boat_class, team.station_id, origin, weather, at)
         if not np.isfinite(dist[target]):
             return None
         return self._make_trip(team.id, team.station_id, team.boat_class, float(dist[target]),
-                               self._path(pred, target), weather, att, origin.label)
+                               self._path(pred, target), weather, att, origin.label, at)
 
     def nearest(self, island: str, weather: Weather, k: int = 3, *,
-                statuses: dict[str, str] | None = None, situation: Situation | None = None) -> Dispatch:
+                statuses: dict[str, str] | None = None, situation: Situation | None = None,
+                at: datetime | None = None) -> Dispatch:
         """The ``k`` fastest *available* teams to ``island``, each from where it is now, with routes,
         and who was excluded and why.
 
@@ -448,6 +453,9 @@ class Router:
             The live situation: statuses and positions (a team on an island starts from its
             service point, at a pier from the pier, at a point from that point). Default: every
             team at its station with its loaded status.
+        at : datetime, optional
+            When the teams leave (aware): teams riding the scheduled boats wait for the next
+            published sailing. Default: sailings leave when a team arrives.
 
         Raises
         ------
@@ -465,14 +473,15 @@ class Router:
             origin = self._origin(row, sit)
             if origin.problem:
                 continue
-            eta = float(self._reach(row.boat_class, row.station_id, origin, weather)[0][target])
+            eta = float(self._reach(row.boat_class, row.station_id, origin, weather, at)[0][target])
             if np.isfinite(eta):
                 reachable.append((eta, str(row.Index), row.station_id, row.boat_class, origin))
         reachable.sort(key=lambda t: (t[0], t[1]))
         chosen = []
         for eta, tid, sid, vessel, origin in reachable[:k]:
-            _, pred, att = self._reach(vessel, sid, origin, weather)
-            chosen.append(self._make_trip(tid, sid, vessel, eta, self._path(pred, target), weather, att, origin.label))
+            _, pred, att = self._reach(vessel, sid, origin, weather, at)
+            chosen.append(self._make_trip(tid, sid, vessel, eta, self._path(pred, target), weather, att, origin.label,
+                                          at))
         bound = chosen[-1].eta_min if len(chosen) == k else np.inf
         excluded = self._exclusions(isl.id, target, weather, sit, {t.team_id for t in chosen}, bound)
         return Dispatch(island_id=isl.id, weather=weather.describe(), trips=chosen, excluded=excluded,
@@ -546,7 +555,8 @@ class Router:
     def _powered_order(self) -> dict[str, int]:
         return {str(i): k for k, i in enumerate(self._powered_nodes[0])}
 
-    def route(self, origin: str, destination: str, vessel: str, weather: Weather) -> Route:
+    def route(self, origin: str, destination: str, vessel: str, weather: Weather, *,
+              at: datetime | None = None) -> Route:
         """Fastest route between two places with one travel mode.
 
         Parameters
@@ -560,6 +570,9 @@ class Router:
             ``workboat``, ``fast`` (own boat) or ``ferry`` (scheduled sailings).
         weather : Weather
             The scenario.
+        at : datetime, optional
+            When the trip starts (aware): by ``ferry`` it waits for the next published sailing
+            (legs of mode ``wait``); without it, sailings leave when the team arrives.
 
         Returns
         -------
@@ -579,7 +592,11 @@ class Router:
         common = partial(Route, origin=a.label, destination=b.label, vessel=vessel, weather=weather.describe())
         if src == dst:
             return common(status="ok", eta_min=0.0, legs=[])
-        dist, pred = dijkstra(og.graph.minutes, directed=True, indices=[src], return_predecessors=True)
+        if at is not None and vessel == FERRY_MODE and self.timetable:
+            d1, p1 = timed_search(og.graph.minutes, og.graph.edges, src, at, self._ferry_wait)
+            dist, pred = d1[None, :], p1[None, :]
+        else:
+            dist, pred = dijkstra(og.graph.minutes, directed=True, indices=[src], return_predecessors=True)
         if not np.isfinite(dist[0, dst]):
             calm = attach(self, self.open_graph(vessel, Weather.uniform(0)), vessel, [a, b])
             dc, pc = dijkstra(calm.graph.minutes, directed=True, indices=[src], return_predecessors=True)
@@ -587,7 +604,8 @@ class Router:
             if not closed and not np.isfinite(dc[0, dst]):
                 closed = [f"no {vessel} route exists even in calm weather"]
             return common(status="unreachable", eta_min=None, legs=[], closed=closed)
-        return common(status="ok", eta_min=float(dist[0, dst]), legs=self.legs(self._path(pred[0], dst), og))
+        start = at if vessel == FERRY_MODE else None
+        return common(status="ok", eta_min=float(dist[0, dst]), legs=self.legs(self._path(pred[0], dst), og, start))
 
     # ------------------------------------------------------------------ helpers
     def position(self, team_id: str, ref: str) -> tuple[str, str]:
@@ -677,24 +695,59 @@ class Router:
     def _node_tree_transform(self) -> Transformer:
         return Transformer.from_crs("EPSG:4326", METRIC_CRS, always_xy=True)
 
-    def _reach(self, vessel: str, station_id: str, origin: _Origin, weather: Weather
+    def _reach(self, vessel: str, station_id: str, origin: _Origin, weather: Weather, at: datetime | None = None
                ) -> tuple[np.ndarray, np.ndarray, AttachedGraph | None]:
-        """Minutes and predecessors from where a team is (and the attached graph for a point)."""
-        if origin.node is not None and origin.node == self.net.station_node.get(station_id):
+        """Minutes and predecessors from where a team is (and the attached graph for a point).
+
+        With ``at`` (when the team leaves), a team riding the scheduled boats waits at each pier
+        for the next published departure (:mod:`islandcover.travel.timetable`).
+        """
+        timed = at is not None and vessel == FERRY_MODE and bool(self.timetable)
+        if not timed and origin.node is not None and origin.node == self.net.station_node.get(station_id):
             dist, pred = self._from_station(vessel, station_id, weather)
             return dist, pred, None
 
         def compute() -> tuple[np.ndarray, np.ndarray, AttachedGraph | None]:
             og = self.open_graph(vessel, weather)
-            if origin.node is not None:
-                dist, pred = dijkstra(og.minutes, directed=True, indices=[origin.node], return_predecessors=True)
-                return dist[0], pred[0], None
-            att = attach_points(self, og, vessel, [origin.point])  # type: ignore[list-item]
-            dist, pred = dijkstra(att.graph.minutes, directed=True, indices=[self.net.n_nodes],
-                                  return_predecessors=True)
-            return dist[0], pred[0], att
+            att = None if origin.node is not None else attach_points(self, og, vessel, [origin.point])  # type: ignore[list-item]
+            graph = og if att is None else att.graph
+            src = origin.node if origin.node is not None else self.net.n_nodes
+            if timed:
+                dist, pred = timed_search(graph.minutes, graph.edges, src, at, self._ferry_wait)  # type: ignore[arg-type]
+                return dist, pred, att
+            d, p = dijkstra(graph.minutes, directed=True, indices=[src], return_predecessors=True)
+            return d[0], p[0], att
         where = str(origin.node) if origin.node is not None else f"{origin.point.lon},{origin.point.lat}"  # type: ignore[union-attr]
-        return self._elsewhere.get((vessel, weather.key, where), compute)
+        when = at.astimezone(UTC).strftime("%Y%m%d%H%M") if timed else ""  # type: ignore[union-attr]
+        return self._elsewhere.get((vessel, weather.key + when, where), compute)
+
+    @cached_property
+    def timetable(self) -> Timetable:
+        """The published departures of the scheduled boats (``sailings.csv``)."""
+        return Timetable(self.arch.source, self.arch.ferries.index)
+
+    @cached_property
+    def _ferry_ends(self) -> dict[int, tuple[str, int]]:
+        """Each sailing edge → (its route id, the node of its ``from_pier``)."""
+        out = {}
+        for e in self._ferry_edges:
+            fid = str(self._name[e])
+            pier = str(self.arch.ferries.at[fid, "from_pier"]) if fid in self.arch.ferries.index else ""
+            out[int(e)] = (fid, int(self.net.pier_node.get(pier, -1)))
+        return out
+
+    def _ferry_wait(self, edge: int, from_node: int, at: datetime) -> float | None:
+        """Minutes a team at ``from_node`` at ``at`` waits for the sailing ``edge`` (0: no timetable,
+        or not a sailing; None: it does not leave again within the timetable's horizon)."""
+        ends = self._ferry_ends.get(edge)
+        if ends is None:
+            return 0.0
+        route, out_node = ends
+        direction = "out" if from_node == out_node else "back"
+        if not self.timetable.has(route, direction):
+            return 0.0
+        dep = self.timetable.next_departure(route, direction, at)
+        return None if dep is None else max(0.0, (dep - at).total_seconds() / 60)
 
     def _teams(self, situation: Situation) -> pd.DataFrame:
         return self.arch.teams[self._status(situation) == "available"]
@@ -728,11 +781,12 @@ class Router:
         return self._name[edge] if self._mode[edge] == "bridge" else ""
 
     def _make_trip(self, tid: str, sid: str, vessel: str, eta: float, path: list[int], weather: Weather,
-                   att: AttachedGraph | None = None, start: str = "") -> Trip:
+                   att: AttachedGraph | None = None, start: str = "", at: datetime | None = None) -> Trip:
         og = att or AttachedGraph.plain(self, self.open_graph(vessel, weather))
-        return Trip(team_id=tid, station_id=sid, vessel=vessel, eta_min=eta, legs=self.legs(path, og), start=start)
+        legs = self.legs(path, og, at if vessel == FERRY_MODE else None)
+        return Trip(team_id=tid, station_id=sid, vessel=vessel, eta_min=eta, legs=legs, start=start)
 
-    def legs(self, path: list[int], og: AttachedGraph) -> list[Leg]:
+    def legs(self, path: list[int], og: AttachedGraph, start: datetime | None = None) -> list[Leg]:
         """Group a node path into legs (road, bridge, sea with its launch, one per sailing).
 
         Parameters
@@ -741,21 +795,35 @@ class Router:
             Nodes, as rebuilt from a search's predecessors.
         og : AttachedGraph
             The graph the path was found in (:mod:`islandcover.travel.places`).
+        start : datetime, optional
+            When the trip starts: a ``wait`` leg then comes before each sailing with a published
+            timetable (how long until its next departure, and when that is).
         """
-        legs: list[Leg] = []
+        drafts: list[tuple[_LegDraft, int | None]] = []
         cur: _LegDraft | None = None
         for a, b in zip(path[:-1], path[1:]):
             mode, km, minutes, via, coords = og.step(a, b)
             if cur is None or cur.mode != mode or cur.via != via or mode == "ferry":
-                if cur is not None:
-                    legs.append(cur.leg(og))
                 cur = _LegDraft(mode=mode, via=via, start=a, end=b, coords=[coords[0]])
+                drafts.append((cur, og.network_edge(a, b) if mode == "ferry" else None))
             cur.end = b
             cur.km += km
             cur.minutes += minutes
             cur.coords.extend(coords[1:])
-        if cur is not None:
-            legs.append(cur.leg(og))
+        legs: list[Leg] = []
+        clock = start
+        for draft, edge in drafts:
+            leg = draft.leg(og)
+            if clock is not None and edge is not None:
+                wait = self._ferry_wait(edge, draft.start, clock)
+                if wait:
+                    dep = clock + timedelta(minutes=wait)
+                    legs.append(Leg(mode="wait", from_=leg.from_, to=leg.from_, length_km=0.0, minutes=wait,
+                                    coordinates=[leg.coordinates[0]], via=f"next sailing {beijing_text(dep)}"))
+                    clock = dep
+            if clock is not None:
+                clock = clock + timedelta(minutes=leg.minutes)
+            legs.append(leg)
         return [leg for leg in legs if leg.length_km > 0.001 or leg.minutes > 0.01]
 
     def _exclusions(self, island_id: str, target: int, weather: Weather, situation: Situation,

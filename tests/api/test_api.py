@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from datetime import datetime
 
 import pytest
 
@@ -100,10 +101,11 @@ class TestDispatchQueries:
     def test_nearest_matches_the_router(self, client, router):
         from islandcover.travel.weather import Weather
 
-        r = client.get("/nearest", params={"island": "东福山岛", "wind": 7, "k": 2})
+        at = "2026-12-04T08:00:00+08:00"  # fixed: a ferry team's answer depends on the next sailing
+        r = client.get("/nearest", params={"island": "东福山岛", "wind": 7, "k": 2, "at": at})
         assert r.status_code == 200
         body = r.json()
-        expected = router.nearest("东福山岛", Weather.uniform(7), k=2)
+        expected = router.nearest("东福山岛", Weather.uniform(7), k=2, at=datetime.fromisoformat(at))
         assert [t["team_id"] for t in body["trips"]] == [t.team_id for t in expected.trips]
         assert body["island_id"] == expected.island_id
         assert body["trips"][0]["legs"][0]["geometry"]["type"] == "LineString"
@@ -397,12 +399,14 @@ class TestTravel:
     """GET /route and GET /links (issue 7), public reads."""
 
     def test_route_by_ferry_matches_the_core(self, client, router):
-        r = client.get("/route", params={"from": "ST-03", "to": "东福山岛", "vessel": "ferry", "wind": 3})
+        at = "2026-12-04T07:00:00+08:00"  # the 08:30 boat to 东极 waits 75 min at the pier
+        r = client.get("/route", params={"from": "ST-03", "to": "东福山岛", "vessel": "ferry", "wind": 3, "at": at})
         assert r.status_code == 200
         body = r.json()
-        core = router.route("ST-03", "东福山岛", "ferry", Weather.uniform(3))
+        core = router.route("ST-03", "东福山岛", "ferry", Weather.uniform(3), at=datetime.fromisoformat(at))
         assert body["status"] == "ok" and body["eta_min"] == round(core.eta_min, 1)
         assert [leg["mode"] for leg in body["legs"]] == [leg.mode for leg in core.legs]
+        assert "wait" in [leg.mode for leg in core.legs]
 
     def test_route_unreachable_names_the_closures(self, client):
         r = client.get("/route", params={"from": "ST-01", "to": "泗礁山", "vessel": "ferry", "wind": 9})

@@ -4,7 +4,7 @@ The files in ``tests/golden/`` were written by the flat package before issue 15 
 subpackages (``commands.json`` lists the command of each); the move changed no behaviour, so
 the answers must not change. Wall-clock fields (``seconds``) are left out. When a change to
 the behaviour is intended, regenerate a file with
-``PYTHONPATH=tests python tests/cli/test_golden_cli.py NAME`` (``ISLANDCOVER_STATE_DIR`` set to
+``python tests/cli/test_golden_cli.py NAME`` (``ISLANDCOVER_STATE_DIR`` set to
 an empty folder) and say why in the commit.
 """
 from __future__ import annotations
@@ -12,9 +12,12 @@ from __future__ import annotations
 import json
 import shlex
 import sys
+from pathlib import Path
 
 import pytest
-from answers import COMMANDS, GOLDEN, golden, normalised
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: run as a script to regenerate
+from answers import COMMANDS, GOLDEN, golden, normalised  # noqa: E402
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
