@@ -36,6 +36,7 @@ __all__ = [
     "DbId",
     "Dispatcher",
     "Planner",
+    "PlannerOrDispatcher",
     "State",
     "WeatherQuery",
     "as_field",
@@ -226,18 +227,20 @@ _api_key = APIKeyHeader(name="X-API-Key", auto_error=False,
                         description="key from `islandcover keys create --role dispatcher|planner`")
 
 
-def require_role(role: str) -> Callable[..., str]:
-    """Dependency factory: the request must carry an ``X-API-Key`` of ``role`` (401 / 403 otherwise)."""
+def require_role(*roles: str) -> Callable[..., str]:
+    """Dependency factory: the request must carry an ``X-API-Key`` of one of ``roles`` (401 / 403
+    otherwise); returns the key's role."""
+    wanted = " or ".join(roles)
 
     def check(state: State, key: Annotated[str | None, Security(_api_key)]) -> str:
         if not key:
-            raise HTTPException(401, detail=f"missing X-API-Key header (a {role} key is needed)",
+            raise HTTPException(401, detail=f"missing X-API-Key header (a {wanted} key is needed)",
                                 headers={"WWW-Authenticate": "APIKey"})
         got = state.store.key_role(key)
         if got is None:
             raise HTTPException(401, detail="unknown API key", headers={"WWW-Authenticate": "APIKey"})
-        if got != role:
-            raise HTTPException(403, detail=f"this needs a {role} key; yours is a {got} key")
+        if got not in roles:
+            raise HTTPException(403, detail=f"this needs a {wanted} key; yours is a {got} key")
         return got
 
     return check
@@ -245,3 +248,5 @@ def require_role(role: str) -> Callable[..., str]:
 
 Dispatcher = Annotated[str, Depends(require_role("dispatcher"))]
 Planner = Annotated[str, Depends(require_role("planner"))]
+#: A planner or a dispatcher key (``/prepare``: planners plan, dispatchers plan and apply).
+PlannerOrDispatcher = Annotated[str, Depends(require_role("planner", "dispatcher"))]

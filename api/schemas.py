@@ -55,6 +55,15 @@ WindBft = Annotated[int, Field(ge=0, le=MAX_WIND_FORCE,
 Text200 = Annotated[str, Field(min_length=1, max_length=200)]
 
 
+def _plausible(t: AwareDatetime | None) -> AwareDatetime | None:
+    if t is not None and not 2000 <= t.year <= 2100:
+        raise ValueError(f"{t.isoformat()} is out of range: times run from 2000 to 2100")
+    return t
+
+
+NoticeTime = Annotated[AwareDatetime, AfterValidator(_plausible)]
+
+
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
@@ -330,6 +339,9 @@ class PrepareIn(ReplayIn):
     """A track and the isolation threshold of the plan."""
 
     hours: float = Field(default=12.0, ge=0, le=720, description="plan for islands cut off longer than this")
+    now: NoticeTime | None = Field(default=None, description="the time moves are flagged against (leave now, too "
+                                                             "late); ISO 8601 with its offset; default now")
+    apply: bool = Field(default=False, description="write the moves into the live state (a dispatcher key)")
 
 
 # ---------------------------------------------------------------------- typhoon replay and plan
@@ -345,6 +357,8 @@ class ReplayStepOut(BaseModel):
     cut_off: list[str] = Field(description="powered islands cut off at this step")
     newly_cut_off: list[str]
     reconnected: list[str]
+    suspended: list[str] = Field(default=[], description="sailings stopped by the lead-time rule at this step, "
+                                                         "before their wind limit")
 
 
 class IslandCutOffOut(BaseModel):
@@ -403,6 +417,7 @@ class PrepareItemOut(BaseModel):
     team: TeamOptionOut | None
     options: list[TeamOptionOut]
     note: str
+    urgency: str = Field(description="leave now, leave by (its latest departure) or too late, against `now`")
 
 
 class PreparePlanOut(BaseModel):
@@ -411,23 +426,17 @@ class PreparePlanOut(BaseModel):
     storm: str
     hours: float
     step_h: float
+    now: str = Field(description="the time the moves are flagged against (ISO 8601, +08:00)")
     items: list[PrepareItemOut]
     skipped_own_team: list[str]
+    kept: list[str] = Field(description="islands that will be cut off themselves and keep their last team")
+    applied: list[dict[str, str]] = Field(default=[], description="with apply: the moves written (team_id, island_id)")
     people_known: int
     islands_without_population: int
     rule: str
 
 
 # ---------------------------------------------------------------------- suspension notices
-def _plausible(t: AwareDatetime | None) -> AwareDatetime | None:
-    if t is not None and not 2000 <= t.year <= 2100:
-        raise ValueError(f"{t.isoformat()} is out of range: notices run from 2000 to 2100")
-    return t
-
-
-NoticeTime = Annotated[AwareDatetime, AfterValidator(_plausible)]
-
-
 class SuspensionIn(_In):
     """A suspension notice: links closed by the operator or the maritime authority, whatever the wind."""
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-from fastapi import APIRouter
+from fastapi import APIRouter, HTTPException
 
-from api.deps import Planner, State, as_field, field_error
+from api.deps import Planner, PlannerOrDispatcher, State, as_field, field_error
 from api.schemas import MAX_STEPS, PrepareIn, PreparePlanOut, ReplayIn, ReplayOut
 from islandcover.clock import iso_beijing
 from islandcover.errors import TrackError
@@ -71,11 +71,21 @@ def post_replay(state: State, _role: Planner, body: ReplayIn) -> dict[str, Any]:
 
 
 @router.post("/prepare", response_model=PreparePlanOut, responses=_AUTH)
-def post_prepare(state: State, _role: Planner, body: PrepareIn) -> dict[str, Any]:
+def post_prepare(state: State, role: PlannerOrDispatcher, body: PrepareIn) -> dict[str, Any]:
     """The pre-positioning plan: islands cut off longer than ``hours`` with no team of their own, ranked by people,
-    each with the fastest team that can still get there and its latest departure (rule in the answer)."""
+    each with the fastest team that can still get there, its latest departure and whether to leave now or it is
+    too late (rule in the answer). Teams start from where they are; an island that will itself be cut off keeps its
+    last team. ``apply`` (a dispatcher key) writes the moves into the live state."""
+    if body.apply and role != "dispatcher":
+        raise HTTPException(403, detail="apply writes the live state: it needs a dispatcher key")
     track = _track(body)
     with as_field("body", "points" if body.points is not None else "track"):
         plan = prepare(state.router, track, body.hours, step=pd.Timedelta(body.step),
-                       statuses=state.store.statuses())
-    return plan.to_dict()
+                       situation=state.store.situation(), now=body.now)
+    out = plan.to_dict()
+    out["applied"] = []
+    if body.apply:
+        for team_id, island_id in plan.moves():
+            state.store.set_team(team_id, at=("island", island_id))
+            out["applied"].append({"team_id": team_id, "island_id": island_id})
+    return out

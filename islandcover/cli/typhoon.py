@@ -17,10 +17,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from islandcover.cli._common import data_args, pad, router_of
+from islandcover.cli._common import (
+    at_of,
+    data_args,
+    live_args,
+    open_store,
+    pad,
+    router_of,
+    situation_of,
+)
 from islandcover.clock import beijing_text
 from islandcover.errors import IslandcoverError
-from islandcover.typhoon.replay import PreparePlan, Replay, prepare, replay
+from islandcover.typhoon.replay import LEAD_HOURS, PreparePlan, Replay, prepare, replay
 from islandcover.typhoon.tracks import parse_step, resolve_track
 
 __all__ = ["add_commands", "cmd_prepare", "cmd_replay"]
@@ -65,7 +73,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     step = parse_step(args.step)  # the step and the track first: both fail fast, before the network is built
     track = _track(args)
     router = router_of(args)
-    rp = replay(router, track, step, progress=_progress(args))
+    rp = replay(router, track, step, progress=_progress(args), lead_hours=LEAD_HOURS if args.lead_rule else None)
     if args.map is not None:
         _write_map(router, rp, args.map, args.lang)
     if args.json:
@@ -121,13 +129,40 @@ def cmd_prepare(args: argparse.Namespace) -> int:
     """The pre-positioning plan: islands cut off for long with no team, who to send and by when."""
     step = parse_step(args.step)  # the step and the track first: both fail fast, before the network is built
     track = _track(args)
+    now = at_of(argparse.Namespace(at=args.now))
+    if args.apply and getattr(args, "state", "live") == "none":
+        raise IslandcoverError("--apply writes the live state: it cannot be used with --state none")
     router = router_of(args)
-    plan = prepare(router, track, args.hours, step=step, progress=_progress(args))
+    situation = situation_of(args)
+    plan = prepare(router, track, args.hours, step=step, progress=_progress(args), situation=situation, now=now,
+                   lead_hours=LEAD_HOURS if args.lead_rule else None)
+    applied: list[tuple[str, str]] = []
+    if args.apply:
+        applied = _apply(args, plan, router)
     if args.json:
-        print(json.dumps(plan.to_dict(), ensure_ascii=False, indent=2))
+        out = plan.to_dict()
+        out["state"] = situation.describe()
+        out["applied"] = [{"team_id": t, "island_id": i} for t, i in applied]
+        print(json.dumps(out, ensure_ascii=False, indent=2))
         return 0
     _print_plan(plan)
+    print(f"  {situation.describe()}")
+    for t, i in applied:
+        print(f"  applied: {t} now planned at {i} (islandcover team {t} --return undoes it)")
     return 0
+
+
+def _apply(args: argparse.Namespace, plan: PreparePlan, router: Any) -> list[tuple[str, str]]:
+    """Write the plan's moves into the live state (teams put where they are sent), unless too late."""
+    moves = plan.moves()
+    store = open_store(args)
+    try:
+        store.sync_teams({str(t): str(s_) for t, s_ in router.arch.teams.status.items()})
+        for team_id, island_id in moves:
+            store.set_team(team_id, at=("island", island_id))
+    finally:
+        store.close()
+    return moves
 
 
 def _print_plan(plan: PreparePlan) -> None:
@@ -137,7 +172,7 @@ def _print_plan(plan: PreparePlan) -> None:
         print("  none")
     else:
         print(f" {'#':>2s} {'island':16s} {'people':>7s} {'cut off (BJT)':23s} {'hours':>5s}  {'team':7s} "
-              f"{'vessel':8s} {'leave by (BJT)':14s} {'ETA':>7s}")
+              f"{'vessel':8s} {'leave by (BJT)':14s} {'ETA':>7s}  now ({_short(plan.now)})")
         for n, it in enumerate(plan.items, 1):
             people = f"{it.population:,}" if it.population is not None else "unknown"
             start, until = _short(it.cut_off_from), _short(it.cut_off_until)
@@ -147,12 +182,15 @@ def _print_plan(plan: PreparePlan) -> None:
                 tail = f"no team: {it.note.split(';')[0]}"
             else:
                 t = it.team
-                tail = f"{t.team_id:7s} {t.vessel:8s} {_short(t.latest_departure):14s} {t.eta_min:4.0f} min"
+                flag = {"leave by": "", "leave now": "LEAVE NOW", "too late": "TOO LATE"}.get(it.urgency, it.urgency)
+                tail = f"{t.team_id:7s} {t.vessel:8s} {_short(t.latest_departure):14s} {t.eta_min:4.0f} min  {flag}"
             print(f" {n:2d} {pad(label, 16)} {people:>7s} {span:23s} {it.isolation_h:5g}  {tail}")
     print(f"  people counted: {plan.people_known:,}; {plan.islands_without_population} of these islands have no "
           "published population (unknown, not zero)")
     if plan.skipped_own_team:
         print(f"  also cut off that long but with a team of their own: {', '.join(plan.skipped_own_team)}")
+    if plan.kept:
+        print(f"  kept on islands that will be cut off themselves (their last team stays): {', '.join(plan.kept)}")
     print(f"  rule: {plan.rule}")
 
 
@@ -172,11 +210,20 @@ def add_commands(sub: Any) -> None:
         if name == "prepare":
             p.add_argument("--hours", type=_hours, default=12.0,
                            help="plan for islands cut off longer than this (default 12)")
+            p.add_argument("--now", default="now", metavar="TIME",
+                           help="the current time the moves are flagged against (leave now / too late), ISO 8601 "
+                                "with its offset; default the clock (give the storm's own time to replay a past one)")
+            p.add_argument("--apply", action="store_true",
+                           help="write the plan's moves into the live state (the teams are put where they are sent)")
+            live_args(p)
         if name == "replay":
             p.add_argument("--map", type=Path, default=None, metavar="FILE",
                            help="also write the beacon chart with a time slider over the replay (offline HTML)")
             p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the map (default zh)")
         p.add_argument("--travel-config", type=Path, default=None, help="TOML overriding vessel speeds and wind limits")
+        p.add_argument("--no-lead-rule", dest="lead_rule", action="store_false",
+                       help="close sailings at their wind limits only (default: each class also stops its lead "
+                            "hours before force 7 is forecast on the crossing, as the operators' notices do)")
         p.add_argument("--json", action="store_true", help="print JSON")
         p.set_defaults(func=func)
 

@@ -124,7 +124,7 @@ class NoticeCover:
                 np.column_stack([(net.node_x[net.edge_u[sea]] + net.node_x[net.edge_v[sea]]) / 2,
                                  (net.node_y[net.edge_u[sea]] + net.node_y[net.edge_v[sea]]) / 2]))
             islands = net.node_island[land[near]].astype(str)
-            self.lane_district[sea] = [str(district.get(i, "")) for i in islands]
+            self.lane_district[sea] = district.reindex(islands).fillna("").astype(str).to_numpy(dtype=object)
 
     # ------------------------------------------------------------------ checking a notice
     def check(self, scope: str, ref: str) -> str:

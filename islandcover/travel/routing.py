@@ -667,9 +667,14 @@ class Router:
             return _Origin(now.at_ref, problem=f"team is at {now.at_ref}: {exc}")
         return _Origin(place.label, point=AttachPoint(place.lon, place.lat, place.island_id, place.label))
 
-    def _origin_island(self, row: object, situation: Situation) -> str | None:
+    def team_island(self, team_id: str, situation: Situation | None = None) -> str | None:
+        """The island a team is on now (its station's, unless the situation has moved it; None at sea)."""
+        row = self.arch.teams.loc[self.arch.team(team_id).id]
+        return self._origin_island(row, situation or SHIPPED, row.name)
+
+    def _origin_island(self, row: object, situation: Situation, team_id: str | None = None) -> str | None:
         """The island a team is on now (None at sea)."""
-        tid = str(getattr(row, "Index", getattr(row, "name", "")))
+        tid = team_id or str(getattr(row, "Index", getattr(row, "name", "")))
         now = situation.teams.get(tid)
         if now is None or now.at_kind == "station":
             return str(self.arch.stations.at[str(getattr(row, "station_id")), "island_id"])

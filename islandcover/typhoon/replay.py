@@ -20,6 +20,7 @@ import math
 import time as _time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -28,6 +29,7 @@ import pandas as pd
 from islandcover.clock import beijing_text, iso_beijing
 from islandcover.errors import IslandcoverError
 from islandcover.facts import MAX_WIND_FORCE
+from islandcover.situation import SHIPPED, Situation, Suspension, TeamNow
 from islandcover.travel.routing import Router
 from islandcover.travel.weather import Weather
 from islandcover.typhoon.tracks import Track, parse_step
@@ -36,6 +38,17 @@ from islandcover.typhoon.wind_field import StormWeather, beaufort
 __all__ = ["IslandSummary", "PrepareItem", "PreparePlan", "Replay", "ReplayStep", "TeamOption", "prepare", "replay"]
 
 Progress = Callable[[str], None] | None
+
+#: The lead-time rule: hours before force 7 is forecast on a sailing's crossing at which its
+#: class of boat stops, as the operators' notices show (derived from 20 notices of 2019–2026 in
+#: ``data/islands/sources/leads/suspensions-2026-12.md``, not a published rule): high-speed boats
+#: always stop first, about a day before a typhoon's closest approach (26 h and more than 2 days
+#: in the two typhoon notices with a clock time); the whole network stops 11–42 h before
+#: landfall, and conventional and ro-ro boats on sheltered routes run until force 8–9, so they
+#: are given a short lead (6 h), before which only their wind limits close them.
+LEAD_HOURS: dict[str, float] = {"high-speed": 24.0, "conventional": 6.0, "ro-ro": 6.0}
+#: Where the lead-time rule's notices say they come from.
+LEAD_SOURCE = "lead-time rule of islandcover (derived from operators' notices, leads/suspensions-2026-12.md)"
 
 
 @dataclass(frozen=True)
@@ -60,6 +73,9 @@ class ReplayStep:
         Powered islands no available team from another island can reach.
     newly_cut_off, reconnected : tuple of str
         Changes since the previous step.
+    suspended : tuple of str
+        Sailings stopped at this step by the lead-time rule (:data:`LEAD_HOURS`) before their
+        own wind limit is reached.
     """
 
     time: str
@@ -70,12 +86,13 @@ class ReplayStep:
     cut_off: tuple[str, ...]
     newly_cut_off: tuple[str, ...]
     reconnected: tuple[str, ...]
+    suspended: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {"time": self.time, "center": [round(self.center[0], 4), round(self.center[1], 4)],
                 "vmax_ms": round(self.vmax_ms, 1), "max_bft": self.max_bft, "wind_bft": self.wind_bft,
                 "cut_off": list(self.cut_off), "newly_cut_off": list(self.newly_cut_off),
-                "reconnected": list(self.reconnected)}
+                "reconnected": list(self.reconnected), "suspended": list(self.suspended)}
 
 
 @dataclass(frozen=True)
@@ -131,6 +148,8 @@ class Replay:
     evaluations: int = 0
     _weathers: list[StormWeather] = field(default_factory=list, repr=False, compare=False)
     _signatures: list[str] = field(default_factory=list, repr=False, compare=False)
+    # travel times per (closure signature, situation): several plans on one replay share them
+    _etas: dict[tuple[str, str], pd.DataFrame] = field(default_factory=dict, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {"storm": self.storm, "source": self.source, "wind_basis": self.wind_basis, "step_h": self.step_h,
@@ -190,8 +209,36 @@ def _nearest_distance_km(lon: float, lat: float, box: tuple[float, float, float,
     return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(a))) * 0.98  # 2% margin for the box's curvature
 
 
+def _lead_rule(router: Router, weathers: list[StormWeather], times: list[pd.Timestamp], step_h: float,
+               lead_hours: dict[str, float]) -> list[tuple[str, ...]]:
+    """Per step, the sailings the lead-time rule stops: force 7 or more is forecast somewhere on the
+    crossing within the class's lead hours (this step included)."""
+    ferries = router.arch.ferries
+    edges = [int(e) for e in np.flatnonzero(router.net.edge_mode == "ferry")]
+    if not edges or not lead_hours:
+        return [() for _ in weathers]
+    routes = [str(router.net.edge_name[e]) for e in edges]
+    paths = [router.net.ferry_path(e) for e in edges]
+    lon = np.concatenate([(router.net.node_lon[p[:-1]] + router.net.node_lon[p[1:]]) / 2 for p in paths])
+    lat = np.concatenate([(router.net.node_lat[p[:-1]] + router.net.node_lat[p[1:]]) / 2 for p in paths])
+    starts = np.concatenate([[0], np.cumsum([len(p) - 1 for p in paths])[:-1]])
+    strong = np.zeros((len(edges), len(weathers)), dtype=bool)
+    for i, w in enumerate(weathers):
+        strong[:, i] = np.maximum.reduceat(np.asarray(w.wind_at(lon, lat)) >= 7, starts)
+    # a sailing stops at step i when force 7 comes within its lead: any strong step in i .. i + lead
+    ahead = np.zeros_like(strong)
+    for k, fid in enumerate(routes):
+        lead = lead_hours.get(str(ferries.at[fid, "service"]) if fid in ferries.index else "")
+        if lead is None:
+            continue
+        span = int(math.floor(lead / step_h + 1e-9)) + 1
+        hits = np.concatenate([np.cumsum(strong[k, ::-1])[::-1], [0]])  # strong steps from i to the end
+        ahead[k] = hits[:-1] - hits[np.minimum(np.arange(len(weathers)) + span, len(weathers))] > 0
+    return [tuple(sorted(routes[k] for k in np.flatnonzero(ahead[:, i]))) for i in range(len(weathers))]
+
+
 def replay(router: Router, track: Track, step: str | pd.Timedelta = "1h", *, progress: Progress = None,
-           statuses: dict[str, str] | None = None) -> Replay:
+           statuses: dict[str, str] | None = None, lead_hours: dict[str, float] | None = LEAD_HOURS) -> Replay:
     """Replay a storm track step by step: winds at the islands, cut-off islands, what changed.
 
     Parameters
@@ -207,6 +254,10 @@ def replay(router: Router, track: Track, step: str | pd.Timedelta = "1h", *, pro
     statuses : dict, optional
         Team id → live status (teams not ``available`` are left out), as in
         :meth:`Router.cutoff`.
+    lead_hours : dict, optional
+        The lead-time rule (:data:`LEAD_HOURS`): a sailing of a class stops that many hours
+        before force 7 is forecast on its crossing, before its wind limit is reached; None
+        turns the rule off (the wind limits alone).
 
     Returns
     -------
@@ -232,18 +283,26 @@ def replay(router: Router, track: Track, step: str | pd.Timedelta = "1h", *, pro
     sigs: list[str] = []
     prev: set[str] = set()
     n = len(tr)
+    storms: list[StormWeather] = []
     for i in range(n):
-        p = tr.points.iloc[i]
-        when = iso_beijing(p.time)
+        when = iso_beijing(tr.points.iloc[i].time)
         try:
-            vortex = tr.vortex(i)
+            storms.append(StormWeather(tr.vortex(i), when, track.name))
         except IslandcoverError as exc:
             raise type(exc)(f"{track.source}, {when}: {exc}") from exc
-        weather = StormWeather(vortex, when, track.name)
+    stopped = _lead_rule(router, storms, list(tr.points.time), step_h, lead_hours or {})
+    for i in range(n):
+        p = tr.points.iloc[i]
+        when = storms[i].time
+        notices = tuple(Suspension(0, "route", fid, pd.Timestamp(p.time).to_pydatetime(), None, LEAD_SOURCE)
+                        for fid in stopped[i])
+        weather = storms[i].with_notices(notices)
+        vortex = weather.vortex
         bound = int(beaufort(vortex.bound_ms(_nearest_distance_km(vortex.lon, vortex.lat, box)))[()])
         if bound < limit:
-            mode_sigs, max_bft = calm_modes, bound
-            w: object = calm
+            max_bft = bound
+            w: object = calm.with_notices(notices)
+            mode_sigs = calm_modes if not notices else _mode_signatures(router, w, modes)
         else:
             max_bft = int(np.max(router.edge_wind(weather)))  # type: ignore[arg-type]
             mode_sigs, w = _mode_signatures(router, weather, modes), weather
@@ -256,7 +315,8 @@ def replay(router: Router, track: Track, step: str | pd.Timedelta = "1h", *, pro
         wind = vortex.bft(ilon, ilat)
         steps.append(ReplayStep(time=when, center=(float(vortex.lon), float(vortex.lat)), vmax_ms=float(p.vmax_ms),
                                 max_bft=max_bft, wind_bft={k: int(v) for k, v in zip(ids, wind)}, cut_off=cut,
-                                newly_cut_off=tuple(sorted(now - prev)), reconnected=tuple(sorted(prev - now))))
+                                newly_cut_off=tuple(sorted(now - prev)), reconnected=tuple(sorted(prev - now)),
+                                suspended=stopped[i]))
         weathers.append(weather)
         sigs.append(sig)
         prev = now
@@ -355,13 +415,14 @@ class PrepareItem:
     team: TeamOption | None
     options: list[TeamOption]
     note: str = ""
+    urgency: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "name_zh": self.name_zh, "name_en": self.name_en, "population": self.population,
                 "population_known": self.population is not None, "isolation_h": self.isolation_h,
                 "cut_off_from": self.cut_off_from, "cut_off_until": self.cut_off_until,
                 "team": None if self.team is None else self.team.to_dict(),
-                "options": [o.to_dict() for o in self.options], "note": self.note}
+                "options": [o.to_dict() for o in self.options], "note": self.note, "urgency": self.urgency}
 
 
 @dataclass(frozen=True)
@@ -381,12 +442,18 @@ class PreparePlan:
     people_known: int
     islands_without_population: int
     rule: str
+    now: str = ""
+    kept: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"storm": self.storm, "hours": self.hours, "step_h": self.step_h,
+        return {"storm": self.storm, "hours": self.hours, "step_h": self.step_h, "now": self.now,
                 "items": [i.to_dict() for i in self.items], "skipped_own_team": self.skipped_own_team,
-                "people_known": self.people_known, "islands_without_population": self.islands_without_population,
-                "rule": self.rule}
+                "kept": self.kept, "people_known": self.people_known,
+                "islands_without_population": self.islands_without_population, "rule": self.rule}
+
+    def moves(self) -> list[tuple[str, str]]:
+        """(team id, island id) of every move the plan makes and that can still be made (not too late)."""
+        return [(i.team.team_id, i.id) for i in self.items if i.team is not None and i.urgency != "too late"]
 
 
 _RULE = ("An island is in the plan when its longest continuous isolation in the replay exceeds the threshold and no "
@@ -394,12 +461,16 @@ _RULE = ("An island is in the plan when its longest continuous isolation in the 
          "the island's service point, the route stays open at every step until it arrives, and it arrives no later "
          "than the first step of the isolation; its latest departure is the last such step. Each island gets the "
          "fastest such team (travel time at its latest departure; ties: later departure, then team id) not already "
-         "given to an island ranked higher; options list the three fastest regardless.")
+         "given to an island ranked higher; options list the three fastest regardless. No team leaves an island that will "
+         "itself be cut off longer than the threshold if it is the last team there (a station's last team stays); "
+         "teams start from where they are in the live state. Each move is 'leave now' when its latest departure is "
+         "within one step of now, 'too late' when it is past, else 'leave by' its latest departure.")
 
 
 def prepare(router: Router, track: Track, hours: float = 12.0, *, step: str | pd.Timedelta = "1h",
             progress: Progress = None, statuses: dict[str, str] | None = None,
-            replayed: Replay | None = None) -> PreparePlan:
+            replayed: Replay | None = None, situation: Situation | None = None,
+            now: datetime | None = None, lead_hours: dict[str, float] | None = LEAD_HOURS) -> PreparePlan:
     """The pre-positioning plan for a forecast track.
 
     Parameters
@@ -418,6 +489,14 @@ def prepare(router: Router, track: Track, hours: float = 12.0, *, step: str | pd
         Team id → live status; only ``available`` teams are planned.
     replayed : Replay, optional
         A replay of the same track and step, to reuse.
+    situation : Situation, optional
+        The live situation: teams start from where they are, and only available ones are
+        planned (supersedes ``statuses``).
+    now : datetime, optional
+        The current time (aware), against which each move is flagged ``leave now``, ``too late``
+        or ``leave by``; default: the wall clock (give the storm's own time to replay a past one).
+    lead_hours : dict, optional
+        The lead-time rule of the replay (:data:`LEAD_HOURS`; None: wind limits alone).
 
     Notes
     -----
@@ -431,22 +510,39 @@ def prepare(router: Router, track: Track, hours: float = 12.0, *, step: str | pd
     """
     if not (isinstance(hours, int | float) and 0 <= hours <= 24 * 30):
         raise IslandcoverError(f"hours must be between 0 and 720, got {hours!r}")
-    rp = replayed if replayed is not None else replay(router, track, step, progress=progress, statuses=statuses)
+    if now is not None and now.tzinfo is None:
+        raise IslandcoverError("now needs a time zone (e.g. +08:00 for Beijing time)")
+    clock = pd.Timestamp(now if now is not None else datetime.now(UTC))
+    sit = situation if situation is not None else (
+        Situation(teams={t: TeamNow(t, s) for t, s in statuses.items()}) if statuses is not None else SHIPPED)
+    statuses = sit.statuses() if sit.teams else statuses
+    rp = replayed if replayed is not None else replay(router, track, step, progress=progress, statuses=statuses,
+                                                      lead_hours=lead_hours)
     long = [s for s in rp.islands if s.longest_isolation_h > hours and s.longest_from is not None]
     skipped = sorted(s.id for s in long if s.has_own_team)
     wanted = [s for s in long if not s.has_own_team]
     times = [pd.Timestamp(s.time) for s in rp.steps]
     index_of = {s.time: i for i, s in enumerate(rp.steps)}
-    team_home = router.arch.teams.station_id.map(router.arch.stations.island_id)
-    eta_cache: dict[str, pd.DataFrame] = {}
+    # where each team is now, and which of them may leave: an island that will itself be cut off
+    # longer than the threshold keeps its last available team
+    team_home = pd.Series({str(t): router.team_island(str(t), sit) for t in router.arch.teams.index})
+    available = {str(t) for t in router.arch.teams.index if sit.status(str(t), str(router.arch.teams.at[t, "status"]))
+                 == "available"}
+    guarded = {s_.id for s_ in long}
+    left_on: dict[str, int] = {}
+    for tid in available:
+        home = team_home.get(tid)
+        if home in guarded:
+            left_on[home] = left_on.get(home, 0) + 1
+    sit_key = repr(sorted((t.team_id, t.status, t.at_kind, t.at_ref) for t in sit.teams.values()))
 
     def etas(i: int) -> pd.DataFrame:
         sig = rp._signatures[i] if rp._signatures else str(i)
-        if sig not in eta_cache:
+        if (sig, sit_key) not in rp._etas:
             if progress is not None:
                 progress(f"travel times at {beijing_text(rp.steps[i].time)}")
-            eta_cache[sig] = router.travel_times(rp._weathers[i], statuses=statuses)  # type: ignore[arg-type]
-        return eta_cache[sig]
+            rp._etas[sig, sit_key] = router.travel_times(rp._weathers[i], situation=sit)  # type: ignore[arg-type]
+        return rp._etas[sig, sit_key]
 
     def ranked(s: IslandSummary) -> tuple[int, float, float, str]:
         known = s.population is not None
@@ -461,7 +557,7 @@ def prepare(router: Router, track: Track, hours: float = 12.0, *, step: str | pd
     calm_from = 0  # steps before calm_from all share step 0's closures
     while calm_from < len(sigs) and sigs[calm_from] == sigs[0]:
         calm_from += 1
-    calm_etas = router.travel_times(Weather.uniform(0), statuses=statuses) if wanted else pd.DataFrame()
+    calm_etas = router.travel_times(Weather.uniform(0), situation=sit) if wanted else pd.DataFrame()
     for s in wanted:
         c = index_of[s.longest_from]  # type: ignore[index]
         rows: dict[int, np.ndarray] = {}
@@ -496,19 +592,41 @@ def prepare(router: Router, track: Track, hours: float = 12.0, *, step: str | pd
                 break  # everyone placed, or the rest has no route even in the weather of all earlier steps
         order = sorted(feasible.values(), key=lambda o: (o.eta_min, -pd.Timestamp(o.latest_departure).value,
                                                           o.team_id))
-        chosen = next((o for o in order if o.team_id not in used), None)
+
+        def may_go(o: TeamOption) -> bool:
+            home = team_home.get(o.team_id)
+            return o.team_id not in used and (home not in guarded or left_on.get(home, 0) > 1)
+
+        chosen = next((o for o in order if may_go(o)), None)
         note = ""
         if chosen is not None:
             used.add(chosen.team_id)
+            home = team_home.get(chosen.team_id)
+            if home in guarded:
+                left_on[home] -= 1
         elif order:
-            note = "every team that can get there is already given to an island ranked higher"
+            note = ("every team that can get there is given to an island ranked higher, or is the last team of an "
+                    "island that will itself be cut off")
         else:
             note = "no team can get there before it is cut off (already cut off at the first step, or no open route)"
         if s.population is None:
             note = (note + "; " if note else "") + "population unknown (no published figure)"
+        urgency = ""
+        if chosen is not None:
+            leave = pd.Timestamp(chosen.latest_departure)
+            if leave < clock:
+                urgency = "too late"
+            elif leave <= clock + pd.Timedelta(hours=rp.step_h):
+                urgency = "leave now"
+            else:
+                urgency = "leave by"
+            if chosen.latest_departure == rp.steps[0].time:
+                note = (note + "; " if note else "") + "its latest departure is the forecast's first hour"
         items.append(PrepareItem(s.id, s.name_zh, s.name_en, s.population, s.longest_isolation_h,
-                                 s.longest_from or "", s.longest_until or "", chosen, order[:3], note))
+                                 s.longest_from or "", s.longest_until or "", chosen, order[:3], note, urgency))
     people = sum(i.population for i in items if i.population is not None)
+    kept = sorted(h for h, n in left_on.items() if n >= 1 and any(
+        team_home.get(o.team_id) == h for i in items for o in i.options))
     return PreparePlan(storm=rp.storm, hours=float(hours), step_h=rp.step_h, items=items, skipped_own_team=skipped,
                        people_known=int(people), islands_without_population=sum(i.population is None for i in items),
-                       rule=_RULE)
+                       rule=_RULE, now=iso_beijing(clock), kept=kept)

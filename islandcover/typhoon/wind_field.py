@@ -60,13 +60,15 @@ from __future__ import annotations
 
 import hashlib
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.optimize import brentq, least_squares
 
 from islandcover.clock import beijing_text
 from islandcover.errors import WindFieldError
+from islandcover.situation import Suspension
+from islandcover.travel.weather import notices_key
 
 __all__ = [
     "BEAUFORT_LOWER_MS",
@@ -365,15 +367,25 @@ class StormWeather:
     vortex: Vortex
     time: str
     storm: str = ""
+    notices: tuple[Suspension, ...] = ()
+
+    def with_notices(self, notices: tuple[Suspension, ...] | list[Suspension]) -> StormWeather:
+        """The same storm state with ``notices`` in force (links closed whatever the wind)."""
+        return replace(self, notices=tuple(notices))
 
     @property
-    def key(self) -> str:
-        """Short unique string for the router's caches: storm, time and a digest of the parameters."""
+    def wind_key(self) -> str:
+        """Short unique string of the wind alone: storm, time and a digest of the parameters."""
         v = self.vortex
         text = (f"{v.lon:.4f},{v.lat:.4f},{v.vmax_ms:.2f},{v.pressure_hpa:.1f},{v.vt_east_ms:.2f},"
                 f"{v.vt_north_ms:.2f},{v.rmax_km:.3f},{v.b:.4f}")
         digest = hashlib.sha1(text.encode()).hexdigest()[:10]
         return f"storm:{self.storm}:{self.time}:{digest}"
+
+    @property
+    def key(self) -> str:
+        """Short unique string for the router's caches: the wind and the notices in force."""
+        return self.wind_key + notices_key(self.notices)
 
     def describe(self, lang: str = "en") -> str:
         """Human-readable description, English (``en``) or Chinese (``zh``)."""
