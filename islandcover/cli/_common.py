@@ -117,8 +117,9 @@ def scenario_of(args: argparse.Namespace, name: str = "scenario") -> Scenario:
         if not sep:
             raise IslandcoverError(f"--move '{m}' must be STATION=LON,LAT or STATION=ISLAND")
         moves.append((sid.strip(), where.strip()))
+    at = at_of(args) if getattr(args, "at", None) is not None else None
     return Scenario(name=name, add=tuple(args.add_station or ()), close=tuple(args.close or ()), move=tuple(moves),
-                    weather=weather_of(args), vessel=args.vessel)
+                    weather=weather_of(args), vessel=args.vessel, at=at)
 
 
 def progress(args: argparse.Namespace) -> Callable[[str], None] | None:

@@ -10,7 +10,14 @@ from typing import Any
 import numpy as np
 
 from islandcover._plumbing import write_text_atomic
-from islandcover.cli._common import data_args, positive, router_of, scenario_args, scenario_of
+from islandcover.cli._common import (
+    at_args,
+    data_args,
+    positive,
+    router_of,
+    scenario_args,
+    scenario_of,
+)
 from islandcover.planning.coverage import THRESHOLDS_MIN, CoverageModel, read_assignments
 
 __all__ = ["add_commands", "cmd_coverage", "cmd_matrix", "cmd_site", "cmd_map"]
@@ -110,6 +117,7 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--minutes", type=positive, action="append", help="threshold (repeatable; default 30 45 60 90 120)")
     p.add_argument("--zones", type=Path, default=None, help="CSV of zone overrides: island,station")
     p.add_argument("--json", action="store_true", help="print JSON")
+    at_args(p)
     p.set_defaults(func=cmd_coverage)
 
     p = sub.add_parser("matrix", help="write the travel-time matrix (islands × sites) as CSV")

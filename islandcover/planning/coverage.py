@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import UTC
 from pathlib import Path
 
 import geopandas as gpd
@@ -254,9 +255,11 @@ class CoverageModel:
         Rows are demand ids, columns site ids, NaN where unreachable; cached per scenario.
         """
         use = list(sites) if sites is not None else self.stations(scenario)
-        key = (scenario.weather.key, scenario.vessel, "|".join(f"{s.id}@{s.node}@{s.lon:.6f},{s.lat:.6f}" for s in use))
+        when = scenario.at.astimezone(UTC).strftime("%Y%m%d%H%M") if scenario.at is not None else ""
+        key = (scenario.weather.key, scenario.vessel, when,
+               "|".join(f"{s.id}@{s.node}@{s.lon:.6f},{s.lat:.6f}" for s in use))
         return self._matrices.get(key, lambda: travel_matrix(self.router, use, self.demand, scenario.vessel,
-                                                             scenario.weather))
+                                                             scenario.weather, scenario.at))
 
     def candidate_matrix(self, scenario: Scenario, extra: Sequence[Site] = ()) -> pd.DataFrame:
         """Minutes from every candidate site (every landing, plus ``extra``) to each demand point."""

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from islandcover.travel.weather import Weather
@@ -29,6 +30,9 @@ class Scenario:
         Closed links are absent.
     vessel : str
         Planning vessel class of every station.
+    at : datetime, optional
+        When the teams leave: with the ``ferry`` vessel, they wait for the next published sailing
+        (:mod:`islandcover.travel.timetable`); None: sailings leave when a team arrives.
     """
 
     name: str = "base"
@@ -37,10 +41,12 @@ class Scenario:
     move: tuple[tuple[str, str], ...] = ()
     weather: Weather = field(default_factory=Weather)
     vessel: str = "workboat"
+    at: datetime | None = None
 
     @property
     def key(self) -> str:
-        return f"{self.add}|{self.close}|{self.move}|{self.weather.key}|{self.vessel}"
+        when = "" if self.at is None else self.at.astimezone(UTC).strftime("|%Y%m%d%H%M")
+        return f"{self.add}|{self.close}|{self.move}|{self.weather.key}|{self.vessel}{when}"
 
     @classmethod
     def from_spec(cls, spec: Mapping[str, Any], name: str = "scenario") -> Scenario:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 import pandas as pd
@@ -24,9 +25,10 @@ from scipy.sparse.csgraph import dijkstra
 
 from islandcover.archipelago import Archipelago
 from islandcover.errors import IslandcoverError, OutsideArchipelago
-from islandcover.facts import METRIC_CRS
+from islandcover.facts import FERRY_MODE, METRIC_CRS
 from islandcover.travel.places import AttachPoint, attach_points
 from islandcover.travel.routing import Router
+from islandcover.travel.timetable import timed_search
 from islandcover.travel.weather import Weather
 
 __all__ = ["Site", "Demand", "candidate_sites", "site_at", "site_on_island", "island_demand", "grid_demand",
@@ -189,7 +191,8 @@ def grid_demand(router: Router, spacing_km: float = 2.0) -> Demand:
 
 
 # ---------------------------------------------------------------------- the matrix
-def travel_matrix(router: Router, sites: Sequence[Site], demand: Demand, vessel: str, weather: Weather) -> pd.DataFrame:
+def travel_matrix(router: Router, sites: Sequence[Site], demand: Demand, vessel: str, weather: Weather,
+                  at: datetime | None = None) -> pd.DataFrame:
     """Minutes from every site to every demand point, for one vessel class and weather.
 
     Parameters
@@ -204,6 +207,9 @@ def travel_matrix(router: Router, sites: Sequence[Site], demand: Demand, vessel:
         Vessel class every site uses (``workboat``, ``fast``, ``ferry``).
     weather : Weather
         The scenario; closed links are absent.
+    at : datetime, optional
+        When the teams leave: with ``ferry``, one time-dependent search per site waits for the
+        published sailings (:func:`islandcover.travel.timetable.timed_search`).
 
     Returns
     -------
@@ -229,7 +235,10 @@ def travel_matrix(router: Router, sites: Sequence[Site], demand: Demand, vessel:
         demand_nodes[k] = n + len(extra)
         extra.append(AttachPoint(float(demand.lon[k]), float(demand.lat[k]), demand.island_ids[k], demand.ids[k],
                                  links_points=False))
-    g = attach_points(router, og, vessel, extra).graph.minutes if extra else og.minutes
-    dist = dijkstra(g, directed=True, indices=site_nodes)
+    graph = attach_points(router, og, vessel, extra).graph if extra else og
+    if at is not None and vessel == FERRY_MODE and router.timetable:
+        dist = np.vstack([timed_search(graph.minutes, graph.edges, s, at, router.ferry_wait)[0] for s in site_nodes])
+    else:
+        dist = dijkstra(graph.minutes, directed=True, indices=site_nodes)
     out = pd.DataFrame(dist[:, demand_nodes].T, index=pd.Index(demand.ids, name="demand"), columns=ids)
     return out.replace(np.inf, np.nan)

@@ -593,7 +593,7 @@ class Router:
         if src == dst:
             return common(status="ok", eta_min=0.0, legs=[])
         if at is not None and vessel == FERRY_MODE and self.timetable:
-            d1, p1 = timed_search(og.graph.minutes, og.graph.edges, src, at, self._ferry_wait)
+            d1, p1 = timed_search(og.graph.minutes, og.graph.edges, src, at, self.ferry_wait)
             dist, pred = d1[None, :], p1[None, :]
         else:
             dist, pred = dijkstra(og.graph.minutes, directed=True, indices=[src], return_predecessors=True)
@@ -718,7 +718,7 @@ class Router:
             graph = og if att is None else att.graph
             src = origin.node if origin.node is not None else self.net.n_nodes
             if timed:
-                dist, pred = timed_search(graph.minutes, graph.edges, src, at, self._ferry_wait)  # type: ignore[arg-type]
+                dist, pred = timed_search(graph.minutes, graph.edges, src, at, self.ferry_wait)  # type: ignore[arg-type]
                 return dist, pred, att
             d, p = dijkstra(graph.minutes, directed=True, indices=[src], return_predecessors=True)
             return d[0], p[0], att
@@ -741,7 +741,7 @@ class Router:
             out[int(e)] = (fid, int(self.net.pier_node.get(pier, -1)))
         return out
 
-    def _ferry_wait(self, edge: int, from_node: int, at: datetime) -> float | None:
+    def ferry_wait(self, edge: int, from_node: int, at: datetime) -> float | None:
         """Minutes a team at ``from_node`` at ``at`` waits for the sailing ``edge`` (0: no timetable,
         or not a sailing; None: it does not leave again within the timetable's horizon)."""
         ends = self._ferry_ends.get(edge)
@@ -820,7 +820,7 @@ class Router:
         for draft, edge in drafts:
             leg = draft.leg(og)
             if clock is not None and edge is not None:
-                wait = self._ferry_wait(edge, draft.start, clock)
+                wait = self.ferry_wait(edge, draft.start, clock)
                 if wait:
                     dep = clock + timedelta(minutes=wait)
                     legs.append(Leg(mode="wait", from_=leg.from_, to=leg.from_, length_km=0.0, minutes=wait,

@@ -111,3 +111,17 @@ def test_a_count_a_day_is_spread_evenly(arch, tmp_path):
     deps = t.departures.iloc[0]
     assert len(t) == 2 and len(deps) == 25 and (deps[0], deps[-1]) == (400, 1260)
     assert pd.Series(deps).diff().dropna().between(35, 36).all()  # 860 min / 24 gaps ≈ 35.8 min
+
+
+def test_coverage_by_ferry_at_night_is_no_better_than_by_day(run_cli, tmp_path, monkeypatch):
+    """coverage --at: the planning vessel ferry waits for the sailings, so fewer islands are
+    reached within 4 h at 23:00 than at 08:00 (the 东极 boats leave at 08:30 and 11:00)."""
+    import json
+
+    monkeypatch.setenv("ISLANDCOVER_STATE_DIR", str(tmp_path))
+    share = {}
+    for when in ("2026-12-03T23:00+08:00", "2026-12-04T08:00+08:00"):
+        rc, out, err = run_cli(["coverage", "--vessel", "ferry", "--at", when, "--minutes", "240", "--json"])
+        assert rc == 0, err
+        share[when] = json.loads(out)["islands_covered"]
+    assert share["2026-12-03T23:00+08:00"] < share["2026-12-04T08:00+08:00"]  # 35 vs 36 of 53 islands
