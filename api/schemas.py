@@ -175,6 +175,7 @@ class RouteOut(BaseModel):
     to: str
     vessel: str
     weather: str
+    state: str = Field(default="", description="the live state the answer was computed on (notices in force)")
 
 
 class LinkOut(BaseModel):

@@ -468,9 +468,12 @@ class Store:
         metadata.create_all(engine)
         _upgrade(engine)
         store = cls(engine)
-        with store._write() as conn:
-            if conn.scalar(select(state_version.c.version).where(state_version.c.id == 1)) is None:
-                conn.execute(insert(state_version).values(id=1, version=0))
+        with store._read() as conn:  # opening reads; only a new database is written (its version row)
+            known = conn.scalar(select(state_version.c.version).where(state_version.c.id == 1)) is not None
+        if not known:
+            with store._write() as conn:
+                if conn.scalar(select(state_version.c.version).where(state_version.c.id == 1)) is None:
+                    conn.execute(insert(state_version).values(id=1, version=0))
         return store
 
     def close(self) -> None:

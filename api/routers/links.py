@@ -33,9 +33,10 @@ def route(state: State, weather: WeatherQuery, from_: Annotated[str, Query(alias
             resolve_place(state.router, ref, vessel)
         except (PointAtSea, OutsideArchipelago, NoLanding) as exc:  # a bad value; unknown names are 404s
             raise field_error(("query", name), str(exc)) from None
-    notices = state.store.situation().suspensions_at(None)
-    r = state.router.route(from_, to, vessel, (weather or Weather.uniform(0)).with_notices(notices), at=at)
-    return RouteOut.model_validate(r.to_dict())
+    situation = state.store.situation()
+    r = state.router.route(from_, to, vessel, (weather or Weather.uniform(0)).with_notices(situation.suspensions_at(None)),
+                           at=at)
+    return RouteOut.model_validate({**r.to_dict(), "state": situation.describe()})
 
 
 @router.get("/links", response_model=LinksOut)

@@ -17,7 +17,7 @@ from islandcover.cli._common import (
     weather_args,
     weather_of,
 )
-from islandcover.travel.routing import Dispatch
+from islandcover.travel.routing import Dispatch, Leg
 
 __all__ = ["add_commands", "cmd_cutoff", "cmd_links", "cmd_nearest", "cmd_route", "dispatch_dict"]
 
@@ -38,8 +38,7 @@ def cmd_nearest(args: argparse.Namespace) -> int:
     for i, t in enumerate(d.trips, 1):
         print(f"{i}. {t.team_id} from {t.start}, {t.vessel}: ETA {t.eta_min:.0f} min, {t.length_km:.1f} km")
         for leg in t.legs:
-            via = f" via {leg.via}" if leg.via else ""
-            print(f"     {leg.mode:6s} {leg.from_} → {leg.to}{via}: {leg.length_km:.1f} km, {leg.minutes:.0f} min")
+            print(f"     {_leg_text(leg)}")
     shown = d.excluded if args.verbose else d.excluded[:_EXCLUDED_SHOWN]
     for x in shown:
         calm = "" if x.calm_eta_min != x.calm_eta_min else f", {x.calm_eta_min:.0f} min in calm weather"
@@ -49,6 +48,14 @@ def cmd_nearest(args: argparse.Namespace) -> int:
         summary = ", ".join(f"{n} {kind}" for kind, n in counts.most_common())
         print(f"  {len(d.excluded)} teams excluded in all ({summary}); --verbose lists every one")
     return 0
+
+
+def _leg_text(leg: Leg) -> str:
+    """One leg for people: ``ferry  A → B via F-18 …: 44.7 km, 146 min``; a wait says for what."""
+    if leg.mode == "wait":
+        return f"{'wait':6s} at {leg.from_} for the {leg.via}: {leg.minutes:.0f} min"
+    via = f" via {leg.via}" if leg.via else ""
+    return f"{leg.mode:6s} {leg.from_} → {leg.to}{via}: {leg.length_km:.1f} km, {leg.minutes:.0f} min"
 
 
 def dispatch_dict(d: Dispatch) -> dict[str, object]:
@@ -115,10 +122,11 @@ def cmd_route(args: argparse.Namespace) -> int:
         origin = team.station_id if now is None or now.at_kind == "station" else now.at_ref
         vessel = vessel or team.boat_class
     r = router.route(origin, args.destination, vessel or "workboat", weather_of(args), at=at_of(args))
+    state = situation_of(args).describe()
     if args.json:
-        print(json.dumps(r.to_dict(), ensure_ascii=False, indent=2))
+        print(json.dumps({**r.to_dict(), "state": state}, ensure_ascii=False, indent=2))
         return 0
-    print(f"Route {r.origin} → {r.destination} by {r.vessel} — {r.weather}")
+    print(f"Route {r.origin} → {r.destination} by {r.vessel} — {r.weather}; {state}")
     if r.status != "ok":
         print("  unreachable: no open route now (wind and notices in force)")
         for c in r.closed:
@@ -126,8 +134,7 @@ def cmd_route(args: argparse.Namespace) -> int:
         return 0
     print(f"  ETA {r.eta_min:.0f} min, {r.length_km:.1f} km")
     for leg in r.legs:
-        via = f" via {leg.via}" if leg.via else ""
-        print(f"    {leg.mode:6s} {leg.from_} → {leg.to}{via}: {leg.length_km:.1f} km, {leg.minutes:.0f} min")
+        print(f"    {_leg_text(leg)}")
     return 0
 
 
