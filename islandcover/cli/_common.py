@@ -35,6 +35,7 @@ __all__ = [
     "load",
     "open_store",
     "pad",
+    "parse_time",
     "positive",
     "progress",
     "router_of",
@@ -69,20 +70,32 @@ def weather_of(args: argparse.Namespace) -> Weather:
     return weather.with_notices(situation_of(args).suspensions_at(None))
 
 
-def at_of(args: argparse.Namespace) -> datetime:
-    """When the answer is for: ``--at`` (ISO 8601 with its offset), default now."""
-    text = getattr(args, "at", None) or "now"
-    if text.strip().lower() == "now":
+def parse_time(text: str, what: str = "--at") -> datetime:
+    """An instant from ISO 8601 with its offset (``2026-12-03T23:00+08:00``) or ``now``.
+
+    Raises
+    ------
+    IslandcoverError
+        Not ISO 8601, no offset (a naive time is ambiguous), or outside 2000–2100; the message
+        names ``what``.
+    """
+    s = str(text).strip()
+    if s.lower() == "now":
         return datetime.now(UTC)
     try:
-        t = datetime.fromisoformat(text.strip())
+        t = datetime.fromisoformat(s)
     except ValueError:
-        raise IslandcoverError(f"--at {text!r} is not ISO 8601 (write e.g. 2026-12-03T23:00+08:00, or now)") from None
+        raise IslandcoverError(f"{what} {s!r} is not ISO 8601 (write e.g. 2026-12-03T23:00+08:00, or now)") from None
     if t.tzinfo is None:
-        raise IslandcoverError(f"--at {text!r} has no time zone: add +08:00 for Beijing time or Z for UTC")
+        raise IslandcoverError(f"{what} {s!r} has no time zone: add +08:00 for Beijing time or Z for UTC")
     if not 2000 <= t.year <= 2100:
-        raise IslandcoverError(f"--at {text!r} is out of range: 2000 to 2100")
+        raise IslandcoverError(f"{what} {s!r} is out of range: 2000 to 2100")
     return t
+
+
+def at_of(args: argparse.Namespace) -> datetime:
+    """When the answer is for: ``--at`` (ISO 8601 with its offset), default now."""
+    return parse_time(getattr(args, "at", None) or "now", "--at")
 
 
 def at_args(p: argparse.ArgumentParser) -> None:

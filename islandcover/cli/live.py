@@ -11,38 +11,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from islandcover.cli._common import data_args, open_store, router_of, state_args
+from islandcover.cli._common import data_args, open_store, parse_time, router_of, state_args
 from islandcover.clock import beijing_text, iso_beijing
 from islandcover.errors import DataError, IslandcoverError, SuspensionError
 from islandcover.situation import Suspension
 from islandcover.store import TeamState
 
-__all__ = ["add_commands", "cmd_suspend", "cmd_team", "parse_time"]
+__all__ = ["add_commands", "cmd_suspend", "cmd_team"]
 
 #: ``--status`` words and the status each stands for.
 _STATUS = {"available": "available", "busy": "busy", "off": "off-duty", "off-duty": "off-duty"}
-
-
-def parse_time(text: str, what: str = "time") -> datetime:
-    """An instant from ISO 8601 with its offset (``2025-10-19T06:00+08:00``) or ``now``.
-
-    Raises
-    ------
-    SuspensionError
-        Not ISO 8601, no offset (a naive time is ambiguous), or outside 2000–2100.
-    """
-    s = str(text).strip()
-    if s.lower() == "now":
-        return datetime.now(UTC)
-    try:
-        t = datetime.fromisoformat(s)
-    except ValueError:
-        raise SuspensionError(f"{what} {s!r} is not ISO 8601 (write e.g. 2025-10-19T06:00+08:00, or now)") from None
-    if t.tzinfo is None:
-        raise SuspensionError(f"{what} {s!r} has no time zone: add +08:00 for Beijing time or Z for UTC")
-    if not 2000 <= t.year <= 2100:
-        raise SuspensionError(f"{what} {s!r} is out of range: notices run from 2000 to 2100")
-    return t
 
 
 def _show_team(t: TeamState) -> str:
