@@ -47,6 +47,8 @@ import shapely
 from shapely.geometry import LineString, Point, box
 from shapely.ops import polygonize, unary_union
 
+from islandcover.io.census import CENSUS_YEAR, people_2020, read_census
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "data" / "islands"
 BOUNDS = (121.3, 29.3, 123.3, 31.0)
@@ -243,7 +245,7 @@ def join_gazetteer(units: gpd.GeoDataFrame, gaz: pd.DataFrame) -> tuple[gpd.GeoD
     """Attach gazetteer rows to units; return the units and the match report."""
     units = units.copy()
     for col in ("name_zh", "name_en", "aliases", "township", "population", "pop_year", "pop_kind",
-                "published_area_km2", "gazetteer_row"):
+                "published_area_km2", "powered_basis", "gazetteer_row"):
         units[col] = None
     units["powered"] = False
     report = []
@@ -290,7 +292,7 @@ def join_gazetteer(units: gpd.GeoDataFrame, gaz: pd.DataFrame) -> tuple[gpd.GeoD
         else:
             rec["status"] = "area mismatch > 25%"
         for col in ("name_zh", "name_en", "aliases", "township", "population", "pop_year", "pop_kind",
-                    "published_area_km2"):
+                    "published_area_km2", "powered_basis"):
             units.at[unit_idx, col] = None if pd.isna(row[col]) else row[col]
         units.at[unit_idx, "gazetteer_row"] = i + 1
         units.at[unit_idx, "powered"] = bool(row.powered)
@@ -299,15 +301,87 @@ def join_gazetteer(units: gpd.GeoDataFrame, gaz: pd.DataFrame) -> tuple[gpd.GeoD
     return units, pd.DataFrame(report)
 
 
+def read_gazetteer(out: Path) -> pd.DataFrame:
+    """The curated gazetteer, with ``powered`` as booleans."""
+    gaz = pd.read_csv(out / "gazetteer.csv", keep_default_na=False, na_values=[""])
+    gaz["powered"] = gaz["powered"].astype(str).str.lower() == "true"
+    return gaz
+
+
+def write_islands(out: Path, units: gpd.GeoDataFrame, report: pd.DataFrame, gaz: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Name the units the gazetteer does not cover, put people on the 2020 basis, write the files."""
+    no_name = units.name_zh.isna() & units.catalogue_name.notna()
+    units.loc[no_name, "name_zh"] = units.loc[no_name, "catalogue_name"]
+    units["name_source"] = np.where(units.gazetteer_row.notna(), "gazetteer",
+                                    np.where(units.catalogue_name.notna(), "catalogue-2018", ""))
+    need_en = units.name_en.isna() & units.name_zh.notna()
+    units.loc[need_en, "name_en"] = units.loc[need_en, "name_zh"].map(pinyin_name)
+    # people: the published figure is kept beside the one on the 2020 census basis
+    people = people_2020(gaz, read_census(out / "census.csv"))
+    row = units.gazetteer_row.astype("Int64")
+    at = row.dropna().astype(int) - 1
+    units["population_published"] = units.population
+    units["pop_year_published"] = units.pop_year
+    units["pop_kind_published"] = units.pop_kind
+    units["population"], units["pop_year"], units["pop_kind"] = pd.NA, pd.NA, None
+    units.loc[at.index, "population"] = people.people.to_numpy()[at.to_numpy()]
+    units.loc[at.index, "pop_kind"] = people.people_kind.to_numpy()[at.to_numpy()]
+    has = pd.notna(units.population)
+    units.loc[has, "pop_year"] = CENSUS_YEAR
+    units["area_km2"] = units.area_km2.round(3)
+    for col in ("population", "pop_year", "population_published", "pop_year_published", "gazetteer_row",
+                "catalogue_no"):
+        units[col] = pd.to_numeric(units[col], errors="coerce").astype("Int64")
+    cols = ["id", "name_zh", "name_en", "aliases", "district", "township", "area_km2", "published_area_km2",
+            "population", "pop_year", "pop_kind", "population_published", "pop_year_published",
+            "pop_kind_published", "powered", "powered_basis", "name_source", "catalogue_no",
+            "gazetteer_row", "rep_lon", "rep_lat", "geometry"]
+    out_gdf = units[cols].to_crs("EPSG:4326")
+    out_gdf["geometry"] = shapely.set_precision(out_gdf.geometry.values, 1e-5)
+    path = out / "islands.geojson"
+    if path.exists():
+        path.unlink()
+    out_gdf.to_file(path, driver="GeoJSON", COORDINATE_PRECISION=5, WRITE_NAME=False)
+    report.to_csv(out / "match_report.csv", index=False, quoting=csv.QUOTE_MINIMAL)
+    print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB, {len(out_gdf)} islands, "
+          f"{int(out_gdf.powered.sum())} powered, {int(out_gdf[out_gdf.powered].population.fillna(0).sum()):,} "
+          f"people on powered islands)")
+    print(report.status.value_counts().to_string())
+    return out_gdf
+
+
+def rejoin_gazetteer(out: Path) -> int:
+    """Re-apply ``gazetteer.csv`` and ``census.csv`` to the existing polygons (ids unchanged).
+
+    Needs neither GMT nor cnmaps: the polygons, districts, ids and catalogue numbers are read
+    back from ``islands.geojson``; only the gazetteer's attributes are joined again.
+    """
+    islands = gpd.read_file(out / "islands.geojson")
+    catalogue = pd.read_csv(out / "sources" / "island-names-2018.csv")
+    units = islands[["id", "district", "area_km2", "catalogue_no", "rep_lon", "rep_lat", "geometry"]].to_crs(METRIC)
+    units["catalogue_name"] = pd.to_numeric(units.catalogue_no, errors="coerce").map(
+        catalogue.set_index("number").name)
+    gaz = read_gazetteer(out)
+    units, report = join_gazetteer(units, gaz)
+    report["island_id"] = report.pop("island_index").map(units.id) if "island_index" in report else None
+    write_islands(out, units, report, gaz)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--other-land-only", action="store_true",
                         help="only (re)write other_land.geojson from the existing islands.geojson (no cnmaps)")
+    parser.add_argument("--gazetteer-only", action="store_true",
+                        help="only re-apply gazetteer.csv and census.csv to the existing islands.geojson "
+                             "(no GMT, no cnmaps; ids unchanged)")
     args = parser.parse_args(argv)
     if args.other_land_only:
         write_other_land(args.out, gpd.read_file(args.out / "islands.geojson"))
         return 0
+    if args.gazetteer_only:
+        return rejoin_gazetteer(args.out)
 
     land = land_polygons(shoreline_segments())
     units = tag_districts(land, districts())
@@ -315,8 +389,7 @@ def main(argv: list[str] | None = None) -> int:
 
     catalogue = pd.read_csv(args.out / "sources" / "island-names-2018.csv")
     units = assign_catalogue_names(units, catalogue)
-    gaz = pd.read_csv(args.out / "gazetteer.csv", keep_default_na=False, na_values=[""])
-    gaz["powered"] = gaz["powered"].astype(str).str.lower() == "true"
+    gaz = read_gazetteer(args.out)
     units, report = join_gazetteer(units, gaz)
 
     # stable ids: decreasing area, ties by position
@@ -327,33 +400,7 @@ def main(argv: list[str] | None = None) -> int:
     units["id"] = [f"ZS-{i + 1:04d}" for i in range(len(units))]
     id_of = dict(zip(units.build_index, units.id))
     report["island_id"] = report.pop("island_index").map(id_of) if "island_index" in report else None
-
-    # names for the units the gazetteer does not cover
-    no_name = units.name_zh.isna() & units.catalogue_name.notna()
-    units.loc[no_name, "name_zh"] = units.loc[no_name, "catalogue_name"]
-    units["name_source"] = np.where(units.gazetteer_row.notna(), "gazetteer",
-                                    np.where(units.catalogue_name.notna(), "catalogue-2018", ""))
-    need_en = units.name_en.isna() & units.name_zh.notna()
-    units.loc[need_en, "name_en"] = units.loc[need_en, "name_zh"].map(pinyin_name)
-    units["area_km2"] = units.area_km2.round(3)
-    units["population"] = units.population.astype("Int64")
-    units["pop_year"] = units.pop_year.astype("Int64")
-    units["gazetteer_row"] = units.gazetteer_row.astype("Int64")
-    units["catalogue_no"] = units.catalogue_no.astype("Int64")
-    cols = ["id", "name_zh", "name_en", "aliases", "district", "township", "area_km2", "published_area_km2",
-            "population", "pop_year", "pop_kind", "powered", "name_source", "catalogue_no",
-            "gazetteer_row", "rep_lon", "rep_lat", "geometry"]
-    out = units[cols].to_crs("EPSG:4326")
-    out["geometry"] = shapely.set_precision(out.geometry.values, 1e-5)
-    path = args.out / "islands.geojson"
-    if path.exists():
-        path.unlink()
-    out.to_file(path, driver="GeoJSON", COORDINATE_PRECISION=5, WRITE_NAME=False)
-    report.to_csv(args.out / "match_report.csv", index=False, quoting=csv.QUOTE_MINIMAL)
-    write_other_land(args.out, out)
-    print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB, {len(out)} islands, "
-          f"{int(out.powered.sum())} powered)")
-    print(report.status.value_counts().to_string())
+    write_other_land(args.out, write_islands(args.out, units, report, gaz))
     return 0
 
 
