@@ -101,15 +101,54 @@ def test_gazetteer_rows_carry_sources(arch):
     assert (gaz.loc[gaz.lon != "", "coord_source"] != "").all()
 
 
-def test_population_is_never_invented(arch):
-    """Every island population equals its gazetteer row's published figure (or is null)."""
+def test_published_population_is_kept_beside_the_2020_figure(arch):
+    """Each island keeps its gazetteer row's published figure; the 2020 figure never exceeds it."""
     gaz = pd.read_csv(arch.source / "gazetteer.csv", keep_default_na=False).set_index("name_zh")
     for _, row in arch.powered.iterrows():
         published = gaz.loc[row.name_zh, "population"]
         if published == "":
-            assert pd.isna(row.population)
+            assert pd.isna(row.population_published)
         else:
-            assert int(published) == row.population
+            assert int(published) == row.population_published
+        if gaz.loc[row.name_zh, "people_basis"] != "remainder" and published != "":
+            assert row.population <= int(published)
+
+
+# The 2020 census (七普, usual residents) by district, from the district bulletins
+# (普陀区: https://tjgb.hongheiku.com/14315.html; 嵊泗县: https://tjgb.hongheiku.com/10540.html) and
+# the city bulletin (1,157,817, which these four add up to).
+CENSUS_2020 = {"定海区": 500_030, "普陀区": 382_902, "岱山县": 207_982, "嵊泗县": 66_903}
+
+
+def test_people_add_up_to_the_2020_census(arch):
+    """Islands with a figure plus the inhabited islands not yet placed equal each district's census."""
+    from islandcover.io.census import people_2020, read_census
+
+    gaz = pd.read_csv(arch.source / "gazetteer.csv", keep_default_na=False, na_values=[""])
+    carried = people_2020(gaz, read_census(arch.source / "census.csv"))
+    placed = set(arch.islands.name_zh.dropna())
+    for district, total in CENSUS_2020.items():
+        on_map = arch.islands[arch.islands.district == district].population.fillna(0).sum()
+        unplaced = carried.people[(gaz.district == district) & ~gaz.name_zh.isin(placed)].fillna(0).sum()
+        assert on_map + unplaced == total
+    powered = arch.powered.population.fillna(0).sum()
+    assert abs(powered - 1_157_817) / 1_157_817 < 0.15
+
+
+def test_people_of_a_sample_agree_with_second_sources(arch):
+    """The 2020 figures against sources the rule did not use (tolerances for the years between)."""
+    # 舟山岛 (定海部分): 407,421 in the 2010 census (定海区志 p.1620) grown with the district
+    # (464,184 -> 500,030, 2010 and 2020 census): about 438,900.
+    assert arch.island("舟山岛(定海部分)").population == pytest.approx(407_421 * 500_030 / 464_184, rel=0.05)
+    # 岱山岛: 高亭 114,559 + 东沙 12,305 + 岱西 9,607 + 岱东 8,142 (the four towns on the island,
+    # 2020 census; 东沙 also printed alone as 12,305 "截止2020年", http://myygl.org/myygl/4884532496353209360.html),
+    # of which a few thousand live on 高亭's small islands.
+    assert arch.island("岱山岛").population == pytest.approx(114_559 + 12_305 + 9_607 + 8_142, rel=0.05)
+    # 普陀山: 9,530 in the 2000 census (普陀山镇, harrysworldatlas copy of the 五普 table).
+    assert arch.island("普陀山岛").population == pytest.approx(9_530, rel=0.15)
+    # industrial islands have no residents
+    assert arch.island("鼠浪湖岛").population == 0
+    assert arch.island("大鱼山岛").population == 0
 
 
 def test_stations_and_teams_are_labelled_illustrative(arch):
