@@ -196,5 +196,7 @@ class AttachedGraph:
             if path[0] != a:
                 path = path[::-1]
             return "ferry", km, minutes, r.via(e), [self.lonlat(x) for x in path]
-        mode = "sea" if raw in ("sea", "embark") else raw
-        return mode, km, minutes, r.via(e) if raw == "bridge" else "", [self.lonlat(a), self.lonlat(b)]
+        if raw == "embark":  # by road between a station or pier and the water's edge
+            leaving = int(net.edge_u[e]) == a
+            return "road", km, minutes, "boarding and launch" if leaving else "", [self.lonlat(a), self.lonlat(b)]
+        return raw, km, minutes, r.via(e) if raw == "bridge" else "", [self.lonlat(a), self.lonlat(b)]

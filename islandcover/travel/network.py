@@ -16,9 +16,10 @@ vectorised call, against the unsimplified land buffered by 20 m. Edges are limit
 Lengths: every edge carries the length of its straight segment on the WGS84 ellipsoid (the
 geometry is built in UTM 51N, whose distances run up to 0.04% short here).
 
-Landings: every station, service point and ferry pier is joined to the sea at the nearest
-point of its island's buffered shore (an ``embark`` edge: launch/boarding overhead is charged
-there).
+Landings: every ferry pier is joined to the sea at the nearest point of its island's buffered
+shore; a station or service point puts to sea from the landing of the nearest pier on its island,
+or, on an island without a pier, from the nearest point of the shore (an ``embark`` edge, run at
+road speed, with the launch/boarding overhead charged there). No sea lane starts inland.
 
 Scheduled ferries (``ferries.csv``): one ``ferry`` edge per sailing, between the land nodes of
 its two piers. Its length and geometry are the shortest sea path between the piers' landings
@@ -72,7 +73,7 @@ __all__ = [
     "read_bridges",
 ]
 
-NETWORK_VERSION = "6"
+NETWORK_VERSION = "7"  # 7: stations put to sea from their island's pier
 SIMPLIFY_M = 30.0
 OBSTACLE_BUFFER_M = 60.0
 CLEARANCE_M = 20.0
@@ -295,6 +296,7 @@ def build_network(arch: Archipelago, *, progress: Callable[[str], None] | None =
         part = obstacle_parts[int(tree_obs.nearest(p))]
         ring = part.exterior
         landing_xy[i] = np.asarray(ring.interpolate(ring.project(p)).coords[0])
+    landing_xy[: len(st)] = _station_landings(land_xy, landing_xy, land_island, len(st))
 
     # bridge ends
     bridges = read_bridges(arch.source)
@@ -445,6 +447,23 @@ def _ferry_edges(arch: Archipelago, pairs: np.ndarray, sea_len: np.ndarray, expo
 
 _TO_LONLAT = Transformer.from_crs(METRIC_CRS, "EPSG:4326", always_xy=True)
 _GEOD = Geod(ellps="WGS84")
+
+
+def _station_landings(land_xy: np.ndarray, landing_xy: np.ndarray, island: np.ndarray, n_stations: int) -> np.ndarray:
+    """Where each station's boats put to sea: the nearest pier of its island, if it has one.
+
+    ``land_xy``/``landing_xy``/``island`` list the stations first, then the piers. A station on
+    an island without a pier keeps the nearest point of the shore. Either way the way there is
+    a road (charged at road speed), never a sea lane across the island.
+    """
+    out = landing_xy[:n_stations].copy()
+    pier_island = island[n_stations:]
+    for i in range(n_stations):
+        mine = np.flatnonzero(pier_island == island[i])
+        if len(mine):
+            d = np.hypot(*(land_xy[n_stations + mine] - land_xy[i]).T)
+            out[i] = landing_xy[n_stations + mine[int(np.argmin(d))]]
+    return out
 
 
 def geodesic_m(a: np.ndarray, b: np.ndarray) -> np.ndarray:
