@@ -73,6 +73,8 @@ __all__ = [
     "read_bridges",
 ]
 
+#: The kinds of fixed link in ``bridges.csv``.
+LINK_KINDS = ("bridge", "causeway", "tunnel")
 NETWORK_VERSION = "7"  # 7: stations put to sea from their island's pier
 SIMPLIFY_M = 30.0
 OBSTACLE_BUFFER_M = 60.0
@@ -207,12 +209,13 @@ def read_bridges(folder: Path) -> pd.DataFrame:
     """The bridges of a data folder (``bridges.csv``; an empty table if there is none).
 
     An optional ``max_wind`` column gives a bridge its own wind limit (a whole Beaufort force
-    0–12; empty: the default of :mod:`islandcover.travel.vessels`).
+    0–12; empty: the default of :mod:`islandcover.travel.vessels`). An optional ``kind`` column
+    says ``bridge``, ``causeway`` or ``tunnel``; a tunnel has no wind limit.
 
     Raises
     ------
     DataError
-        A ``max_wind`` that is not a whole number 0–12.
+        A ``max_wind`` that is not a whole number 0–12, or an unknown ``kind``.
     """
     path = folder / "bridges.csv"
     if not path.exists():
@@ -223,6 +226,10 @@ def read_bridges(folder: Path) -> pd.DataFrame:
         if text and not (text.isdigit() and 0 <= int(text) <= 12):
             raise DataError(path.name, f"max_wind must be a whole Beaufort force 0–12, got {raw!r}", row=i,
                             field="max_wind")
+    for i, raw in enumerate(table.get("kind", pd.Series(dtype=str)), start=1):
+        if str(raw).strip() not in ("", *LINK_KINDS):
+            raise DataError(path.name, f"kind must be one of {', '.join(LINK_KINDS)}, got {raw!r}", row=i,
+                            field="kind")
     return table
 
 

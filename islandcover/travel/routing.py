@@ -253,7 +253,9 @@ class Router:
             raise ConfigError(f"travel parameters: no bridge called {', '.join(unknown)}: the bridges are "
                               f"{', '.join(sorted(set(self._name[bridge])))}")
         self._bridge_limit = np.zeros(net.n_edges, dtype=np.int64)
-        self._bridge_limit[bridge] = [self.params.bridge_limit(self._name[e], own_limit.get(self._name[e]))
+        tunnels = set(own.name_zh[own.get("kind", pd.Series("", index=own.index)) == "tunnel"])
+        self._bridge_limit[bridge] = [MAX_WIND_FORCE if self._name[e] in tunnels  # a tunnel never closes
+                                      else self.params.bridge_limit(self._name[e], own_limit.get(self._name[e]))
                                       for e in bridge]
 
     # ------------------------------------------------------------------ graph per scenario

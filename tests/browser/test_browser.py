@@ -83,7 +83,7 @@ class TestBeaconChartInChromium:
         assert count(page, ".leaflet-marker-pane div.ic-beacon") == 12
         assert count(page, "div.ic-beacon svg") == 12
         assert count(page, "path.ic-service-point") == 53
-        assert count(page, "path.ic-bridge") == 12
+        assert count(page, "path.ic-bridge") == 21
         assert count(page, "path.ic-route") == 1
         assert count(page, "path.ic-cutoff") == 0
         assert count(page, "path.ic-zone") == 0  # the zones layer is off at first

@@ -219,7 +219,7 @@ class TestRealWorld:
 
     def test_bridges_and_routes(self, arch, page_zh):
         bridges = pd.read_csv(arch.source / "bridges.csv")
-        assert page_zh.count('"className": "ic-bridge"') == len(bridges) == 12
+        assert page_zh.count('"className": "ic-bridge"') == len(bridges) == 21
         assert '"dashArray": "7 6"' in page_zh and "ic-route" in page_zh
 
     def test_geometry_simplified_and_rounded_for_the_web(self, chart_zh):
