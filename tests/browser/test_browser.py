@@ -79,10 +79,10 @@ class TestBeaconChartInChromium:
         assert outside == []  # nothing but the page itself was requested
         assert errors == []
         assert count(page, "path.ic-island") == len(arch.islands) == 569
-        assert count(page, "path.ic-powered") == 53
+        assert count(page, "path.ic-powered") == 62
         assert count(page, ".leaflet-marker-pane div.ic-beacon") == 12
         assert count(page, "div.ic-beacon svg") == 12
-        assert count(page, "path.ic-service-point") == 53
+        assert count(page, "path.ic-service-point") == 62
         assert count(page, "path.ic-bridge") == 21
         assert count(page, "path.ic-route") == 1
         assert count(page, "path.ic-cutoff") == 0
@@ -90,7 +90,7 @@ class TestBeaconChartInChromium:
         # islands actually have a shape on screen (Leaflet projected them)
         drawn = page.eval_on_selector_all(
             "path.ic-powered", "els => els.filter(e => e.getBBox().width > 0).length")
-        assert drawn == 53
+        assert drawn == 62
         # screenshot first, before the clicks below change the layers
         shot = tmp_path / "beacon_zh.png"
         page.screenshot(path=str(shot))
@@ -103,7 +103,7 @@ class TestBeaconChartInChromium:
         eta = distance_eta(arch)
         fills = page.eval_on_selector_all(
             "path.ic-powered", "els => els.map(e => [e.getAttribute('data-island'), e.getAttribute('fill')])")
-        assert len(fills) == 53
+        assert len(fills) == 62
         for iid, fill in fills:
             assert fill == ETA_COLOURS[expected_class(eta[iid])], (iid, eta[iid])
         for k in range(7):
@@ -129,7 +129,7 @@ class TestBeaconChartInChromium:
         control.get_by_text("嵊泗县", exact=True).click()
         assert count(page, "path.ic-island") == 569
         control.get_by_text("责任区（按光明驿站）", exact=True).click()
-        assert count(page, "path.ic-zone") == 53
+        assert count(page, "path.ic-zone") == 62
         assert errors == []
 
     def test_beacon_popup_names_station_and_teams(self, arch, open_chart):

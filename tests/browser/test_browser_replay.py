@@ -101,7 +101,7 @@ class TestReplayChartInChromium:
         date = page.inner_text(".timecontrol-date")
         assert date == f"{bj} 北京时间"
         assert page.inner_text("#ic-replay-time") == date
-        assert f"风暴孤岛 {most}/53 座" in page.inner_text("#ic-replay-status")
+        assert f"风暴孤岛 {most}/62 座" in page.inner_text("#ic-replay-status")
         assert page.inner_text("#ic-legend-cutoff") == f"风暴孤岛（此刻）：{most} 座"
         assert page.is_visible(".leaflet-bar-timecontrol") and page.is_visible("#ic-replay")
         shot = tmp_path / "replay_zh.png"
@@ -174,7 +174,7 @@ class TestReplayChartInChromium:
         assert step_shown(page) == 0
         assert_step_drawn(page, short, 0)
         assert page.inner_text(".timecontrol-date") == "2022-09-13 20:00 BJT"  # 12:00 UTC
-        assert "cut off: 0/53 islands" in page.inner_text("#ic-replay-status")
+        assert "cut off: 0/62 islands" in page.inner_text("#ic-replay-status")
         assert page.inner_text("#ic-legend-cutoff") == "Cut off now: 0 islands"
         page.evaluate(f"window.icReplay.timeDimension.setCurrentTime(Date.parse('{LANDFALL}'))")
         page.wait_for_timeout(200)

@@ -159,7 +159,7 @@ class TestRealWorld:
     def test_every_powered_island_coloured_by_its_eta_class(self, arch, page_zh):
         styles = island_styles(page_zh)
         expected = hand_class(arch)
-        assert len(expected) == 53
+        assert len(expected) == 62
         for iid, k in expected.items():
             assert styles[iid]["fillColor"] == ETA_COLOURS[k], (iid, k)
             assert f"ic-eta-{k}" in styles[iid]["className"]
