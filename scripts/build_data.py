@@ -308,8 +308,13 @@ def read_gazetteer(out: Path) -> pd.DataFrame:
     return gaz
 
 
-def write_islands(out: Path, units: gpd.GeoDataFrame, report: pd.DataFrame, gaz: pd.DataFrame) -> gpd.GeoDataFrame:
-    """Name the units the gazetteer does not cover, put people on the 2020 basis, write the files."""
+def write_islands(out: Path, units: gpd.GeoDataFrame, report: pd.DataFrame, gaz: pd.DataFrame,
+                  geometry: gpd.GeoSeries | None = None) -> gpd.GeoDataFrame:
+    """Name the units the gazetteer does not cover, put people on the 2020 basis, write the files.
+
+    ``geometry`` (WGS84, in the units' order) is written as it is, when given: a rejoin must not
+    move a vertex (a round trip through UTM would, by up to 1e-5°, every time).
+    """
     no_name = units.name_zh.isna() & units.catalogue_name.notna()
     units.loc[no_name, "name_zh"] = units.loc[no_name, "catalogue_name"]
     units["name_source"] = np.where(units.gazetteer_row.notna(), "gazetteer",
@@ -337,7 +342,10 @@ def write_islands(out: Path, units: gpd.GeoDataFrame, report: pd.DataFrame, gaz:
             "pop_kind_published", "powered", "powered_basis", "name_source", "catalogue_no",
             "gazetteer_row", "rep_lon", "rep_lat", "geometry"]
     out_gdf = units[cols].to_crs("EPSG:4326")
-    out_gdf["geometry"] = shapely.set_precision(out_gdf.geometry.values, 1e-5)
+    if geometry is not None:
+        out_gdf["geometry"] = geometry.to_numpy()
+    else:
+        out_gdf["geometry"] = shapely.set_precision(out_gdf.geometry.values, 1e-5)
     path = out / "islands.geojson"
     if path.exists():
         path.unlink()
@@ -364,7 +372,7 @@ def rejoin_gazetteer(out: Path) -> int:
     gaz = read_gazetteer(out)
     units, report = join_gazetteer(units, gaz)
     report["island_id"] = report.pop("island_index").map(units.id) if "island_index" in report else None
-    write_islands(out, units, report, gaz)
+    write_islands(out, units, report, gaz, geometry=islands.geometry)
     return 0
 
 
