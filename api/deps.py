@@ -17,6 +17,12 @@ from islandcover.archipelago import Archipelago
 from islandcover.config import Config
 from islandcover.errors import IslandcoverError, UnknownScenario
 from islandcover.facts import MAX_WIND_FORCE
+from islandcover.io.organisation import (
+    Organisation,
+    Zones,
+    load_organisation,
+    zones_from_assignment,
+)
 from islandcover.planning.coverage import CoverageModel
 from islandcover.planning.scenario import Scenario
 from islandcover.store import Store
@@ -68,6 +74,8 @@ class AppState:
     board: LinkBoard
     island_features: dict[str, dict[str, Any]] = field(default_factory=dict)
     _risk: SeasonalRisk | None = None
+    _organisation: Organisation | None = None
+    _computed_zones: Zones | None = None
 
     def seasonal_risk(self) -> SeasonalRisk:
         """The typhoon risk per solar term of the shipped tracks (computed once, on first use)."""
@@ -75,12 +83,32 @@ class AppState:
             self._risk = seasonal_risk(self.arch)
         return self._risk
 
+    def organisation(self) -> Organisation:
+        """Supply stations, demonstration posts and the zones file of the model's data folder (read
+        once, on first use; a zone may name a supply station or a light station)."""
+        if self._organisation is None:
+            arch = self.arch
+            self._organisation = load_organisation(arch.folder_of, arch.islands, resolve=lambda ref: arch.island(ref).id,
+                                                   zone_stations=arch.stations.index)
+        return self._organisation
+
+    def zones(self) -> Zones:
+        """The responsibility zones: the zones file of the data folder, else the computed travel-time
+        catchments of the base scenario in calm weather (computed once)."""
+        loaded = self.organisation().zones
+        if loaded is not None:
+            return loaded
+        if self._computed_zones is None:
+            z = self.model.zones(Scenario(name="base"))
+            self._computed_zones = zones_from_assignment(z["station"], self.arch.islands, source="computed")
+        return self._computed_zones
+
     @classmethod
     def load(cls, config: AppConfig) -> AppState:
         router = config.router
         cfg = config.config
         if router is None:
-            arch = Archipelago.load(cfg.data_dir)
+            arch = Archipelago.load(cfg.data_folder())
             router = Router(arch, load_network(arch, cache_dir=cfg.cache_dir))
         store = Store.open(state_dir=cfg.state_dir, database_url=cfg.database_url)
         store.sync_teams({str(t): str(s) for t, s in router.arch.teams.status.items()})

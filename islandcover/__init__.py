@@ -6,7 +6,7 @@ notebooks and scripts do not depend on where each lives::
     from islandcover import Archipelago, Config, CoverageModel, Router, Scenario, Weather, load_network
 
     config = Config.from_env()
-    arch = Archipelago.load(config.data_dir)           # the shipped data in data/islands/
+    arch = Archipelago.load(config.data_dir)           # data/islands/ with your imported layers over it
     router = Router(arch, load_network(arch, cache_dir=config.cache_dir))
     router.nearest("蚂蚁岛", Weather.uniform(7), k=3)
     CoverageModel(router).report(Scenario(add=("普陀山",)), [45, 90, 120])

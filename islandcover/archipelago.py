@@ -3,6 +3,7 @@
 Load it once and pass it::
 
     arch = Archipelago.load()                         # shipped data
+    arch = Archipelago.load(config.data_dir)          # the operator's imported layers over it
     arch = Archipelago.load(stations="ops.gpkg", teams="teams.csv", crs="GCJ-02")
     arch.island("蚂蚁")            # id, Chinese name with or without 岛/山, or pinyin
     arch.island("嵊泗县")          # a place people name (places.csv): the county's seat, 泗礁山
@@ -22,6 +23,7 @@ import shapely
 
 from islandcover.config import DEFAULT_DATA_DIR
 from islandcover.errors import (
+    DataError,
     OutsideArchipelago,
     UnknownIsland,
     UnknownPlace,
@@ -31,6 +33,7 @@ from islandcover.errors import (
 from islandcover.facts import BOUNDS, DISTRICTS, METRIC_CRS
 from islandcover.io import ferries as ferry_data
 from islandcover.io import files as io
+from islandcover.io import island_overlay
 
 __all__ = ["Archipelago", "Island", "Station", "Team", "name_keys", "place_keys"]
 
@@ -114,6 +117,19 @@ class Team:
     illustrative: bool
 
 
+def _data_folders(folder: str | Path | None) -> tuple[Path, Path | None]:
+    """The data set's folder and the overlay over it, for :meth:`Archipelago.load`."""
+    if folder is None:
+        return DEFAULT_DATA_DIR, None
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise DataError(str(folder), "not a folder (give the folder holding your data files, e.g. the one "
+                        "islandcover import writes to)")
+    if (folder / "islands.geojson").exists():
+        return folder, None
+    return DEFAULT_DATA_DIR, folder
+
+
 def name_keys(name: str) -> set[str]:
     """Lookup keys of a name: case-, space-, tone- and suffix-insensitive.
 
@@ -185,7 +201,12 @@ class Archipelago:
         names of islands (``places.csv``), with the islands each covers and the one it resolves
         to (see :func:`islandcover.io.files.read_places`).
     source : Path
-        Folder the islands were read from.
+        The data set's folder (the shipped one, or a complete data set given to :meth:`load`):
+        the islands and every file the overlay does not replace are read from it.
+    overlay : Path or None
+        The data overlay given to :meth:`load`, if any (:attr:`islandcover.config.Config.data_dir`).
+    files : dict of str to Path
+        The file each layer was read from (``"stations.geojson"`` → its path), for reports.
     """
 
     def __init__(self, islands: gpd.GeoDataFrame, stations: gpd.GeoDataFrame, teams: pd.DataFrame,
@@ -195,6 +216,8 @@ class Archipelago:
         self.stations = stations
         self.teams = teams
         self.source = source
+        self.overlay: Path | None = None
+        self.files: dict[str, Path] = {}
         self._by_name = self._name_index()
         self.places = places if places is not None else io.empty_places()
         self._place_exact, self._place_short = self._place_index()
@@ -214,38 +237,76 @@ class Archipelago:
         crs: object | None = None,
         places: str | Path | None = None,
     ) -> Archipelago:
-        """Load the archipelago from a data folder.
+        """Load the archipelago from the shipped data set, or a data folder over it.
 
         Parameters
         ----------
         folder : path, optional
-            Folder with ``islands.geojson``, ``stations.geojson`` and ``teams.csv`` (and,
-            optionally, the scheduled ferries: ``piers.csv`` and ``ferries.csv``); default: the
-            shipped data set (:data:`islandcover.config.DEFAULT_DATA_DIR`).
+            A data overlay (:attr:`islandcover.config.Config.data_dir`, where ``islandcover
+            import`` writes): each file is read from ``folder`` when it is there, otherwise from
+            the shipped data set (:data:`islandcover.config.DEFAULT_DATA_DIR`): ``stations.geojson``,
+            ``teams.csv``, ``piers.csv`` and ``ferries.csv`` (with ``sailings.csv``, which goes
+            with its ferries), ``places.csv``, and ``islands_overlay.csv`` (the operator's powered
+            islands and populations, applied to the island polygons). A folder with its own
+            ``islands.geojson`` is instead a complete data set: nothing is taken from the shipped
+            one (a folder without ``piers.csv`` then has no scheduled ferries). A folder that
+            does not exist yet is an empty overlay (the default one, before the first import).
+            Default: the shipped data set alone.
         stations, teams : path, optional
             The operator's own stations (GeoJSON, GeoPackage or CSV with lon/lat) and teams
-            (CSV), replacing the illustrative ones shipped in ``folder``.
+            (CSV), replacing those of the data set.
         crs : str, optional
             CRS of the stations file's coordinates when it does not declare one (CSV), e.g.
             ``"EPSG:4490"`` or ``"GCJ-02"``; default WGS84.
         places : path, optional
-            A names-of-places table (the columns of ``places.csv``) to use instead of the one in
-            ``folder``; by default ``folder/places.csv`` is read when it exists.
+            A names-of-places table (the columns of ``places.csv``) to use instead of the data
+            set's; by default ``places.csv`` is read when the data set has one.
+
+        Raises
+        ------
+        DataError
+            ``folder`` is a file, or a data file is malformed (naming the file, row and field).
         """
-        folder = Path(folder) if folder is not None else DEFAULT_DATA_DIR
-        islands = io.read_islands(folder / "islands.geojson")
-        st = io.read_stations(Path(stations) if stations else folder / "stations.geojson", islands, crs=crs)
-        tm = io.read_teams(Path(teams) if teams else folder / "teams.csv", st.index)
-        places_path = Path(places) if places else folder / "places.csv"
-        pl = io.read_places(places_path, islands.index) if places or places_path.exists() else None
-        arch = cls(islands, st, tm, folder, places=pl)
-        if (folder / "other_land.geojson").exists():
-            arch.other_land = io.read_other_land(folder / "other_land.geojson")
-        if (folder / "piers.csv").exists():
-            arch.piers = ferry_data.read_piers(folder / "piers.csv", islands, lambda ref: arch.island(ref).id)
-            if (folder / "ferries.csv").exists():
-                arch.ferries = ferry_data.read_ferries(folder / "ferries.csv", arch.piers.index)
+        base, overlay = _data_folders(folder)
+
+        def pick(name: str) -> Path:
+            return overlay / name if overlay is not None and (overlay / name).exists() else base / name
+
+        files: dict[str, Path] = {}
+
+        def used(name: str, path: Path) -> Path:
+            files[name] = path
+            return path
+
+        islands = io.read_islands(used("islands.geojson", pick("islands.geojson")))
+        if pick(island_overlay.ISLANDS_OVERLAY).exists():
+            table = island_overlay.read_islands_overlay(used(island_overlay.ISLANDS_OVERLAY, pick(island_overlay.ISLANDS_OVERLAY)), islands)
+            islands = island_overlay.apply_islands_overlay(islands, table)
+        st = io.read_stations(used("stations.geojson", Path(stations) if stations else pick("stations.geojson")),
+                              islands, crs=crs)
+        tm = io.read_teams(used("teams.csv", Path(teams) if teams else pick("teams.csv")), st.index)
+        places_path = Path(places) if places else pick("places.csv")
+        pl = io.read_places(used("places.csv", places_path), islands.index) if places or places_path.exists() else None
+        arch = cls(islands, st, tm, base, places=pl)
+        arch.overlay = overlay
+        arch.files = files
+        if pick("other_land.geojson").exists():
+            arch.other_land = io.read_other_land(used("other_land.geojson", pick("other_land.geojson")))
+        if pick("piers.csv").exists():
+            arch.piers = ferry_data.read_piers(used("piers.csv", pick("piers.csv")), islands,
+                                               lambda ref: arch.island(ref).id)
+            if pick("ferries.csv").exists():
+                arch.ferries = ferry_data.read_ferries(used("ferries.csv", pick("ferries.csv")), arch.piers.index)
         return arch
+
+    def folder_of(self, name: str) -> Path:
+        """The folder the data file ``name`` was (or would be) read from: the overlay when it holds
+        the file, else :attr:`source`. (``sailings.csv`` goes with ``folder_of("ferries.csv")``.)"""
+        if name in self.files:
+            return self.files[name].parent
+        if self.overlay is not None and (self.overlay / name).exists():
+            return self.overlay
+        return self.source
 
     # ------------------------------------------------------------------ lookups
     def _name_index(self) -> dict[str, list[str]]:

@@ -8,6 +8,12 @@ command line reads it once in :func:`islandcover.cli.main`, the API once in
 :meth:`~islandcover.store.Store.open`). Library functions called without them use the
 defaults below, never the environment.
 
+The data folder is an **overlay** over the shipped data set: :meth:`Archipelago.load(folder)
+<islandcover.archipelago.Archipelago.load>` reads each file from ``folder`` when it is there and
+from :data:`DEFAULT_DATA_DIR` otherwise (a folder with its own ``islands.geojson`` is a complete
+data set instead). ``islandcover import`` writes the operator's layers into it. Unset, it is
+``<state_dir>/data``, which does not exist until the first import: the shipped data alone.
+
 The module constants are the defaults of those fields. The facts that never change at run time
 (the archipelago's bounds, coordinate systems, districts, travel modes) are in
 :mod:`islandcover.facts`; user-tunable travel values (speeds, wind limits) in a TOML file
@@ -26,6 +32,7 @@ __all__ = [
     "DEFAULT_CACHE_DIR",
     "DEFAULT_DATA_DIR",
     "DEFAULT_MAX_BODY_BYTES",
+    "DEFAULT_OVERLAY_NAME",
     "DEFAULT_STATE_DIR",
     "ENV",
     "Config",
@@ -37,6 +44,8 @@ DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "islands"
 DEFAULT_CACHE_DIR = Path.home() / ".cache" / "islandcover"
 #: Folder of the SQLite live state (``state.db``).
 DEFAULT_STATE_DIR = Path.home() / ".local" / "share" / "islandcover"
+#: Name of the default data overlay, a folder in the state folder (``<state_dir>/data``).
+DEFAULT_OVERLAY_NAME = "data"
 #: Largest request body the API reads, bytes.
 DEFAULT_MAX_BODY_BYTES = 1_000_000
 
@@ -62,7 +71,13 @@ class Config:
     Attributes
     ----------
     data_dir : Path
-        The data folder (``$ISLANDCOVER_DATA``; default: the shipped data set).
+        The data overlay (``$ISLANDCOVER_DATA``; default ``<state_dir>/data``): the operator's
+        layers written by ``islandcover import`` (``stations.geojson``, ``teams.csv``,
+        ``piers.csv``, ``ferries.csv``, ``islands_overlay.csv``), each used instead of the
+        shipped one; every file it lacks comes from the shipped data set
+        (:data:`DEFAULT_DATA_DIR`). The default overlay follows ``state_dir`` (also through
+        :meth:`replace`) and may not exist yet (:meth:`data_folder`). Never the shipped folder
+        itself unless set so explicitly.
     cache_dir : Path
         The travel-network cache (``$ISLANDCOVER_CACHE``; default ``~/.cache/islandcover``).
     state_dir : Path
@@ -81,13 +96,39 @@ class Config:
         behind them (``$ISLANDCOVER_PUBLIC_LANES``; 0: no limit; default 1). :mod:`api.priority`.
     """
 
-    data_dir: Path = DEFAULT_DATA_DIR
+    data_dir: Path = None  # type: ignore[assignment]  # set in __post_init__: <state_dir>/data
     cache_dir: Path = DEFAULT_CACHE_DIR
     state_dir: Path = DEFAULT_STATE_DIR
     database_url: str | None = None
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     api_cache: bool = True
     public_lanes: int = 1
+
+    def __post_init__(self) -> None:
+        if self.data_dir is None:
+            object.__setattr__(self, "data_dir", Path(self.state_dir) / DEFAULT_OVERLAY_NAME)
+
+    @property
+    def default_overlay(self) -> bool:
+        """True when :attr:`data_dir` is the default overlay ``<state_dir>/data`` (not set explicitly)."""
+        return Path(self.data_dir) == Path(self.state_dir) / DEFAULT_OVERLAY_NAME
+
+    def data_folder(self) -> Path | None:
+        """The folder to pass to :meth:`Archipelago.load <islandcover.archipelago.Archipelago.load>`:
+        :attr:`data_dir`, or None (the shipped data alone) while the default overlay does not exist.
+
+        Raises
+        ------
+        IslandcoverError
+            ``$ISLANDCOVER_DATA`` names a folder that does not exist.
+        """
+        folder = Path(self.data_dir)
+        if folder.is_dir():
+            return folder
+        if self.default_overlay:
+            return None
+        raise IslandcoverError(f"{ENV['data_dir']}={folder}: no such folder (unset it to use the shipped data "
+                               "with the default overlay, or create it)")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:
@@ -122,8 +163,12 @@ class Config:
         return cls(**values)  # type: ignore[arg-type]
 
     def replace(self, **changes: object) -> Config:
-        """A copy with ``changes``; ``None`` values are ignored (an option not given)."""
-        return replace(self, **{k: v for k, v in changes.items() if v is not None})  # type: ignore[arg-type]
+        """A copy with ``changes``; ``None`` values are ignored (an option not given). The default
+        overlay follows a changed ``state_dir``."""
+        given = {k: v for k, v in changes.items() if v is not None}
+        if "state_dir" in given and "data_dir" not in given and self.default_overlay:
+            given["data_dir"] = Path(given["state_dir"]) / DEFAULT_OVERLAY_NAME  # type: ignore[arg-type]
+        return replace(self, **given)  # type: ignore[arg-type]
 
     def to_env(self) -> dict[str, str]:
         """The environment that :meth:`from_env` reads back as this configuration: how it reaches

@@ -21,6 +21,7 @@ __all__ = [
     # data files and the model
     "DataError",
     "UnknownCRS",
+    "ImportRefused",
     "OutsideArchipelago",
     "UnknownIsland",
     "UnknownStation",
@@ -92,6 +93,11 @@ class DataError(IslandcoverError):
         if field is not None:
             where += f", field '{field}'"
         super().__init__(f"{where}: {problem}")
+
+
+class ImportRefused(DataError):
+    """A file ``islandcover import`` does not take as given (an island layer of polygons, a file
+    type or kind it cannot write), or a data folder it cannot write into; names the file."""
 
 
 class UnknownCRS(IslandcoverError):

@@ -10,6 +10,7 @@ from api.routers import (
     incidents,
     islands,
     links,
+    organisation,
     scenarios,
     siting,
     suspensions,
@@ -23,6 +24,7 @@ __all__ = ["ROUTERS"]
 ROUTERS: tuple[APIRouter, ...] = (
     islands.router,
     teams.router,
+    organisation.router,
     suspensions.router,
     dispatch.router,
     links.router,

@@ -7,6 +7,8 @@ One HTML file that a dispatcher can open on an island office's PC in a storm, wi
 - the light stations (光明驿站) as beacons, with their teams and the islands they serve, the
   service points, the bridges, optional ferry routes, the islands cut off in a storm (thick
   red outline) and the stations' responsibility zones (a layer that is off at first);
+- the power-supply stations (站所, a layer that is off at first) and demonstration posts
+  (示范岗) of the data folder, when it has any (:mod:`islandcover.io.organisation`);
 - one layer per district (the district filter), labels in Chinese or English;
 - Leaflet (vendored in ``islandcover/web/leaflet``, BSD-2-Clause) inlined into the page, and
   none of Folium's CDN scripts (jQuery, Bootstrap, Font Awesome): legend and markers are plain
@@ -15,7 +17,8 @@ One HTML file that a dispatcher can open on an island office's PC in a storm, wi
 Stable hooks for tests and styling: island paths carry the CSS class ``ic-island`` (and
 ``ic-powered ic-eta-<k>`` or ``ic-unpowered``) and a ``data-island`` attribute with the island
 id; beacons ``ic-beacon``; service points ``ic-service-point``; bridges ``ic-bridge``; routes
-``ic-route``; cut-off outlines ``ic-cutoff``; zones ``ic-zone``.
+``ic-route``; cut-off outlines ``ic-cutoff``; zones ``ic-zone``; supply stations
+``ic-supply-station``; demonstration posts ``ic-demo-post``.
 
 Example::
 
@@ -130,6 +133,11 @@ _TEXT: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "illustrative_tag": "（示意）",
         "crew": "{n} 人",
         "cut_off_tip": "风暴中孤立",
+        "supply_station": "供电所（站所）",
+        "demo_post": "示范岗",
+        "contact": "联系方式",
+        "source": "来源",
+        "position": "位置",
     }),
     "en": MappingProxyType({
         "title": "Zhoushan archipelago · beacon chart (航标图)",
@@ -165,6 +173,11 @@ _TEXT: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "illustrative_tag": " (illustrative)",
         "crew": "{n} crew",
         "cut_off_tip": "cut off in the storm",
+        "supply_station": "Power supply stations (站所)",
+        "demo_post": "Demonstration posts (示范岗)",
+        "contact": "Contact",
+        "source": "Source",
+        "position": "Position",
     }),
 })
 
@@ -190,6 +203,22 @@ _BEACON_SVG = (
     '<path d="M12.2 7.6 L15 4.6 L17.8 7.6 Z" fill="#1b2a3a"/>'
     '<path d="M19 8.6 L25.5 6.2 M19 10.8 L25.5 13.2 M11 8.6 L4.5 6.2 M11 10.8 L4.5 13.2" '
     'stroke="#b36b00" stroke-width="1.5" stroke-linecap="round"/>'
+    '</svg>'
+)
+
+
+#: A power-supply station (站所): a white square with a lightning bolt (inline SVG, no network).
+_SUPPLY_SVG = (
+    '<svg class="ic-supply-svg" width="16" height="16" viewBox="0 0 16 16" aria-hidden="true">'
+    '<rect x="1.5" y="1.5" width="13" height="13" rx="2" fill="#ffffff" stroke="#1f4e9c" stroke-width="1.6"/>'
+    '<path d="M9 3 L5 9 H8 L7 13 L11 7 H8 Z" fill="#1f4e9c"/>'
+    '</svg>'
+)
+#: A demonstration post (示范岗): a red star (inline SVG).
+_POST_SVG = (
+    '<svg class="ic-post-svg" width="16" height="16" viewBox="0 0 16 16" aria-hidden="true">'
+    '<path d="M8 1 L9.9 5.9 L15 6.2 L11 9.5 L12.4 14.6 L8 11.7 L3.6 14.6 L5 9.5 L1 6.2 L6.1 5.9 Z" '
+    'fill="#d7191c" stroke="#5a0000" stroke-width="0.9"/>'
     '</svg>'
 )
 
@@ -229,6 +258,8 @@ def beacon_chart(
     lang: str = "zh",
     routes: Sequence[dict] = (),
     tiles: bool = True,
+    supply_stations: pd.DataFrame | None = None,
+    demo_posts: pd.DataFrame | None = None,
 ) -> folium.Map:
     """Build the beacon chart: response times, beacons, zones and closures on one offline map.
 
@@ -255,6 +286,13 @@ def beacon_chart(
         and ``properties.open`` false draws it grey and dotted (a suspended sailing).
     tiles : bool
         Add OpenStreetMap tiles as an optional layer, off at first (it needs the internet).
+    supply_stations, demo_posts : DataFrame, optional
+        Power-supply stations (站所) and demonstration posts (示范岗) from
+        :func:`islandcover.io.organisation.read_supply_stations` and
+        :func:`~islandcover.io.organisation.read_demo_posts` (``id``, ``name_zh``, ``name_en``,
+        ``lon``, ``lat``, ``island_id``, ``illustrative``, …), each drawn as a layer when not empty:
+        the stations off at first (most sit at their island's point, under its service point),
+        the posts on.
 
     Returns
     -------
@@ -356,6 +394,14 @@ def beacon_chart(
     # --- service points and beacons
     _station_layers(m, arch, zone_of, station_name, text, lang)
 
+    # --- the organisation: supply stations and demonstration posts
+    has_supply = supply_stations is not None and len(supply_stations) > 0
+    has_posts = demo_posts is not None and len(demo_posts) > 0
+    if supply_stations is not None and has_supply:
+        _organisation_layer(m, arch, supply_stations, "supply_station", text, lang, show=False)
+    if demo_posts is not None and has_posts:
+        _organisation_layer(m, arch, demo_posts, "demo_post", text, lang, show=True)
+
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     m.fit_bounds([[s, w], [n, e]], padding=(10, 10))
 
@@ -367,12 +413,14 @@ def beacon_chart(
     root.html.add_child(RawHtml(_title_html(text, weather, len(cut_ids))), name="ic_title")
     root.html.add_child(RawHtml(_legend_html(text, counts, weather, len(cut_ids), bool(bridges),
                                           bool(route_features), illustrative, zone_of,
-                                          station_name)), name="ic_legend")
+                                          station_name, supply=has_supply, posts=has_posts)),
+                        name="ic_legend")
     return m
 
 
 def scenario_chart(model: CoverageModel, scenario: Scenario, *, lang: str = "zh") -> tuple[folium.Map, list[str]]:
-    """The beacon chart of a scenario: fastest ETAs, zones and cut-off islands under its weather.
+    """The beacon chart of a scenario: fastest ETAs, zones and cut-off islands under its weather,
+    with the supply stations and demonstration posts of the model's data folder.
 
     Parameters
     ----------
@@ -388,13 +436,18 @@ def scenario_chart(model: CoverageModel, scenario: Scenario, *, lang: str = "zh"
     (folium.Map, list of str)
         The chart and the ids of the cut-off islands.
     """
+    from islandcover.io.organisation import load_organisation
     from islandcover.travel.links import sailing_features
 
+    arch = model.arch
+    org = load_organisation(arch.folder_of, arch.islands, resolve=lambda ref: arch.island(ref).id,
+                            zone_stations=arch.stations.index)
     zones = model.zones(scenario)
     cut = [c.id for c in model.router.cutoff(scenario.weather)]
-    m = beacon_chart(model.arch, zones.best_eta_min, zones=zones.station.dropna(), cut_off=cut,
+    m = beacon_chart(arch, zones.best_eta_min, zones=zones.station.dropna(), cut_off=cut,
                      routes=sailing_features(model.router, scenario.weather),
-                     weather_label=scenario.weather.describe(lang), lang=lang)
+                     weather_label=scenario.weather.describe(lang), lang=lang,
+                     supply_stations=org.supply_stations, demo_posts=org.demo_posts)
     return m, cut
 
 
@@ -641,6 +694,39 @@ def _station_layers(m: folium.Map, arch: Archipelago, zone_of: pd.Series | None,
     group.add_to(m)
 
 
+def _organisation_layer(m: folium.Map, arch: Archipelago, table: pd.DataFrame, kind: str,
+                        text: Mapping[str, str], lang: str, *, show: bool) -> None:
+    """Supply stations (``kind="supply_station"``, white squares) or demonstration posts
+    (``"demo_post"``, red stars), each with a tooltip and a popup; CSS class ``ic-<kind>``."""
+    esc = html.escape
+    css = "ic-" + kind.replace("_", "-")
+    svg = _SUPPLY_SVG if kind == "supply_station" else _POST_SVG
+    group = folium.FeatureGroup(name=text[kind], show=show)
+    for sid, r in table.iterrows():
+        zh = str(r["name_zh"])
+        en = r.get("name_en")
+        label = zh if lang == "zh" or not isinstance(en, str) or not en else f"{en} ({zh})"
+        tag = text["illustrative_tag"] if bool(r.get("illustrative", False)) else ""
+        parts = [f'<div class="ic-popup"><b>{esc(label)}</b> <small>{esc(str(sid))}{esc(tag)}</small>']
+        iid = r.get("island_id")
+        if isinstance(iid, str) and iid in arch.islands.index:
+            island = island_name(arch.islands.loc[iid], iid, lang)
+            parts.append(f"<div>{esc(text['station_island'])}: {esc(island)}</div>")
+        for key, col in (("contact", "contact"), ("position", "position_source"), ("source", "source_url")):
+            value = r.get(col)
+            if isinstance(value, str) and value:
+                parts.append(f"<div>{esc(text[key])}: {esc(value)}</div>")
+        parts.append("</div>")
+        marker = folium.Marker(
+            [float(r["lat"]), float(r["lon"])],
+            icon=folium.DivIcon(html=svg, icon_size=(16, 16), icon_anchor=(8, 8), class_name=css),
+            tooltip=esc(label + tag),
+        )
+        marker.add_child(_RawPopup("".join(parts)))
+        marker.add_to(group)
+    group.add_to(m)
+
+
 def _beacon_popup(arch: Archipelago, sid: str, zone_of: pd.Series | None, station_name: pd.Series,
                   text: Mapping[str, str], lang: str) -> str:
     r = arch.stations.loc[sid]
@@ -685,7 +771,7 @@ def _title_html(text: Mapping[str, str], weather: str, n_cut: int) -> str:
 
 def _legend_html(text: Mapping[str, str], counts: list[int], weather: str, n_cut: int,
                  bridges: bool, routes: bool, illustrative: bool, zone_of: pd.Series | None,
-                 station_name: pd.Series) -> str:
+                 station_name: pd.Series, *, supply: bool = False, posts: bool = False) -> str:
     esc = html.escape
     bounds = [0, *ETA_BREAKS_MIN]
     labels = [f"{lo}–{hi}" if lo else f"≤ {hi}" for lo, hi in zip(bounds, ETA_BREAKS_MIN)]
@@ -702,6 +788,12 @@ def _legend_html(text: Mapping[str, str], counts: list[int], weather: str, n_cut
                 f'{esc(text["light_station"])}</div>')
     rows.append('<div class="ic-row"><span class="ic-sym"><span class="ic-dot"></span></span>'
                 f'{esc(text["service_point"])}</div>')
+    if supply:
+        rows.append(f'<div class="ic-row"><span class="ic-sym">{_SUPPLY_SVG}</span>'
+                    f'{esc(text["supply_station"])}</div>')
+    if posts:
+        rows.append(f'<div class="ic-row"><span class="ic-sym">{_POST_SVG}</span>'
+                    f'{esc(text["demo_post"])}</div>')
     if bridges:
         rows.append(f'<div class="ic-row"><span class="ic-sym"><span class="ic-line" '
                     f'style="border-top:4px solid {_BRIDGE_COLOUR}"></span></span>'
@@ -752,7 +844,8 @@ _PAGE_CSS = f"""
 .ic-legend summary {{ cursor: pointer; font-weight: 600; }}
 .ic-illustrative {{ margin-top: 6px; padding: 4px 6px; background: #fff3cd;
   border: 1px solid #d9a400; color: #5a4300; font-weight: 600; }}
-.ic-beacon {{ background: none; border: none; }}
+.ic-beacon, .ic-supply-station, .ic-demo-post {{ background: none; border: none; }}
+.ic-legend .ic-sym svg {{ width: 14px; height: 14px; }}
 .ic-popup ul {{ margin: 2px 0 4px 0; padding-left: 16px; }}
 .leaflet-control-layers-expanded {{ font: 12px/1.35 {_FONTS}; }}
 """

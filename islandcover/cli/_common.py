@@ -31,6 +31,7 @@ __all__ = [
     "at_of",
     "count",
     "data_args",
+    "data_folder",
     "live_args",
     "load",
     "open_store",
@@ -52,8 +53,20 @@ __all__ = [
 
 
 def load(args: argparse.Namespace) -> Archipelago:
-    """The model of ``--data`` (default: the configured data folder) with ``--stations/--teams``."""
-    return Archipelago.load(args.data or args.config.data_dir, stations=args.stations, teams=args.teams, crs=args.crs)
+    """The model of ``--data`` (default: the configured data overlay over the shipped data set,
+    :meth:`Config.data_folder <islandcover.config.Config.data_folder>`) with ``--stations/--teams``."""
+    return Archipelago.load(data_folder(args), stations=args.stations, teams=args.teams, crs=args.crs)
+
+
+def data_folder(args: argparse.Namespace) -> Path | None:
+    """The data folder of ``--data``, else the configured overlay (None while the default one does
+    not exist: the shipped data alone)."""
+    data = getattr(args, "data", None)
+    if data is None:
+        return args.config.data_folder()
+    if not Path(data).is_dir():
+        raise IslandcoverError(f"--data {data}: no such folder")
+    return Path(data)
 
 
 def router_of(args: argparse.Namespace) -> Router:
@@ -183,7 +196,9 @@ def state_location(args: argparse.Namespace) -> dict[str, Any]:
 
 def data_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("data")
-    g.add_argument("--data", type=Path, default=None, help="data folder (default: the shipped data set)")
+    g.add_argument("--data", type=Path, default=None,
+                   help="data folder over the shipped data set (default $ISLANDCOVER_DATA, else <state dir>/data, "
+                        "where islandcover import writes)")
     g.add_argument("--stations", type=Path, default=None, help="your own stations: GeoJSON, GeoPackage or CSV")
     g.add_argument("--teams", type=Path, default=None, help="your own teams: CSV")
     g.add_argument("--crs", default=None, help="CRS of --stations coordinates (EPSG:4326, EPSG:4490, GCJ-02)")

@@ -11,7 +11,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from islandcover.cli._common import data_args, open_store, parse_time, router_of, state_args
+from islandcover.cli._common import (
+    data_args,
+    data_folder,
+    open_store,
+    parse_time,
+    router_of,
+    state_args,
+)
 from islandcover.clock import beijing_text, iso_beijing
 from islandcover.errors import DataError, IslandcoverError, SuspensionError
 from islandcover.situation import Suspension
@@ -37,7 +44,7 @@ def cmd_team(args: argparse.Namespace) -> int:
     try:
         from islandcover.archipelago import Archipelago
 
-        arch = router.arch if router is not None else Archipelago.load(args.data or args.config.data_dir)
+        arch = router.arch if router is not None else Archipelago.load(data_folder(args))
         team = arch.team(args.team)
         store.sync_teams({str(t): str(s) for t, s in arch.teams.status.items()})
         if args.at is not None:

@@ -3,8 +3,8 @@
 Every user mistake ends with exit code 2 and one line on stderr naming the problem;
 ``--help`` on any subcommand lists its options.
 
-Command groups: :mod:`~islandcover.cli.data` (summary, islands), :mod:`~islandcover.cli.dispatch`
-(nearest, cutoff, route, links), :mod:`~islandcover.cli.live` (team, suspend),
+Command groups: :mod:`~islandcover.cli.data` (summary, islands, import, data check),
+:mod:`~islandcover.cli.dispatch` (nearest, cutoff, route, links), :mod:`~islandcover.cli.live` (team, suspend),
 :mod:`~islandcover.cli.planning` (coverage, matrix, site, map),
 :mod:`~islandcover.cli.typhoon` (replay, prepare), :mod:`~islandcover.cli.seasons` (calendar),
 :mod:`~islandcover.cli.keys` (keys), :mod:`~islandcover.cli.server` (serve).

@@ -70,7 +70,7 @@ def cmd_calendar(args: argparse.Namespace) -> int:
         written = write_ics(args.ics, cal, name=f"四时令 {year}")
         print(f"wrote {len(cal)} event{'s' if len(cal) != 1 else ''} ({year}) to {written}")
         return 0
-    risk = _risk(args.config.data_dir) if args.risk else None
+    risk = _risk(args.config.data_folder()) if args.risk else None
     if args.json:
         out = [ct.to_dict() for ct in cal]
         if risk is not None:
@@ -89,7 +89,7 @@ def cmd_calendar(args: argparse.Namespace) -> int:
     return 0
 
 
-def _risk(data_dir: Path) -> dict[str, TermRisk]:
+def _risk(data_dir: Path | None) -> dict[str, TermRisk]:
     """Per term name: the shipped storms' force-7 hours at Zhoushan (:mod:`islandcover.typhoon.season`)."""
     from islandcover.archipelago import Archipelago
     from islandcover.typhoon.season import seasonal_risk

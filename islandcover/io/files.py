@@ -24,6 +24,7 @@ from islandcover.facts import BOUNDS, DISTRICTS, METRIC_CRS, MODES
 from islandcover.io.coordinates import GCJ02, normalise_crs, to_wgs84
 
 __all__ = [
+    "check_geojson",
     "BOAT_CLASSES",
     "MAX_STATION_OFFSHORE_M",
     "PLACE_COLUMNS",
@@ -94,7 +95,7 @@ def _read_table(path: Path, crs: object | None) -> tuple[pd.DataFrame, np.ndarra
         table = table.drop(columns=["lon", "lat"])
     elif suffix in (".geojson", ".json", ".gpkg"):
         if suffix != ".gpkg":
-            _check_geojson(path)
+            check_geojson(path)
         try:
             gdf = gpd.read_file(path)
         except Exception as exc:  # pyogrio raises several types for malformed files
@@ -124,7 +125,7 @@ def _read_table(path: Path, crs: object | None) -> tuple[pd.DataFrame, np.ndarra
     return table.reset_index(drop=True), np.asarray(wlon), np.asarray(wlat), name
 
 
-def _check_geojson(path: Path) -> None:
+def check_geojson(path: Path) -> None:
     """Fail early, with the parser's position, on malformed GeoJSON; honour a ``crs`` member."""
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))

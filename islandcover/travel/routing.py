@@ -730,8 +730,9 @@ class Router:
 
     @cached_property
     def timetable(self) -> Timetable:
-        """The published departures of the scheduled boats (``sailings.csv``)."""
-        return Timetable(self.arch.source, self.arch.ferries.index)
+        """The published departures of the scheduled boats (``sailings.csv``, from the folder of
+        the ferries: an imported ``ferries.csv`` comes without the shipped timetable)."""
+        return Timetable(self.arch.folder_of("ferries.csv"), self.arch.ferries.index)
 
     @cached_property
     def _ferry_ends(self) -> dict[int, tuple[str, int]]:

@@ -71,7 +71,7 @@ def test_every_bridge_joins_two_different_islands_of_the_model(arch, bridges):
 def test_bridge_names_are_unique_and_rows_are_complete(bridges):
     # the routing keys each bridge's own wind limit (and a config override) by its name
     assert bridges["name_zh"].is_unique
-    assert set(bridges["kind"]) <= {"bridge", "causeway"}
+    assert set(bridges["kind"]) <= {"bridge", "causeway", "tunnel"}
     for _, b in bridges.iterrows():
         assert b["source"].strip() and b["confidence"] in {"H", "M", "L"}, b["name_zh"]
         if b["opened"].strip():
