@@ -1,12 +1,23 @@
 """Shared fixtures: the shipped archipelago, loaded once per test session; the HTTP app; the command line."""
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 
 import pytest
 from pg import BACKENDS
 
 from islandcover import Archipelago, Config
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Tests never read or write the machine's own live state or data overlay (``<state dir>/data``,
+    where ``islandcover import`` writes): unless the caller chose a state folder (.ci/run does), the
+    session gets an empty one, which the command-line tests' subprocesses inherit."""
+    if not os.environ.get("ISLANDCOVER_STATE_DIR"):
+        import tempfile
+
+        os.environ["ISLANDCOVER_STATE_DIR"] = tempfile.mkdtemp(prefix="islandcover-test-state-")
 
 
 @pytest.fixture(scope="session")
