@@ -588,8 +588,8 @@ class Archipelago:
     def summary(self) -> pd.DataFrame:
         """Counts by district: islands, powered islands, people, stations, teams.
 
-        ``people`` is the sum of published populations of powered islands (islands without
-        a published figure count 0; ``powered_without_population`` says how many).
+        ``people`` is the sum of the powered islands' populations on the 2020 census basis
+        (islands without a figure count 0; ``powered_without_population`` says how many).
         """
         isl = self.islands
         st = self.light_stations.join(isl["district"], on="island_id")

@@ -30,9 +30,12 @@ def cmd_summary(args: argparse.Namespace) -> int:
     if illustrative:
         print("\nStations and teams are an ILLUSTRATIVE set (the operator's list is not public); "
               "load your own with islandcover import (or --stations/--teams).")
+    print("\npeople: residents on the 2020 census basis (七普 常住): each district adds up to its census "
+          "total, carried to islands by the rule in data/islands/README.md (pop_kind says how for each island).")
     missing = int(table.loc["total", "powered_without_population"])
     if missing:
-        print(f"{missing} powered islands have no published population (counted as 0 people).")
+        print(f"{missing} powered islands have no figure of their own (counted as 0 people; most lie inside a "
+              "neighbour's township figure).")
     return 0
 
 

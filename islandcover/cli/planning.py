@@ -41,8 +41,8 @@ def cmd_coverage(args: argparse.Namespace) -> int:
         return 0
     print(f"Coverage — {scenario.weather.describe()}, one {scenario.vessel} per station, "
           f"{len(stations)} stations ({', '.join(s.id for s in stations)})")
-    print(f"  people shares count the {data['people_known']:,.0f} people of islands with a published population; "
-          f"{len(report.islands_without_population)} powered islands have none")
+    print(f"  people shares count the {data['people_known']:,.0f} residents of the powered islands (2020 census basis); "
+          f"{len(report.islands_without_population)} powered islands have no figure of their own")
     print(f"{'minutes':>8} {'islands':>10} {'share':>7} {'people':>9} {'share':>7} {'backup':>7}   by district (island share)")
     for t in data["thresholds"].values():  # type: ignore[union-attr]
         dist = "  ".join(f"{d} {v['islands_covered_share']:.0%}" for d, v in t["by_district"].items())

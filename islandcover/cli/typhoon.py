@@ -186,7 +186,7 @@ def _print_plan(plan: PreparePlan) -> None:
                 tail = f"{t.team_id:7s} {t.vessel:8s} {_short(t.latest_departure):14s} {t.eta_min:4.0f} min  {flag}"
             print(f" {n:2d} {pad(label, 16)} {people:>7s} {span:23s} {it.isolation_h:5g}  {tail}")
     print(f"  people counted: {plan.people_known:,}; {plan.islands_without_population} of these islands have no "
-          "published population (unknown, not zero)")
+          "population figure (unknown, not zero)")
     if plan.skipped_own_team:
         print(f"  also cut off that long but with a team of their own: {', '.join(plan.skipped_own_team)}")
     if plan.kept:

@@ -5,8 +5,9 @@ Planning assumptions (stated in every report):
 * Every station fields one team of the scenario's *planning vessel* (default ``workboat``, the
   class every light station keeps); dispatch (:meth:`Router.nearest`) uses the real roster.
 * An island is reached when a team lands at its service point. Its people are the island's
-  published population; islands without a published figure count in the island shares and are
-  listed, but not in the people shares (whose denominator says how many people are known).
+  population on the 2020 census basis (``population`` of ``islands.geojson``; see
+  data/islands/README.md); islands without a figure count in the island shares and are listed,
+  but not in the people shares (whose denominator says how many people are known).
 * A *responsibility zone* is the set of islands a station reaches first (travel time, not
   straight-line distance; ties go to the lower station id). A user may override assignments
   (island → station) and the zone metrics follow the assigned station's time.
