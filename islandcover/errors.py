@@ -34,6 +34,7 @@ __all__ = [
     "PointAtSea",
     "NoLanding",
     # planning
+    "ScenarioError",
     "SitingError",
     # typhoons
     "TrackError",
@@ -147,6 +148,11 @@ class NoLanding(IslandcoverError):
 
 
 # ---------------------------------------------------------------------- planning
+class ScenarioError(IslandcoverError):
+    """A scenario spec (a JSON object, as ``POST /scenarios`` and ``islandcover compare`` take) that
+    is malformed; names the field."""
+
+
 class SitingError(IslandcoverError):
     """A siting problem that cannot be posed or solved as asked (bad p, unreachable demand …)."""
 

@@ -30,6 +30,7 @@ def siting(state: State, _role: Planner, body: SitingIn) -> dict[str, Any]:
     with as_field("body"):
         res = problem.solve(body.model, p=body.p, minutes=body.minutes, time_limit=body.time_limit)
     out = res.to_dict()
+    out.update(state.model.site_kinds(res.sites))
     out["weight"] = body.weight
     out["scenario"] = sc.to_dict()
     out["people_without_population"] = int(np.isnan(state.model.demand.people).sum())

@@ -1,4 +1,4 @@
-"""The planner's commands: ``coverage``, ``matrix``, ``site`` and ``map``."""
+"""The planner's commands: ``coverage``, ``compare``, ``matrix``, ``site`` and ``map``."""
 from __future__ import annotations
 
 import argparse
@@ -13,14 +13,19 @@ from islandcover._plumbing import write_text_atomic
 from islandcover.cli._common import (
     at_args,
     data_args,
+    open_store,
     positive,
     router_of,
     scenario_args,
     scenario_of,
+    state_args,
 )
+from islandcover.errors import ScenarioError
 from islandcover.planning.coverage import THRESHOLDS_MIN, CoverageModel, read_assignments
+from islandcover.planning.scenario import Scenario
+from islandcover.planning.siting import UNITS
 
-__all__ = ["add_commands", "cmd_coverage", "cmd_matrix", "cmd_site", "cmd_map"]
+__all__ = ["add_commands", "cmd_compare", "cmd_coverage", "cmd_matrix", "cmd_site", "cmd_map"]
 
 
 def cmd_coverage(args: argparse.Namespace) -> int:
@@ -49,8 +54,18 @@ def cmd_coverage(args: argparse.Namespace) -> int:
         ps = t["people_covered_share"]
         print(f"{t['minutes']:>8g} {t['islands_covered']:>4}/{report.table.shape[0]:<5} {t['islands_covered_share']:>7.0%} "
               f"{t['people_covered']:>9,} {(f'{ps:.0%}' if ps is not None else '-'):>7} {t['backup_islands']:>7}   {dist}")
-    print(f"mean ETA {data['mean_eta_min']} min, 95th percentile {data['p95_eta_min']} min; unreachable: "
-          f"{', '.join(data['unreachable']) or 'none'}")  # type: ignore[arg-type]
+    n, reach = report.table.shape[0], data["reachable_islands"]
+    if reach:
+        print(f"mean ETA {data['mean_eta_min']} min, 95th percentile {data['p95_eta_min']} min, over the {reach} of "
+              f"{n} islands a team can reach ({data['reachable_share']:.0%})")
+    if data["unreachable_islands"]:
+        people = data["unreachable_people"]
+        listed = ", ".join(f"{u['name_zh'] or u['island_id']} ({u['island_id']}, "
+                           f"{'people unknown' if u['people'] is None else format(u['people'], ',') + ' people'})"
+                           for u in data["unreachable_islands"])  # type: ignore[union-attr]
+        print(f"unreachable: {len(data['unreachable_islands'])} islands, {people:,} known people: {listed}")
+    else:
+        print("unreachable: none")
     print("worst served:")
     for w in data["worst_served"]:  # type: ignore[union-attr]
         eta = "unreachable" if w["best_eta_min"] is None else f"{w['best_eta_min']} min"
@@ -63,7 +78,11 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     model = CoverageModel(router_of(args))
     scenario = scenario_of(args)
     m = model.candidate_matrix(scenario) if args.sites == "candidates" else model.matrix(scenario)
-    write_text_atomic(args.out, m.round(2).to_csv(index_label="island_id"), what="travel-time matrix")
+    islands = model.router.arch.islands
+    table = m.round(2)
+    table.insert(0, "name_zh", islands.name_zh.reindex(m.index).fillna("").to_numpy())
+    table.insert(1, "name_en", islands.name_en.reindex(m.index).fillna("").to_numpy())
+    write_text_atomic(args.out, table.to_csv(index_label="island_id"), what="travel-time matrix")
     print(f"wrote {args.out}: {m.shape[0]} islands × {m.shape[1]} sites, minutes ({scenario.weather.describe()}, "
           f"{scenario.vessel}); empty = unreachable", file=sys.stderr)
     return 0
@@ -84,16 +103,90 @@ def cmd_site(args: argparse.Namespace) -> int:
     out = res.to_dict()
     out["weight"] = args.weight
     out["scenario"] = scenario.to_dict()
+    out.update(model.site_kinds(res.sites))
     if args.json:
         print(json.dumps(out, ensure_ascii=False, indent=2))
         return 0
-    names = model.router.arch.stations.name_zh
-    print(f"{args.model}: status {res.status}, objective {res.objective:,.2f}, gap {res.gap:.4%}, {res.seconds:.2f} s")
+    stations = model.router.arch.stations
+    units = UNITS[args.model] if args.weight == "people" else UNITS[args.model].replace("people", "islands")
+    print(f"{args.model}: status {res.status}, objective {res.objective:,.2f} {units}, gap {res.gap:.4%}, "
+          f"{res.seconds:.2f} s")
     print(f"  kept open: {', '.join(res.fixed) or 'none'}")
+    if res.baseline is not None:
+        print(f"  with the kept stations alone: {res.baseline:,.2f} {units}")
+    if res.no_gain:
+        print(f"  no gain: no new site improves on the kept stations ({args.model} {res.objective:,.2f}); "
+              "none is proposed")
     for sid in res.sites:
-        print(f"  new site {sid} {names.get(sid, '')}")
+        name = stations.name_zh.get(sid, "")
+        if stations.kind.get(sid) == "light_station":
+            print(f"  existing station {sid} {name}")
+        else:
+            print(f"  new site {sid} (at {name})" if name else f"  new site {sid}")
     if res.uncovered:
         print(f"  outside the threshold or unreachable: {', '.join(res.uncovered)}")
+    return 0
+
+
+def _compared_scenario(ref: str, args: argparse.Namespace) -> Scenario:
+    """``base``, a JSON file of a scenario spec, or the id of a scenario stored through the API."""
+    if ref == "base":
+        return Scenario(name="base")
+    path = Path(ref)
+    if path.suffix.lower() == ".json" or path.exists():
+        try:
+            spec = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ScenarioError(f"{ref}: no such file") from None
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ScenarioError(f"{path.name}: not a JSON scenario ({exc})") from None
+        try:
+            return Scenario.from_spec(spec, name=str(spec.get("name") or path.stem) if isinstance(spec, dict) else path.stem)
+        except ScenarioError as exc:
+            raise ScenarioError(f"{path.name}: {exc}") from None
+    if not ref.isdigit():
+        raise ScenarioError(f"{ref!r} is not base, a .json scenario file or a stored scenario id")
+    row = open_store(args).scenario(int(ref))
+    return Scenario.from_spec(row.spec, row.name)
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Two scenarios side by side: every coverage metric, the deltas and the islands that changed."""
+    model = CoverageModel(router_of(args))
+    a, b = _compared_scenario(args.a, args), _compared_scenario(args.b, args)
+    minutes = tuple(args.minutes) if args.minutes else THRESHOLDS_MIN
+    out = model.compare(a, b, minutes)
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+        return 0
+
+    def num(v: object, fmt: str = ",.1f") -> str:
+        return "-" if v is None else format(v, fmt)
+
+    print(f"A: {a.name} — {a.weather.describe()}, {a.vessel}; close {', '.join(a.close) or 'none'}, "
+          f"add {', '.join(a.add) or 'none'}, move {', '.join(f'{x}→{y}' for x, y in a.move) or 'none'}")
+    print(f"B: {b.name} — {b.weather.describe()}, {b.vessel}; close {', '.join(b.close) or 'none'}, "
+          f"add {', '.join(b.add) or 'none'}, move {', '.join(f'{x}→{y}' for x, y in b.move) or 'none'}")
+    print(f"{'metric':<34} {'A':>12} {'B':>12} {'B − A':>10}")
+    labels = {"mean_eta_min": "mean ETA, reachable islands (min)", "p95_eta_min": "95th percentile ETA (min)",
+              "people_weighted_mean_eta_min": "people-weighted mean ETA (min)",
+              "unreachable_islands": "unreachable islands"}
+    for key, label in labels.items():
+        d = out["metrics"][key]  # type: ignore[index]
+        print(f"{label:<34} {num(d['a']):>12} {num(d['b']):>12} {num(d['delta'], '+,.1f'):>10}")
+    for t, row in out["thresholds"].items():  # type: ignore[union-attr]
+        for key, label, fmt in (("islands_covered", "islands within", ",.0f"), ("people_covered", "people within", ",.0f"),
+                                ("people_covered_share", "people share within", ".1%")):
+            d = row[key]
+            delta = "-" if d["delta"] is None else format(d["delta"], "+" + fmt)
+            print(f"{label + ' ' + t + ' min':<34} {num(d['a'], fmt):>12} {num(d['b'], fmt):>12} {delta:>10}")
+    changed = out["changed_islands"]
+    print(f"islands whose station or ETA changed: {len(changed)}")  # type: ignore[arg-type]
+    for c in changed[:15]:  # type: ignore[index]
+        print(f"  {c['island_id']} {c['name_zh'] or ''}: {c['station_a']} {num(c['eta_min_a'])} min → "
+              f"{c['station_b']} {num(c['eta_min_b'])} min")
+    if len(changed) > 15:  # type: ignore[arg-type]
+        print(f"  … and {len(changed) - 15} more (--json for all)")  # type: ignore[arg-type]
     return 0
 
 
@@ -114,13 +207,26 @@ def add_commands(sub: Any) -> None:
     p = sub.add_parser("coverage", help="share of islands and people reached within 30/45/60/90/120 min")
     data_args(p)
     scenario_args(p)
-    p.add_argument("--minutes", type=positive, action="append", help="threshold (repeatable; default 30 45 60 90 120)")
+    p.add_argument("--minutes", type=positive, nargs="+", action="extend", metavar="MIN",
+                   help="thresholds, e.g. --minutes 45 90 120 (default 30 45 60 90 120)")
     p.add_argument("--zones", type=Path, default=None, help="CSV of zone overrides: island,station")
     p.add_argument("--json", action="store_true", help="print JSON")
     at_args(p)
     p.set_defaults(func=cmd_coverage)
 
-    p = sub.add_parser("matrix", help="write the travel-time matrix (islands × sites) as CSV")
+    p = sub.add_parser("compare", help="two scenarios side by side: coverage metrics, deltas, islands that changed")
+    data_args(p)
+    state_args(p)
+    p.add_argument("a", metavar="A", help="base, a JSON scenario file ({\"close\": [\"ST-06\"], \"wind\": 7, …}) "
+                                          "or the id of a scenario stored through the API")
+    p.add_argument("b", metavar="B", help="the same, for the other scenario")
+    p.add_argument("--minutes", type=positive, nargs="+", action="extend", metavar="MIN",
+                   help="thresholds (default 30 45 60 90 120)")
+    p.add_argument("--travel-config", type=Path, default=None, help="TOML overriding vessel speeds and wind limits")
+    p.add_argument("--json", action="store_true", help="print JSON (the API's /scenarios/{a}/compare/{b})")
+    p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("matrix", help="write the travel-time matrix (islands × sites) as CSV, island names beside the ids")
     data_args(p)
     scenario_args(p)
     p.add_argument("--out", type=Path, required=True, help="CSV file to write")

@@ -157,6 +157,13 @@ class CoverageReport:
             "people_known": self.people_known,
             "islands_without_population": self.islands_without_population,
             "unreachable": [str(i) for i in eta[eta.isna()].index],
+            "unreachable_islands": [
+                {"island_id": str(i), "name_zh": r.name_zh, "people": _r(r.people, 0)}
+                for i, r in self.table[eta.isna()].iterrows()],
+            "unreachable_people": _r(self.table.people[eta.isna()].fillna(0).sum(), 0),
+            "reachable_islands": int(len(reach)),
+            "reachable_share": _r(len(reach) / len(self.table), 4) if len(self.table) else None,
+            # over the reachable islands only: read it beside reachable_share, never alone
             "mean_eta_min": _r(reach.mean()) if len(reach) else None,
             "p95_eta_min": _r(reach.quantile(0.95)) if len(reach) else None,
             "people_weighted_mean_eta_min": _r(float((reach * w).sum() / w.sum())) if w.sum() else None,
@@ -266,6 +273,13 @@ class CoverageModel:
         """Minutes from every candidate site (every landing, plus ``extra``) to each demand point."""
         return self.matrix(scenario, list(self.candidates) + list(extra))
 
+    def site_kinds(self, sites: Sequence[str]) -> dict[str, list[str]]:
+        """Split chosen sites into the existing light stations and the new sites (service points
+        and added points): a site is never called new when a light station stands there."""
+        kind = self.router.arch.stations.kind
+        return {"existing": [s for s in sites if kind.get(s) == "light_station"],
+                "new": [s for s in sites if kind.get(s) != "light_station"]}
+
     def siting_problem(self, scenario: Scenario, *, keep_existing: bool = False, weight: str = "people") -> SitingProblem:
         """The siting instance of a scenario: every landing as a candidate, with the scenario's
         stations in place (closed ones removed, moved ones at their new place, added ones in).
@@ -366,8 +380,11 @@ class CoverageModel:
             x, y = ra.table.loc[iid], rb.table.loc[iid]
             ex, ey = x.eta_min, y.eta_min
             eta_changed = (np.isnan(ex) != np.isnan(ey)) or (not np.isnan(ex) and abs(ex - ey) > ETA_TOLERANCE_MIN)
-            if x.station != y.station or eta_changed:
-                changed.append({"island_id": str(iid), "name_zh": x.name_zh, "station_a": x.station, "station_b": y.station,
+            same_station = (pd.isna(x.station) and pd.isna(y.station)) or x.station == y.station
+            if not same_station or eta_changed:
+                changed.append({"island_id": str(iid), "name_zh": x.name_zh,
+                                "station_a": None if pd.isna(x.station) else x.station,
+                                "station_b": None if pd.isna(y.station) else y.station,
                                 "eta_min_a": _r(ex), "eta_min_b": _r(ey),
                                 "delta_min": None if np.isnan(ex) or np.isnan(ey) else _r(ey - ex)})
         return {"a": a.to_dict(), "b": b.to_dict(), "metrics": metrics, "thresholds": per_t, "changed_islands": changed}

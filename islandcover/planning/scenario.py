@@ -6,7 +6,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from islandcover.errors import ScenarioError
 from islandcover.travel.weather import Weather
+
+#: The fields of a scenario spec (:meth:`Scenario.from_spec`).
+SPEC_FIELDS = frozenset({"name", "add", "close", "move", "wind", "typhoon", "vessel"})
 
 __all__ = ["Scenario"]
 
@@ -55,12 +59,35 @@ class Scenario:
 
         Raises
         ------
+        ScenarioError
+            Not an object, an unknown field, or a field of the wrong type (naming it). A
+            ``name`` field is allowed and ignored (``name`` is the argument).
         WeatherError
             For an impossible wind or typhoon.
         """
+        if not isinstance(spec, Mapping):
+            raise ScenarioError("a scenario is a JSON object with add, close, move, wind or typhoon, vessel")
+        unknown = sorted(set(spec) - SPEC_FIELDS)
+        if unknown:
+            raise ScenarioError(f"unknown field {', '.join(unknown)}: a scenario has {', '.join(sorted(SPEC_FIELDS))}")
+        if spec.get("typhoon") is not None and spec.get("wind", 0) not in (0, None):
+            raise ScenarioError("give wind or typhoon, not both")
+        for key in ("add", "close", "move"):
+            if not isinstance(spec.get(key, []), list | tuple):
+                raise ScenarioError(f"field {key}: must be a list")
+        for i, m in enumerate(spec.get("move", [])):
+            if not (isinstance(m, list | tuple) and len(m) == 2):
+                raise ScenarioError(f"field move[{i}]: must be a pair [station, where]")
         ty = spec.get("typhoon")
+        if ty is not None and not (isinstance(ty, Mapping) and {"lon", "lat", "r7_km", "r10_km"} <= set(ty)):
+            raise ScenarioError("field typhoon: must be an object with lon, lat, r7_km, r10_km")
+        wind = spec.get("wind") or 0
+        if isinstance(wind, bool) or not isinstance(wind, int):
+            raise ScenarioError(f"field wind: must be a whole force 0–17, got {wind!r}")
+        if spec.get("vessel", "workboat") not in ("workboat", "fast", "ferry"):
+            raise ScenarioError(f"field vessel: must be workboat, fast or ferry, got {spec.get('vessel')!r}")
         weather = (Weather.typhoon(ty["lon"], ty["lat"], ty["r7_km"], ty["r10_km"]) if ty
-                   else Weather.uniform(spec.get("wind", 0)))
+                   else Weather.uniform(spec.get("wind") or 0))
         return cls(name=name, add=tuple(spec.get("add", ())), close=tuple(spec.get("close", ())),
                    move=tuple((str(a), str(b)) for a, b in spec.get("move", ())), weather=weather,
                    vessel=spec.get("vessel", "workboat"))

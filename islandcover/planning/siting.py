@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -37,7 +37,7 @@ from scipy.sparse import coo_array, csc_array, csr_array
 
 from islandcover.errors import SitingError
 
-__all__ = ["SitingProblem", "SitingResult", "MODELS", "MODEL_PARAMS", "PRECISION_MIN"]
+__all__ = ["MAXIMISE", "MODELS", "MODEL_PARAMS", "PRECISION_MIN", "UNITS", "SitingProblem", "SitingResult"]
 
 #: Times are rounded to this many minutes before solving.
 PRECISION_MIN = 0.01
@@ -48,6 +48,12 @@ MODEL_PARAMS: dict[str, tuple[str, ...]] = {"mclp": ("p", "minutes"), "pmedian":
 
 #: The models :meth:`SitingProblem.solve` knows.
 MODELS = tuple(MODEL_PARAMS)
+
+#: What each model's objective counts (``weight="people"``; with island weights, islands).
+UNITS: dict[str, str] = {"mclp": "people covered", "pmedian": "people × minutes (the weighted sum of ETAs)",
+                         "pcenter": "minutes (the worst island's ETA)", "setcover": "new sites"}
+#: Whether a model maximises its objective (the others minimise).
+MAXIMISE: dict[str, bool] = {"mclp": True, "pmedian": False, "pcenter": False, "setcover": False}
 
 _SOLVER = f"HiGHS (scipy {scipy.__version__})"
 
@@ -81,6 +87,11 @@ class SitingResult:
         Demand left outside the threshold or unreachable (mclp; set cover raises instead).
     stats : dict
         Sizes before and after reduction, solver name, iterations.
+    baseline : float or None
+        The objective with only the ``fixed`` sites open (None when nothing is kept open).
+    no_gain : bool
+        No new site improves on ``baseline``: ``sites`` is then empty (the model's ``p`` picks
+        would change nothing, so none is proposed).
     """
 
     model: str
@@ -94,10 +105,23 @@ class SitingResult:
     assignment: dict[str, str | None] = field(default_factory=dict)
     uncovered: list[str] = field(default_factory=list)
     stats: dict[str, object] = field(default_factory=dict)
+    baseline: float | None = None
+    no_gain: bool = False
+
+    @property
+    def gain(self) -> float | None:
+        """How much the new sites improve on the kept ones (positive is better), or None."""
+        if self.baseline is None:
+            return None
+        return self.objective - self.baseline if MAXIMISE[self.model] else self.baseline - self.objective
 
     def to_dict(self) -> dict[str, object]:
-        return {"model": self.model, "sites": self.sites, "fixed": self.fixed,
-                "objective": round(self.objective, 3), "status": self.status, "bound": round(self.bound, 3),
+        def num(x: float | None) -> float | None:
+            return None if x is None or not np.isfinite(x) else round(float(x), 3)
+
+        return {"model": self.model, "sites": self.sites, "fixed": self.fixed, "units": UNITS[self.model],
+                "objective": round(self.objective, 3), "baseline": num(self.baseline), "gain": num(self.gain),
+                "no_gain": self.no_gain, "status": self.status, "bound": round(self.bound, 3),
                 "gap": round(self.gap, 6), "seconds": round(self.seconds, 3), "uncovered": self.uncovered,
                 "assignment": self.assignment, "stats": self.stats}
 
@@ -155,12 +179,44 @@ class SitingProblem:
             if given[name] is None:
                 raise SitingError(f"model {model} needs {name}")
         if model == "mclp":
-            return self.mclp(p, minutes, time_limit=time_limit)  # type: ignore[arg-type]
-        if model == "pmedian":
-            return self.pmedian(p, time_limit=time_limit)  # type: ignore[arg-type]
+            res = self.mclp(p, minutes, time_limit=time_limit)  # type: ignore[arg-type]
+        elif model == "pmedian":
+            res = self.pmedian(p, time_limit=time_limit)  # type: ignore[arg-type]
+        elif model == "pcenter":
+            res = self.pcenter(p, time_limit=time_limit)  # type: ignore[arg-type]
+        else:
+            res = self.setcover(minutes, time_limit=time_limit)  # type: ignore[arg-type]
+        return self._against_kept(res, minutes)
+
+    def objective_of(self, model: str, open_sites: Sequence[str] = (), minutes: float | None = None) -> float:
+        """The objective of ``model`` with the kept sites and ``open_sites`` open (no solve).
+
+        mclp: weight within ``minutes``; pmedian: weighted sum of nearest times (inf when a
+        demand point of positive weight is unreachable); pcenter: the largest nearest time; setcover: the number of
+        ``open_sites`` (inf when some demand is left beyond ``minutes``).
+        """
+        best = self._nearest_cost(open_sites)
+        if model == "mclp":
+            return float(self.weights[best <= float(minutes)].sum())  # type: ignore[arg-type]
+        if model == "pmedian":  # demand of weight 0 does not count (as in the solve)
+            counted = self.weights > 0
+            return float((self.weights[counted] * best[counted]).sum()) if np.isfinite(best[counted]).all() \
+                else float("inf")
         if model == "pcenter":
-            return self.pcenter(p, time_limit=time_limit)  # type: ignore[arg-type]
-        return self.setcover(minutes, time_limit=time_limit)  # type: ignore[arg-type]
+            return float(best.max()) if len(best) else 0.0
+        return float(len(open_sites)) if (best <= float(minutes)).all() else float("inf")  # type: ignore[arg-type]
+
+    def _against_kept(self, res: SitingResult, minutes: float | None) -> SitingResult:
+        """Set the baseline of the kept sites, and drop the picks when they gain nothing."""
+        if not self.fixed:
+            return res
+        base = self.objective_of(res.model, (), minutes)
+        res = replace(res, baseline=base)
+        gain = res.gain
+        tol = 1e-9 * max(1.0, abs(base)) if np.isfinite(base) else 0.0
+        if gain is not None and np.isfinite(base) and gain <= tol:
+            res = replace(res, sites=[], no_gain=True, assignment=self._assign([]))
+        return res
 
     # ------------------------------------------------------------------ helpers
     def _free(self) -> np.ndarray:

@@ -41,6 +41,8 @@ def test_matrix_csv_has_empty_cells_where_unreachable(tmp_path):
     out = run("matrix", "--out", str(f), "--wind", "9")
     assert out.returncode == 0, out.stderr
     m = pd.read_csv(f, index_col="island_id")
+    assert m.loc["ZS-0044", "name_zh"] == "蚂蚁岛" and m.loc["ZS-0044", "name_en"] == "Mayi Dao"  # names beside ids
+    m = m.drop(columns=["name_zh", "name_en"])
     assert m.shape == (62, 74)  # 62 powered islands x (12 light stations + 62 service points)
     assert m.isna().any().any()          # storm: some pairs unreachable, written as empty cells
     assert (m.min(axis=1).dropna() >= 0).all()
@@ -84,3 +86,53 @@ def test_bad_input_exits_2_with_one_line(args, needle):
     lines = [ln for ln in out.stderr.splitlines() if not ln.startswith("  ")]
     assert len(lines) == 1 and needle in lines[0], out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_coverage_takes_one_list_of_minutes_and_names_unreachable_islands():
+    out = run("coverage", "--minutes", "45", "90", "120", "--wind", "8", "--json")
+    assert out.returncode == 0, out.stderr
+    d = json.loads(out.stdout)
+    assert list(d["thresholds"]) == ["45", "90", "120"]
+    assert d["reachable_islands"] + len(d["unreachable_islands"]) == d["islands"]
+    assert d["reachable_share"] == pytest.approx(d["reachable_islands"] / d["islands"], abs=1e-4)
+    assert {u["island_id"] for u in d["unreachable_islands"]} == set(d["unreachable"])
+    assert d["unreachable"] and all(u["name_zh"] for u in d["unreachable_islands"])
+    text = run("coverage", "--minutes", "45", "90", "--wind", "8").stdout
+    assert "a team can reach" in text and f"unreachable: {len(d['unreachable'])} islands" in text
+
+
+def test_site_says_existing_new_units_and_no_gain():
+    out = run("site", "--model", "pcenter", "--p", "2", "--json")
+    d = json.loads(out.stdout)
+    assert d["units"].startswith("minutes") and set(d["existing"]) | set(d["new"]) == set(d["sites"])
+    assert all(s.startswith("ST-") for s in d["existing"]) and not any(s.startswith("ST-") for s in d["new"])
+    # every island within 240 min of the kept stations: nothing to gain
+    out = run("site", "--model", "mclp", "--p", "2", "--minutes", "240", "--keep-existing")
+    assert out.returncode == 0, out.stderr
+    assert "no gain" in out.stdout and not any(line.startswith("  new site") for line in out.stdout.splitlines())
+    assert "people covered" in out.stdout
+
+
+def test_compare_two_scenarios_from_files(tmp_path):
+    a = tmp_path / "a.json"
+    a.write_text('{"close": ["ST-06"]}', encoding="utf-8")
+    out = run("compare", "base", str(a), "--minutes", "60", "--json")
+    assert out.returncode == 0, out.stderr
+    d = json.loads(out.stdout)
+    assert d["b"]["close"] == ["ST-06"] and "60" in d["thresholds"]
+    assert any(c["island_id"] == "ZS-0044" for c in d["changed_islands"])  # 蚂蚁岛 loses its own station
+    text = run("compare", "base", str(a)).stdout
+    assert "islands whose station or ETA changed" in text
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"wnid": 7}', encoding="utf-8")
+    out = run("compare", "base", str(bad))
+    assert out.returncode == 2 and "unknown field wnid" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_compare_does_not_list_islands_unreachable_in_both(router):
+    """An island cut off in both scenarios has not changed (pandas' NaN != NaN must not say it has)."""
+    model = CoverageModel(router)
+    storm = Weather.uniform(8)
+    out = model.compare(Scenario(weather=storm), Scenario(weather=storm, close=("ST-06",)), (60,))
+    both = set(model.report(Scenario(weather=storm), (60,)).to_dict()["unreachable"])
+    assert both and not both & {c["island_id"] for c in out["changed_islands"]}

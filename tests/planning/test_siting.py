@@ -176,3 +176,40 @@ def test_storm_instance_pmedian_and_pcenter_refuse_or_answer(router):
             assert "reach" in str(exc)
         else:
             assert np.isfinite(r.objective) and r.status == "optimal"
+
+
+def test_no_gain_proposes_nothing_and_says_so():
+    # two demand points both reached within 10 min by the kept site A: at 15 min an MCLP cannot gain
+    cost = pd.DataFrame([[5.0, 20.0, 30.0], [8.0, 3.0, 40.0]], index=["i1", "i2"], columns=["A", "B", "C"])
+    prob = SitingProblem.from_cost_matrix(cost, [100.0, 50.0], ["A"])
+    r = prob.solve("mclp", p=1, minutes=15)
+    assert r.no_gain and r.sites == [] and r.baseline == r.objective == 150.0 and r.gain == 0
+    assert r.to_dict()["units"] == "people covered"
+    # the p-median can still gain (B serves i2 five minutes faster: 50 people x 5 min less)
+    r = prob.solve("pmedian", p=1)
+    assert not r.no_gain and r.sites == ["B"]
+    assert r.baseline == pytest.approx(100 * 5 + 50 * 8) and r.gain == pytest.approx(250.0)
+    assert r.to_dict()["units"].startswith("people × minutes")
+
+
+@settings(max_examples=60, deadline=None)
+@given(inst=instances(), model=st.sampled_from(["mclp", "pmedian", "pcenter"]))
+def test_the_baseline_is_the_kept_sites_objective_and_never_beats_the_answer(inst, model):
+    c, w, fixed, p, minutes = inst
+    if not fixed:
+        return
+    cost = pd.DataFrame(c, index=[f"d{i}" for i in range(len(c))], columns=[f"s{j}" for j in range(c.shape[1])])
+    prob = SitingProblem.from_cost_matrix(cost, w, [f"s{fixed[0]}"])
+    try:
+        r = prob.solve(model, p=p, minutes=minutes)
+    except SitingError:
+        return  # unreachable demand: refused, as tested above
+    d = np.where(np.isnan(c), np.inf, c)[:, fixed].min(axis=1)  # None (NaN) = unreachable
+    pos = w > 0
+    by_hand = {"mclp": float((w * (d <= minutes)).sum()),
+               "pmedian": float((w[pos] * d[pos]).sum()) if np.isfinite(d[pos]).all() else float("inf"),
+               "pcenter": float(d.max())}[model]
+    assert r.baseline == pytest.approx(by_hand)
+    assert r.gain is None or r.gain >= -1e-6 * max(1.0, abs(by_hand)) or not np.isfinite(by_hand)
+    if r.no_gain:
+        assert r.sites == []

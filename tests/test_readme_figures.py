@@ -1,0 +1,31 @@
+"""The README's command transcripts and figures are the code's own output (scripts/readme_figures.py)."""
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "readme_figures.py"
+
+
+def _module():
+    spec = importlib.util.spec_from_file_location("readme_figures", SCRIPT)
+    mod = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_the_readme_quotes_what_the_commands_print_now():
+    mod = _module()
+    text = mod.README.read_text(encoding="utf-8")
+    names = {m.group("name") for m in mod.BLOCK.finditer(text)} | {m.group("name") for m in mod.INLINE.finditer(text)}
+    assert names == set(mod.PARTS)  # every part is in the README, and nothing unknown
+    stale = mod.stale_parts(text, mod.render(text, mod.Runner()))
+    assert not stale, f"README.md is stale in {stale}: run python scripts/readme_figures.py"
+
+
+def test_a_changed_figure_is_caught_and_durations_are_not(tmp_path):
+    mod = _module()
+    old = "<!-- generated: summary -->\n```\nobjective 68.59, 0.05 s\n```\n<!-- end generated -->\n"
+    assert mod.stale_parts(old, old.replace("0.05 s", "0.07 s")) == []
+    assert mod.stale_parts(old, old.replace("68.59", "68.60")) == ["summary"]
