@@ -175,6 +175,8 @@ class Config:
         processes started from an import string (uvicorn's workers)."""
         out = {}
         for f in fields(self):
+            if f.name == "data_dir" and self.default_overlay:
+                continue  # read back as <state_dir>/data, and allowed not to exist yet
             value = getattr(self, f.name)
             if isinstance(value, bool):
                 out[ENV[f.name]] = "1" if value else "0"

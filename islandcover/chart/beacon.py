@@ -50,11 +50,14 @@ from jinja2 import Template
 from islandcover._plumbing import write_text_atomic
 from islandcover.archipelago import Archipelago
 from islandcover.chart.layers import (
+    CUT_OFF_EXPLAINED,
     CUTOFF_COLOUR,
     LANGS,
     RawHtml,
     bridge_lines,
     island_name,
+    outage_footer_html,
+    set_page_lang,
     web_geometry,
 )
 from islandcover.errors import IslandcoverError, UnknownIsland, UnknownStation
@@ -108,6 +111,18 @@ _TEXT: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "cut_off_title": "风暴孤岛 {n} 座",
         "legend_eta": "最快到达时间（分钟）",
         "unreachable": "无法到达",
+        "unreachable_popup": "无法到达（没有队伍能到）",
+        "own_station": "本岛驻有站点",
+        "not_published": "未公布",
+        "cut_off_split": "其中无法到达 {u} 座，岛自为战 {s} 座",
+        "self_reliant": "岛自为战（本岛有队伍）",
+        "labels": "岛名",
+        "search": "搜索岛屿：中文、拼音或英文",
+        "search_button": "搜索",
+        "no_match": "没有找到",
+        "layers_button": "图层",
+        "legend_button": "图例",
+        "outage_button": "停电 95598",
         "promise": "45 / 90 / 120 分钟：国家电网抢修到达现场承诺时限（城区 / 农村 / 特殊边远地区）",
         "islands_n": "{n} 岛",
         "unpowered": "无电网岛屿",
@@ -147,6 +162,18 @@ _TEXT: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "cut_off_title": "{n} islands cut off",
         "legend_eta": "Fastest response (minutes)",
         "unreachable": "unreachable",
+        "unreachable_popup": "unreachable (no team can reach it)",
+        "own_station": "station on the island",
+        "not_published": "not published",
+        "cut_off_split": "{u} unreachable, {s} on their own (岛自为战)",
+        "self_reliant": "on its own (岛自为战: a team of its own)",
+        "labels": "Island names",
+        "search": "Find an island: Chinese, pinyin or English",
+        "search_button": "Search",
+        "no_match": "no island found",
+        "layers_button": "Layers",
+        "legend_button": "Legend",
+        "outage_button": "Outage 95598",
         "promise": "45 / 90 / 120 min: State Grid's promised arrival times for repairs "
                    "(urban / rural / remote areas)",
         "islands_n": "{n} isl.",
@@ -317,6 +344,12 @@ def beacon_chart(
     route_features = _checked_routes(routes, lang)
     weather = text["calm"] if weather_label == "calm" else str(weather_label)
     classes = {iid: eta_class(v) for iid, v in eta.items()}
+    # One definition of "cut off" (see CUT_OFF_EXPLAINED): an island no team can reach is cut off
+    # (unreachable); a cut-off island that a team still reaches has one of its own (岛自为战).
+    unreachable = [iid for iid, k in classes.items() if k == len(ETA_COLOURS) - 1]
+    cut_ids += [iid for iid in unreachable if iid not in cut_ids]
+    self_reliant = frozenset(i for i in cut_ids if i in classes and i not in set(unreachable))
+    own_station = frozenset(arch.light_stations["island_id"].dropna().astype(str))
 
     islands = arch.islands
     geoms = web_geometry(islands.geometry)
@@ -324,6 +357,7 @@ def beacon_chart(
     m = folium.Map(location=[(s + n) / 2, (w + e) / 2], zoom_start=9, tiles=None,
                    control_scale=True, prefer_canvas=False, zoom_snap=0.25)
     _make_offline(m, text["title"], lang)
+    set_page_lang(m.get_root(), lang)
     _IslandIds().add_to(m)  # before any layer, so that it sees every one added
     top = folium.map.CustomPane("ic-top", z_index=450, pointer_events=True)
     top.add_to(m)
@@ -348,8 +382,8 @@ def beacon_chart(
         ids = islands.index[islands.district == d]
         name = d if lang == "zh" else DISTRICT_EN.get(d, d)
         group = folium.FeatureGroup(name=name, show=True)
-        feats = [_island_feature(arch, iid, geoms[iid], eta, zone_of, station_name, text, lang)
-                 for iid in ids]
+        feats = [_island_feature(arch, iid, geoms[iid], eta, zone_of, station_name, text, lang,
+                                 own_station, self_reliant) for iid in ids]
         folium.GeoJson(
             {"type": "FeatureCollection", "features": feats},
             style_function=_island_styler(classes),
@@ -364,7 +398,7 @@ def beacon_chart(
 
     # --- storm closures
     if cut_ids:
-        _cut_off_layer(m, arch, geoms, cut_ids, weather, text, lang)
+        _cut_off_layer(m, arch, geoms, cut_ids, self_reliant, weather, text, lang)
 
     # --- bridges
     bridges = bridge_lines(arch)
@@ -402,7 +436,9 @@ def beacon_chart(
     if demo_posts is not None and has_posts:
         _organisation_layer(m, arch, demo_posts, "demo_post", text, lang, show=True)
 
-    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    control = folium.LayerControl(collapsed=False, position="topright")
+    control.add_to(m)
+    _ChartUi(control, _search_data(arch, lang), {k: text[k] for k in ("labels", "no_match")}).add_to(m)
     m.fit_bounds([[s, w], [n, e]], padding=(10, 10))
 
     counts = [sum(1 for k in classes.values() if k == c) for c in range(len(ETA_COLOURS))]
@@ -413,8 +449,12 @@ def beacon_chart(
     root.html.add_child(RawHtml(_title_html(text, weather, len(cut_ids))), name="ic_title")
     root.html.add_child(RawHtml(_legend_html(text, counts, weather, len(cut_ids), bool(bridges),
                                           bool(route_features), illustrative, zone_of,
-                                          station_name, supply=has_supply, posts=has_posts)),
+                                          station_name, supply=has_supply, posts=has_posts,
+                                          lang=lang)),
                         name="ic_legend")
+    root.html.add_child(RawHtml(_search_html(text)), name="ic_search")
+    root.html.add_child(RawHtml(outage_footer_html(lang)), name="ic_footer")
+    root.html.add_child(RawHtml(_bar_html(text)), name="ic_bar")
     return m
 
 
@@ -434,7 +474,8 @@ def scenario_chart(model: CoverageModel, scenario: Scenario, *, lang: str = "zh"
     Returns
     -------
     (folium.Map, list of str)
-        The chart and the ids of the cut-off islands.
+        The chart and the ids of the cut-off islands (the count the chart shows: no team from
+        another island reaches them, including those no team reaches at all).
     """
     from islandcover.io.organisation import load_organisation
     from islandcover.travel.links import sailing_features
@@ -444,7 +485,13 @@ def scenario_chart(model: CoverageModel, scenario: Scenario, *, lang: str = "zh"
                             zone_stations=arch.stations.index)
     zones = model.zones(scenario)
     cut = [c.id for c in model.router.cutoff(scenario.weather)]
-    m = beacon_chart(arch, zones.best_eta_min, zones=zones.station.dropna(), cut_off=cut,
+    # "Unreachable" means what it means for the cut-off islands: no team, by any of its boats,
+    # can reach it. Where the scenario's stations (planning vessel) reach no island, the
+    # fastest team that does gives its time (e.g. a ferry team in a gale).
+    teams = model.router.travel_times(scenario.weather).min(axis=0)
+    eta = zones.best_eta_min.fillna(teams.reindex(zones.best_eta_min.index))
+    cut += [i for i in eta.index[eta.isna()] if i in arch.islands.index and i not in cut]
+    m = beacon_chart(arch, eta, zones=zones.station.dropna(), cut_off=cut,
                      routes=sailing_features(model.router, scenario.weather),
                      weather_label=scenario.weather.describe(lang), lang=lang,
                      supply_stations=org.supply_stations, demo_posts=org.demo_posts)
@@ -579,22 +626,28 @@ def _popup_fields(zone_of: pd.Series | None, *, keys: bool = False) -> list[str]
 
 def _island_feature(arch: Archipelago, iid: str, geom: shapely.Geometry, eta: pd.Series,
                     zone_of: pd.Series | None, station_name: pd.Series, text: Mapping[str, str],
-                    lang: str) -> dict[str, Any]:
+                    lang: str, own_station: frozenset[str], self_reliant: frozenset[str]
+                    ) -> dict[str, Any]:
     row = arch.islands.loc[iid]
     name = island_name(row, iid, lang)
     district = row["district"] if lang == "zh" else DISTRICT_EN.get(row["district"], row["district"])
     if iid in eta.index:
         value = eta[iid]
         reachable = not (np.isnan(value) or np.isinf(value))
-        eta_text = text["minutes"].format(m=value) if reachable else text["unreachable"]
+        if iid in own_station:
+            eta_text = text["own_station"]
+        else:
+            eta_text = text["minutes"].format(m=value) if reachable else text["unreachable_popup"]
+        if iid in self_reliant:
+            eta_text = f"{eta_text} · {text['self_reliant']}"
     else:
         eta_text = text["not_powered"]
     pop = row["population"]
     props: dict[str, Any] = {
         "name": html.escape(name),
         "district": html.escape(str(district)),
-        "eta": eta_text,
-        "pop": "" if pd.isna(pop) else f"{int(pop):,}",
+        "eta": html.escape(eta_text),
+        "pop": html.escape(text["not_published"]) if pd.isna(pop) else f"{int(pop):,}",
     }
     if zone_of is not None:
         sid = zone_of.get(iid)
@@ -651,10 +704,12 @@ def _zone_colours(zone_of: pd.Series) -> dict[str, str]:
 
 
 def _cut_off_layer(m: folium.Map, arch: Archipelago, geoms: pd.Series, cut_ids: list[str],
-                   weather: str, text: Mapping[str, str], lang: str) -> None:
-    feats = [{"type": "Feature", "id": iid,
-              "properties": {"label": html.escape(
-                  f"{island_name(arch.islands.loc[iid], iid, lang)}: {text['cut_off_tip']} ({weather})")},
+                   self_reliant: frozenset[str], weather: str, text: Mapping[str, str], lang: str) -> None:
+    def label(iid: str) -> str:
+        kind = text["self_reliant"] if iid in self_reliant else text["unreachable_popup"]
+        return f"{island_name(arch.islands.loc[iid], iid, lang)}: {text['cut_off_tip']} ({weather}) · {kind}"
+
+    feats = [{"type": "Feature", "id": iid, "properties": {"label": html.escape(label(iid))},
               "geometry": shapely.geometry.mapping(geoms[iid])} for iid in cut_ids]
     group = folium.FeatureGroup(name=text["cut_off"].format(weather=weather, n=len(cut_ids)), show=True)
     folium.GeoJson(
@@ -771,7 +826,8 @@ def _title_html(text: Mapping[str, str], weather: str, n_cut: int) -> str:
 
 def _legend_html(text: Mapping[str, str], counts: list[int], weather: str, n_cut: int,
                  bridges: bool, routes: bool, illustrative: bool, zone_of: pd.Series | None,
-                 station_name: pd.Series, *, supply: bool = False, posts: bool = False) -> str:
+                 station_name: pd.Series, *, supply: bool = False, posts: bool = False,
+                 lang: str = "zh") -> str:
     esc = html.escape
     bounds = [0, *ETA_BREAKS_MIN]
     labels = [f"{lo}–{hi}" if lo else f"≤ {hi}" for lo, hi in zip(bounds, ETA_BREAKS_MIN)]
@@ -805,6 +861,10 @@ def _legend_html(text: Mapping[str, str], counts: list[int], weather: str, n_cut
     rows.append(f'<div class="ic-row" id="ic-legend-cutoff"><span class="ic-sw" '
                 f'style="background:transparent;border:3px solid {CUTOFF_COLOUR}"></span>'
                 f'{esc(text["cut_off"].format(weather=weather, n=n_cut))}</div>')
+    if n_cut:
+        split = text["cut_off_split"].format(u=counts[-1], s=n_cut - counts[-1])  # unreachable ⊆ cut off
+        rows.append(f'<div class="ic-note" id="ic-legend-cutoff-split">{esc(split)}</div>')
+    rows.append(f'<div class="ic-note" id="ic-cutoff-explained">{esc(CUT_OFF_EXPLAINED[lang])}</div>')
     if zone_of is not None:
         colour = _zone_colours(zone_of)
         items = "".join(f'<div class="ic-row"><span class="ic-sw" style="background:{c}"></span>'
@@ -824,8 +884,11 @@ _PAGE_CSS = f"""
   box-shadow: 0 1px 5px rgba(0,0,0,0.35); font: 600 17px/1.35 {_FONTS}; color: #13222f;
   text-align: center; pointer-events: none; white-space: nowrap; }}
 .ic-title small {{ display: block; font-weight: 400; font-size: 12.5px; color: #33414d; }}
-.ic-legend {{ position: absolute; left: 10px; bottom: 62px; z-index: 1000; max-width: 270px;
-  max-height: calc(100% - 150px); overflow: auto; background: rgba(255,255,255,0.95);
+:root {{ --ic-top: 0px; --ic-bottom: 0px; }}
+.leaflet-top {{ top: var(--ic-top); }}
+.leaflet-bottom {{ bottom: var(--ic-bottom); }}
+.ic-legend {{ position: absolute; left: 10px; bottom: calc(var(--ic-bottom) + 44px); z-index: 1000;
+  max-width: 270px; max-height: calc(100% - 150px - var(--ic-bottom)); overflow: auto; background: rgba(255,255,255,0.95);
   padding: 8px 10px; border-radius: 6px; box-shadow: 0 1px 5px rgba(0,0,0,0.35);
   font: 12px/1.35 {_FONTS}; color: #1d1d1d; }}
 .ic-legend h4 {{ margin: 0 0 4px 0; font-size: 13px; }}
@@ -848,6 +911,45 @@ _PAGE_CSS = f"""
 .ic-legend .ic-sym svg {{ width: 14px; height: 14px; }}
 .ic-popup ul {{ margin: 2px 0 4px 0; padding-left: 16px; }}
 .leaflet-control-layers-expanded {{ font: 12px/1.35 {_FONTS}; }}
+.ic-label {{ background: none; border: none; }}
+.ic-label span {{ position: absolute; left: 0; top: 0; white-space: nowrap;
+  font: 600 12px/1.2 {_FONTS}; color: #10202e; padding: 0 1px;
+  text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff, 1px 1px 0 #fff, -1px -1px 0 #fff; }}
+.ic-label-hidden {{ visibility: hidden; }}
+.ic-search {{ position: absolute; top: 10px; left: 56px; z-index: 1001; width: 250px;
+  font: 13px/1.35 {_FONTS}; }}
+.ic-search input {{ width: 100%; box-sizing: border-box; padding: 6px 8px; font: inherit;
+  border: 1px solid #8a8a8a; border-radius: 4px; box-shadow: 0 1px 5px rgba(0,0,0,0.3); }}
+.ic-search ul {{ list-style: none; margin: 2px 0 0 0; padding: 0; background: #fff;
+  border-radius: 4px; box-shadow: 0 1px 5px rgba(0,0,0,0.35); max-height: 50vh; overflow: auto; }}
+.ic-search li {{ padding: 5px 8px; cursor: pointer; border-bottom: 1px solid #eee; }}
+.ic-search li:hover {{ background: #e6f0fa; }}
+.ic-search li small {{ color: #555; }}
+.ic-search li.ic-none {{ cursor: default; color: #555; }}
+.ic-footer {{ position: absolute; left: 0; right: 0; bottom: 0; z-index: 1001;
+  background: rgba(255,255,255,0.96); padding: 4px 12px; box-shadow: 0 -1px 4px rgba(0,0,0,0.25);
+  font: 12px/1.4 {_FONTS}; color: #1d1d1d; }}
+.ic-footer a {{ color: #b00000; font-weight: 700; }}
+.ic-bar {{ display: none; }}
+@media (max-width: 640px) {{
+  .ic-title {{ top: 0; left: 0; right: 0; transform: none; border-radius: 0; padding: 3px 8px;
+    white-space: normal; font-size: 14px; }}
+  .ic-title small {{ font-size: 11px; }}
+  .ic-bar {{ display: flex; position: absolute; left: 0; right: 0; bottom: 0; z-index: 1002;
+    gap: 4px; padding: 4px; background: #fff; box-shadow: 0 -1px 4px rgba(0,0,0,0.3); }}
+  .ic-bar button {{ flex: 1; min-height: 40px; padding: 4px 2px; font: 600 13px/1.2 {_FONTS};
+    color: #13222f; background: #f4f4f4; border: 1px solid #9a9a9a; border-radius: 5px; }}
+  .ic-bar button[aria-expanded="true"] {{ background: #13222f; color: #fff; }}
+  .ic-legend, .leaflet-control-layers, .ic-search, .ic-footer {{ display: none; }}
+  body.ic-open-legend .ic-legend {{ display: block; left: 0; right: 0; bottom: var(--ic-bottom);
+    max-width: none; max-height: 60vh; border-radius: 0; }}
+  body.ic-open-layers .leaflet-control-layers {{ display: block; max-height: 60vh; overflow: auto; }}
+  body.ic-open-search .ic-search {{ display: block; top: var(--ic-top); left: 0; right: 0;
+    width: auto; padding: 6px; background: #fff; }}
+  body.ic-open-outage .ic-footer {{ display: block; bottom: var(--ic-bottom); padding: 8px 12px;
+    font-size: 13px; }}
+  .ic-label span {{ font-size: 11px; }}
+}}
 """
 
 
@@ -867,19 +969,240 @@ class _RawPopup(MacroElement):
 
 
 class _IslandIds(MacroElement):
-    """Give each GeoJSON feature's SVG path a ``data-island`` attribute with its id."""
+    """Give each GeoJSON feature's SVG path a ``data-island`` attribute with its id, and keep
+    each island's layer in ``map.icIslands`` (id → layer) for the search box."""
 
     _template = Template(
         "{% macro script(this, kwargs) %}"
         "{{ this._parent.get_name() }}.on('layeradd', function (e) {"
         " var layer = e.layer;"
         " if (layer.feature && layer.feature.id !== undefined && layer.getElement) {"
-        " var el = layer.getElement(); if (el) { el.setAttribute('data-island', layer.feature.id); } } });"
+        " var el = layer.getElement(); if (el) { el.setAttribute('data-island', layer.feature.id); }"
+        " if (/(^| )ic-island( |$)/.test(layer.options.className || '')) {"
+        " ({{ this._parent.get_name() }}.icIslands = {{ this._parent.get_name() }}.icIslands || {})"
+        "[layer.feature.id] = layer; } } });"
         "{% endmacro %}")
 
     def __init__(self) -> None:
         super().__init__()
         self._name = "IslandIds"
+
+
+class _ChartUi(MacroElement):
+    """The page's script: island names decluttered by zoom, the search box, the phone panels.
+
+    Added after the layer control (it adds the names layer to it). ``data`` is
+    :func:`_search_data`; ``text`` the few strings the script shows.
+    """
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "(" + "{{ this.js }}" + ")({{ this._parent.get_name() }}, {{ this.control.get_name() }}, "
+        "{{ this.data|tojson }}, {{ this.text|tojson }});"
+        "{% endmacro %}")
+
+    def __init__(self, control: folium.LayerControl, data: list[list[Any]], text: Mapping[str, str]) -> None:
+        super().__init__()
+        self._name = "ChartUi"
+        self.control = control
+        self.data = data
+        self.text = dict(text)
+        self.js = _UI_JS
+
+
+def _search_data(arch: Archipelago, lang: str) -> list[list[Any]]:
+    """One row per named island for the names layer and the search box: ``[id, name_zh,
+    name_en, aliases, lat, lon, label, rank, district]``. ``label`` is the name shown on the map
+    in ``lang`` (empty for unpowered islands: only powered ones are labelled); ``rank`` orders the
+    labels and the search results: powered islands first, by people then area, then the rest
+    by area."""
+    isl = arch.islands
+    people = pd.to_numeric(isl["population"], errors="coerce").fillna(-1)
+    area = pd.to_numeric(isl["area_km2"], errors="coerce").fillna(0)
+    order = pd.DataFrame({"p": isl["powered"].astype(bool), "people": people, "area": area})
+    order = order.sort_values(["p", "people", "area"], ascending=False, kind="stable")
+    rows = []
+    for rank, iid in enumerate(order.index):
+        r = isl.loc[iid]
+        zh = r["name_zh"] if isinstance(r["name_zh"], str) else ""
+        en = r["name_en"] if isinstance(r["name_en"], str) else ""
+        if not (zh or en):
+            continue
+        aliases = [a.strip() for a in str(r["aliases"]).split(";") if a.strip()] if isinstance(r["aliases"], str) else []
+        label = (zh or en) if lang == "zh" else (en or zh)
+        district = r["district"] if lang == "zh" else DISTRICT_EN.get(r["district"], r["district"])
+        rows.append([str(iid), zh, en, aliases, round(float(r["rep_lat"]), 5), round(float(r["rep_lon"]), 5),
+                     label if bool(r["powered"]) else "", rank, str(district)])
+    return rows
+
+
+def _search_html(text: Mapping[str, str]) -> str:
+    esc = html.escape
+    return (f'<div class="ic-search" id="ic-search" role="search">'
+            f'<input id="ic-search-input" type="search" autocomplete="off" spellcheck="false" '
+            f'placeholder="{esc(text["search"])}" aria-label="{esc(text["search"])}">'
+            '<ul id="ic-search-results" role="listbox"></ul></div>')
+
+
+def _bar_html(text: Mapping[str, str]) -> str:
+    """The phone's button bar: each button opens one panel (and closes the others)."""
+    esc = html.escape
+    buttons = "".join(f'<button type="button" data-panel="{p}" aria-expanded="false">{esc(text[k])}</button>'
+                      for p, k in (("layers", "layers_button"), ("legend", "legend_button"),
+                                   ("search", "search_button"), ("outage", "outage_button")))
+    return f'<nav class="ic-bar" id="ic-bar">{buttons}</nav>'
+
+
+#: The page's own script (ES5, no library but Leaflet): see :class:`_ChartUi`.
+_UI_JS = r"""function (map, control, rows, T) {
+  var PANELS = ['layers', 'legend', 'search', 'outage'];
+  function norm(s) {  // case-, space-, tone-insensitive; ü = u = v
+    return String(s || '').normalize('NFD').replace(/[̀-ͯ]/g, '').toLowerCase()
+      .replace(/v/g, 'u').replace(/[\s\-_'’·・.,()（）]/g, '');
+  }
+  function esc(s) {
+    return String(s).replace(/[&<>"']/g, function (c) {
+      return {'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;'}[c]; });
+  }
+  var islands = rows.map(function (r) {
+    var d = {id: r[0], zh: r[1], en: r[2], lat: r[4], lon: r[5], label: r[6], rank: r[7], district: r[8]};
+    d.keys = [r[1], r[2]].concat(r[3]).filter(Boolean).map(norm).concat([norm(r[0])]);
+    return d;
+  }).sort(function (a, b) { return a.rank - b.rank; });
+
+  // ---- island names: largest first, a name that would overlap one already placed is hidden
+  map.createPane('ic-labels');
+  var pane = map.getPane('ic-labels');
+  pane.style.zIndex = 460; pane.style.pointerEvents = 'none';
+  var labels = L.layerGroup(), order = [];
+  islands.forEach(function (d) {
+    if (!d.label) { return; }
+    var m = L.marker([d.lat, d.lon], {pane: 'ic-labels', interactive: false, keyboard: false,
+      icon: L.divIcon({className: 'ic-label', iconSize: null,
+                       html: '<span data-island="' + esc(d.id) + '">' + esc(d.label) + '</span>'})});
+    order.push(m); labels.addLayer(m);
+  });
+  // beacons and the page's panels are in the way too; each name tries the island's centre,
+  // then below, above, right and left of it, then a little further out (clear of a beacon)
+  var OBSTACLES = '.ic-beacon, .ic-title, .ic-legend, .ic-search, .ic-footer, .ic-bar, ' +
+                  '.leaflet-control-layers, .leaflet-control-zoom';
+  var SPOTS = [[-0.5, -0.5, 0, 0], [-0.5, 0, 0, 7], [-0.5, -1, 0, -7], [0, -0.5, 9, 0], [-1, -0.5, -9, 0],
+               [-0.5, 0, 0, 17], [-0.5, -1, 0, -17], [0, -0.5, 18, 0], [-1, -0.5, -18, 0]];
+  function overlaps(r, p) {
+    return !(r.right + 3 <= p.left || r.left >= p.right + 3 || r.bottom + 1 <= p.top || r.top >= p.bottom + 1);
+  }
+  function declutter() {
+    if (!map.hasLayer(labels)) { return; }
+    var placed = [];
+    Array.prototype.forEach.call(document.querySelectorAll(OBSTACLES), function (el) {
+      var r = el.getBoundingClientRect();
+      if (r.width > 0 && r.height > 0 && getComputedStyle(el).visibility !== 'hidden') { placed.push(r); }
+    });
+    order.forEach(function (m) {
+      var el = m.getElement(), span = el && el.firstChild;
+      if (!span) { return; }
+      var at = el.getBoundingClientRect(), w = span.offsetWidth, h = span.offsetHeight, spot = null;
+      for (var i = 0; i < SPOTS.length && w > 0 && !spot; i++) {
+        var x = SPOTS[i][0] * w + SPOTS[i][2], y = SPOTS[i][1] * h + SPOTS[i][3];
+        var r = {left: at.left + x, top: at.top + y, right: at.left + x + w, bottom: at.top + y + h};
+        var inside = r.left >= 0 && r.top >= 0 && r.right <= window.innerWidth && r.bottom <= window.innerHeight;
+        if (inside && !placed.some(function (p) { return overlaps(r, p); })) { spot = [x, y, r]; }
+      }
+      el.classList.toggle('ic-label-hidden', !spot);
+      if (spot) {
+        span.style.left = spot[0] + 'px'; span.style.top = spot[1] + 'px'; placed.push(spot[2]);
+      }
+    });
+  }
+  var timer = null;
+  function schedule() {  // after the view settles: never measure in the middle of a zoom animation
+    clearTimeout(timer);
+    timer = setTimeout(function () { if (map._animatingZoom) { schedule(); } else { declutter(); } }, 40);
+  }
+  labels.addTo(map);
+  control.addOverlay(labels, T.labels);
+  map.on('moveend zoomend resize overlayadd', schedule);
+
+  // ---- panels: on a phone each sits behind a button of the bar; one open at a time
+  var body = document.body, bar = document.getElementById('ic-bar');
+  function openPanel(name) {
+    PANELS.forEach(function (p) { body.classList.toggle('ic-open-' + p, p === name); });
+    Array.prototype.forEach.call(bar.querySelectorAll('button'), function (b) {
+      b.setAttribute('aria-expanded', String(b.getAttribute('data-panel') === name)); });
+    layout();
+  }
+  Array.prototype.forEach.call(bar.querySelectorAll('button'), function (b) {
+    b.addEventListener('click', function () {
+      var name = b.getAttribute('data-panel');
+      openPanel(body.classList.contains('ic-open-' + name) ? null : name);
+      if (name === 'search' && body.classList.contains('ic-open-search')) { input.focus(); }
+    });
+  });
+  function layout() {
+    var phone = window.matchMedia('(max-width: 640px)').matches;
+    var title = document.getElementById('ic-title'), footer = document.getElementById('ic-footer');
+    var top = phone && title ? Math.ceil(title.getBoundingClientRect().bottom) : 0;
+    var bottom = phone ? bar.offsetHeight : (footer ? footer.offsetHeight : 0);
+    document.documentElement.style.setProperty('--ic-top', top + 'px');
+    document.documentElement.style.setProperty('--ic-bottom', bottom + 'px');
+    schedule();
+  }
+  window.addEventListener('resize', layout);
+
+  // ---- search: Chinese name, pinyin or English, any case, spaces or tone marks
+  var box = document.getElementById('ic-search'), input = document.getElementById('ic-search-input'),
+      list = document.getElementById('ic-search-results'), found = [];
+  L.DomEvent.disableClickPropagation(box); L.DomEvent.disableScrollPropagation(box);
+  function score(d, q) {
+    var best = 9;
+    d.keys.forEach(function (k) {
+      var at = k.indexOf(q), s = k === q ? 0 : at === 0 ? 1 : at > 0 ? 2 : 9;
+      if (s < best) { best = s; }
+    });
+    return best;
+  }
+  function find(text) {
+    var q = norm(text);
+    if (!q) { return []; }
+    return islands.map(function (d) { return [score(d, q), d]; })
+      .filter(function (x) { return x[0] < 9; })
+      .sort(function (a, b) { return a[0] - b[0] || a[1].rank - b[1].rank; })
+      .slice(0, 8).map(function (x) { return x[1]; });
+  }
+  function show(d) {
+    var layer = map.icIslands && map.icIslands[d.id];
+    list.innerHTML = ''; input.value = d.zh || d.en;
+    if (window.matchMedia('(max-width: 640px)').matches) { openPanel(null); }
+    if (!layer) { map.setView([d.lat, d.lon], 12); return; }
+    Object.keys(layer._eventParents || {}).forEach(function (k) {  // its district may be switched off
+      var gj = layer._eventParents[k];
+      Object.keys(gj._eventParents || {}).forEach(function (j) {
+        if (!map.hasLayer(gj._eventParents[j])) { map.addLayer(gj._eventParents[j]); } });
+    });
+    map.fitBounds(layer.getBounds(), {maxZoom: 12, padding: [40, 40], animate: false});
+    layer.fire('click', {latlng: L.latLng(d.lat, d.lon)}, true);
+  }
+  function render() {
+    found = find(input.value);
+    if (!input.value.trim()) { list.innerHTML = ''; return; }
+    list.innerHTML = found.length ? found.map(function (d, i) {
+      var other = [d.zh ? d.en : '', d.district].filter(Boolean).join(' · ');
+      return '<li role="option" data-i="' + i + '">' + esc(d.zh || d.en) + ' <small>' + esc(other) + '</small></li>';
+    }).join('') : '<li class="ic-none">' + esc(T.no_match) + '</li>';
+  }
+  input.addEventListener('input', render);
+  input.addEventListener('keydown', function (e) {
+    if (e.key === 'Enter') { render(); if (found.length) { show(found[0]); } e.preventDefault(); }
+    if (e.key === 'Escape') { input.value = ''; render(); }
+  });
+  list.addEventListener('click', function (e) {
+    var li = e.target.closest('li[data-i]');
+    if (li) { show(found[Number(li.getAttribute('data-i'))]); }
+  });
+  layout();
+  window.addEventListener('load', layout);  // again once fonts and sizes are final
+  if (document.fonts && document.fonts.ready) { document.fonts.ready.then(layout); }
+}"""
 
 
 def _leaflet_assets() -> tuple[str, str]:

@@ -1,12 +1,16 @@
-"""What the beacon chart and the replay chart share: languages, the cut-off colour, island
-geometry and names for the web, bridge lines, and verbatim HTML in a Folium page.
+"""What the beacon chart and the replay chart share: languages, the cut-off colour and what
+"cut off" means, island geometry and names for the web, bridge lines, the outage footer
+(95598), the page's ``lang`` attribute, and verbatim HTML in a Folium page.
 
 :mod:`islandcover.chart.beacon` draws the chart of one scenario; :mod:`islandcover.chart.replay`
 draws a typhoon replay on top of it. Both take these pieces from here.
 """
 from __future__ import annotations
 
+import html
+from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import geopandas as gpd
@@ -14,7 +18,8 @@ import numpy as np
 import pandas as pd
 import shapely
 import shapely.ops
-from branca.element import Element
+from branca.element import Element, Figure
+from jinja2 import Template
 
 from islandcover.archipelago import Archipelago
 from islandcover.errors import DataError
@@ -23,11 +28,16 @@ from islandcover.facts import METRIC_CRS, STORAGE_CRS
 __all__ = [
     "COORD_DECIMALS",
     "CUTOFF_COLOUR",
+    "CUT_OFF_EXPLAINED",
+    "HTML_LANG",
     "LANGS",
+    "OUTAGE_HOTLINE",
     "SIMPLIFY_M",
     "RawHtml",
     "bridge_lines",
     "island_name",
+    "outage_footer_html",
+    "set_page_lang",
     "web_geometry",
 ]
 
@@ -43,6 +53,38 @@ COORD_DECIMALS = 5
 
 #: Outline of the islands cut off in a storm.
 CUTOFF_COLOUR = "#ff1a1a"
+
+#: What "cut off" means on every chart, one definition (:meth:`Router.cutoff`): a powered
+#: island that no team from another island can reach. It is either *unreachable* (no team at
+#: all can reach it: no response time) or *on its own* (岛自为战: a team of its own is there).
+CUT_OFF_EXPLAINED: Mapping[str, str] = MappingProxyType({
+    "zh": "风暴孤岛：岛外的抢修队伍都到不了的有电岛屿。其中「无法到达」指没有任何队伍能到（灰色）；"
+          "「岛自为战」指岛外队伍到不了，但本岛有自己的队伍。",
+    "en": "Cut off: no team from another island can reach it. Unreachable: no team at all can "
+          "reach it (grey). On its own (岛自为战): cut off, but with a team of its own on the island.",
+})
+
+#: The ``lang`` attribute of the page's ``<html>`` element, by chart language.
+HTML_LANG: Mapping[str, str] = MappingProxyType({"zh": "zh-CN", "en": "en"})
+
+#: State Grid's power service hotline (国家电网 95598 供电服务热线), the only number the charts give
+#: besides 110 (police) for danger.
+OUTAGE_HOTLINE = "95598"
+
+_OUTAGE: Mapping[str, Mapping[str, str]] = MappingProxyType({
+    "zh": MappingProxyType({
+        "head": "停电了怎么办？国家电网 95598 供电服务热线",
+        "steps": "① 先看邻居家是否也停电（只有自家停电，先查自家总开关）；"
+                 "② 拨打 95598 报修，说清详细地址；"
+                 "③ 远离断落的电线，不要靠近或触碰，遇到危险拨打 95598 或 110。",
+    }),
+    "en": MappingProxyType({
+        "head": "Power cut? State Grid's 95598 power service hotline (国家电网 95598 供电服务热线)",
+        "steps": "1. Check whether your neighbours are out too (only your home: check your own main "
+                 "switch first). 2. Report the outage to 95598 with your exact address. "
+                 "3. Keep away from fallen power lines and do not touch them; in danger call 95598 or 110.",
+    }),
+})
 
 
 
@@ -90,6 +132,41 @@ def island_name(row: pd.Series, iid: str, lang: str) -> str:
         return zh or en or iid
     return f"{en} {zh}" if en and zh else (en or zh or iid)
 
+
+
+def outage_footer_html(lang: str) -> str:
+    """The page's footer: the 95598 outage hotline and what to do in an outage, in ``lang``.
+
+    A ``<footer id="ic-footer">`` with the hotline as a ``tel:`` link; place and style it with
+    the page's CSS (the beacon chart lays it along the bottom, behind a button on a phone).
+    """
+    text = _OUTAGE[lang]
+    tel = f'<a href="tel:{OUTAGE_HOTLINE}">{OUTAGE_HOTLINE}</a>'
+    head = html.escape(text["head"]).replace(OUTAGE_HOTLINE, tel, 1)
+    return (f'<footer class="ic-footer" id="ic-footer" role="contentinfo"><b>{head}</b> '
+            f'<span>{html.escape(text["steps"])}</span></footer>')
+
+
+def set_page_lang(root: Figure, lang: str) -> None:
+    """Render the page's ``<html>`` element with ``lang="zh-CN"`` or ``lang="en"``.
+
+    branca's :class:`~branca.element.Figure` writes a bare ``<html>``; this is its template
+    (branca 0.8) with the attribute added, set on this one figure.
+    """
+    root._template = Template(
+        "<!DOCTYPE html>\n"
+        f'<html lang="{HTML_LANG[lang]}">\n'
+        "<head>\n"
+        "{% if this.title %}<title>{{this.title}}</title>{% endif %}"
+        "    {{this.header.render(**kwargs)}}\n"
+        "</head>\n"
+        "<body>\n"
+        "    {{this.html.render(**kwargs)}}\n"
+        "</body>\n"
+        "<script>\n"
+        "    {{this.script.render(**kwargs)}}\n"
+        "</script>\n"
+        "</html>\n")
 
 
 class RawHtml(Element):

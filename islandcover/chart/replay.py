@@ -1,13 +1,26 @@
-"""The replay chart: the beacon chart with a time slider over a typhoon replay (issue 8).
+"""The replay chart: the beacon chart with a time slider over a typhoon replay (issues 8, 18).
 
-:func:`replay_chart` draws the beacon chart (:func:`islandcover.chart.beacon.beacon_chart`: islands
-coloured by the calm-weather response time, the light stations, bridges, ferry routes, legend)
-and adds a time dimension from a :class:`~islandcover.typhoon.replay.Replay`: for every step the
-powered islands cut off (thick red outline, red wash), the suspended ferry sailings and closed
-bridges, the storm centre with its track so far, and the modelled areas of force-7 and
-force-10 winds. A slider, step buttons and a play button move through the steps; the time is
-shown in Beijing time (北京时间, UTC+8, with the zone named), with a panel that counts what is
-cut off and closed.
+:func:`replay_chart` draws the beacon chart (:func:`islandcover.chart.beacon.beacon_chart`: the
+islands, the light stations, bridges, ferry routes, legend) and adds a time dimension from a
+:class:`~islandcover.typhoon.replay.Replay`: for every step the powered islands cut off (thick
+red outline, red wash), the suspended ferry sailings and closed bridges, the storm centre with
+its track so far, and the modelled areas of force-7 and force-10 winds. A slider, step buttons
+and a play button move through the steps; the time is shown in Beijing time (北京时间, UTC+8,
+with the zone named), with a panel that counts what is cut off and closed.
+
+The islands are coloured by the hour shown, not by calm weather: each powered island's fill is
+its response-time class at that step (the fastest available team, with its own boat, in that
+step's wind and the lead-time rule's suspensions: :meth:`Router.travel_times`), so an island no
+team can reach is grey ("unreachable"), and a cut-off island that still has a team of its own
+(岛自为战) keeps that team's class under its red outline. The legend's counts per class, the
+popups' response time and the panel follow the slider. "Cut off" is the replay's own answer
+(no team from another island reaches it), so the islands drawn cut off at a step are exactly the
+panel's count; every unreachable island is among them. The travel times are computed once per
+distinct set of open links (the replay's signatures) and kept on the replay.
+
+The storm is named in the chart's language (:func:`storm_label`): 梅花 in Chinese, Muifa in
+English (:data:`islandcover.typhoon.tracks.STORM_ALIASES`); a storm with no Chinese name keeps
+its English one.
 
 The time control is Leaflet.TimeDimension (the library behind Folium's ``TimestampedGeoJson``),
 vendored from the npm registry in ``islandcover/web/leaflet-timedimension`` (MIT) with its
@@ -19,15 +32,18 @@ with a subclass that shows a feature only at the times in its ``times`` property
 
 Each feature is written once with the list of steps it is shown at, so the page stays small:
 the full 256-step 梅花 (Muifa) 2022 replay is about 1.6 MB (the plain chart 0.9 MB; most of
-the rest is the wind areas, one outline of 36 points per step and force).
+the rest is the wind areas, one outline of 36 points per step and force); the islands' classes
+per step add a few kB (one row per distinct set of open links, not per step).
 
-Stable hooks for tests and styling (besides the beacon chart's): cut-off outlines carry
-``ic-cutoff ic-replay-cutoff`` and ``data-island``; suspended sailings ``ic-route-suspended``;
+Stable hooks for tests and styling (besides the beacon chart's): a powered island's own path
+(``ic-island ic-powered``) carries ``ic-eta-<k>``, its class at the step shown, and also
+``ic-island-cut`` while it is cut off; cut-off outlines carry ``ic-cutoff ic-replay-cutoff``
+and ``data-island``; suspended sailings ``ic-route-suspended``;
 closed bridges ``ic-bridge-closed``; wind areas ``ic-wind-area ic-r7`` / ``ic-r10``; the track so
 far ``ic-track``, the whole track ``ic-track-full``; the centre marker ``ic-storm-centre``. The
 panel ``#ic-replay`` has ``data-step`` (index), ``data-time`` (ISO 8601, +08:00, the step's
 ``time``) and ``data-cut-off``
-(count) of the step shown; ``window.icReplay`` holds the map, the ``timeDimension`` and the
+(count) of the step shown, and ``data-unreachable`` (how many of those no team at all reaches); ``window.icReplay`` holds the map, the ``timeDimension`` and the
 steps. The data are in ``<script type="application/json" id="ic-replay-data">``.
 
 Example::
@@ -54,7 +70,7 @@ import shapely
 from branca.element import MacroElement
 from jinja2 import Template
 
-from islandcover.chart.beacon import beacon_chart
+from islandcover.chart.beacon import ETA_COLOURS, beacon_chart, eta_class
 from islandcover.chart.layers import (
     CUTOFF_COLOUR,
     LANGS,
@@ -72,9 +88,10 @@ from islandcover.travel.links import sailing_features
 from islandcover.travel.routing import Router
 from islandcover.travel.weather import Weather
 from islandcover.typhoon.replay import Replay
+from islandcover.typhoon.tracks import STORM_ALIASES
 from islandcover.typhoon.wind_field import BEAUFORT_LOWER_MS
 
-__all__ = ["ISO8601_JS_VERSION", "TIMEDIMENSION_VERSION", "replay_chart"]
+__all__ = ["ISO8601_JS_VERSION", "TIMEDIMENSION_VERSION", "replay_chart", "storm_label"]
 
 #: Version of the Leaflet.TimeDimension files in ``islandcover/web/leaflet-timedimension``.
 TIMEDIMENSION_VERSION = "1.1.1"
@@ -96,12 +113,13 @@ _TRACK_COLOUR = "#7a0177"
 
 _TEXT: Mapping[str, Mapping[str, str]] = MappingProxyType({
     "zh": MappingProxyType({
-        "weather": "静风底图 · 台风 {storm} 回放",
+        "weather": "台风 {storm} 逐时回放",
         "panel_title": "台风 {storm} 回放（每 {step} 小时）",
         "beijing": ZONE_LABEL["zh"],
         "centre": "中心 {lon:.2f}°E {lat:.2f}°N · 最大风速 {v} m/s",
         "strongest": "有电岛屿最大风力 {b} 级",
         "cut": "风暴孤岛 {n}/{total} 座",
+        "cut_split": "（其中无法到达 {u} 座，岛自为战 {s} 座）",
         "sailings": "停航 {n}/{total} 班",
         "bridges": "桥梁封闭 {n}/{total} 座",
         "legend_cut": "风暴孤岛（此刻）：{n} 座",
@@ -118,15 +136,20 @@ _TEXT: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "sailing_tip": "{name}：停航 · 共 {h} 小时",
         "bridge_tip": "{name}：封闭 · 共 {h} 小时",
         "area_tip": "北京时间 {time}：{k} 级风圈（Holland 模型）",
-        "hint": "拖动滑块或按 ▶ 逐时查看",
+        "hint": "拖动滑块或按 ▶ 逐时查看；岛屿颜色为该时刻的最快到达时间",
+        "minutes": "{m} 分钟",
+        "unreachable": "无法到达（没有队伍能到）",
+        "self_reliant": "岛自为战（本岛有队伍）",
+        "at": "（北京时间 {time}）",
     }),
     "en": MappingProxyType({
-        "weather": "calm base map · typhoon {storm} replay",
+        "weather": "typhoon {storm} replay, hour by hour",
         "panel_title": "Typhoon {storm} replay (every {step} h)",
         "beijing": ZONE_LABEL["en"],
         "centre": "centre {lon:.2f}E {lat:.2f}N · max wind {v} m/s",
         "strongest": "strongest at a powered island: force {b}",
         "cut": "cut off: {n}/{total} islands",
+        "cut_split": " ({u} unreachable, {s} on their own)",
         "sailings": "sailings suspended: {n}/{total}",
         "bridges": "bridges closed: {n}/{total}",
         "legend_cut": "Cut off now: {n} islands",
@@ -143,7 +166,11 @@ _TEXT: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "sailing_tip": "{name}: suspended for {h} h",
         "bridge_tip": "{name}: closed for {h} h",
         "area_tip": "{time} BJT: force-{k} winds (Holland model)",
-        "hint": "drag the slider or press ▶ to step through",
+        "hint": "drag the slider or press ▶ to step through; islands are coloured by the fastest arrival at that time",
+        "minutes": "{m} min",
+        "unreachable": "unreachable (no team can reach it)",
+        "self_reliant": "on its own (岛自为战: a team of its own)",
+        "at": " ({time} BJT)",
     }),
 })
 
@@ -157,7 +184,44 @@ _STORM_SVG = (
 )
 
 
-# --------------------------------------------------------------------------- public function
+# --------------------------------------------------------------------------- public functions
+def storm_label(name: str, lang: str) -> str:
+    """The storm's name in the chart's language.
+
+    Chinese: the Chinese name of a storm :data:`~islandcover.typhoon.tracks.STORM_ALIASES` knows
+    (``"MUIFA"`` → ``"梅花"``, ``"IN-FA"`` → ``"烟花"``), else the English name. English: the
+    name as written in English (``"MUIFA"`` → ``"Muifa"``, ``"IN-FA"`` → ``"In-fa"``, ``"梅花"`` →
+    ``"Muifa"``). A name in capitals (as the CMA writes them) is given an initial capital only;
+    any other name (an unnamed forecast's file name) is kept as it is.
+
+    Parameters
+    ----------
+    name : str
+        The track's storm name (:attr:`Track.name`, :attr:`Replay.storm`).
+    lang : {"zh", "en"}
+        The chart's language.
+
+    Raises
+    ------
+    IslandcoverError
+        Unknown ``lang``.
+    """
+    if lang not in LANGS:
+        msg = f"lang {lang!r} is not supported: use one of {', '.join(map(repr, LANGS))}"
+        raise IslandcoverError(msg)
+    text = str(name).strip()
+    english = STORM_ALIASES.get(text, text)  # a Chinese name of a shipped storm → its CMA name
+    chinese = {_storm_key(en): zh for zh, en in STORM_ALIASES.items()}.get(_storm_key(english))
+    if lang == "zh" and chinese:
+        return chinese
+    return english.capitalize() if english.isupper() else english
+
+
+def _storm_key(name: str) -> str:
+    """``"IN-FA"``, ``"In-fa"``, ``"infa 2021"`` → ``"INFA"``: letters only, in capitals."""
+    return re.sub(r"[^A-Z]", "", name.upper())
+
+
 def replay_chart(router: Router, replay: Replay, *, lang: str = "zh", start: str | None = None) -> folium.Map:
     """The beacon chart with a time slider over a typhoon replay.
 
@@ -201,6 +265,7 @@ def replay_chart(router: Router, replay: Replay, *, lang: str = "zh", start: str
                "draw a replay with the router it was run with")
         raise IslandcoverError(msg)
     text = _TEXT[lang]
+    storm = storm_label(replay.storm, lang)
     times_ms = [_ms(s.time) for s in steps]
     first = _start_index(replay, start)
 
@@ -209,7 +274,10 @@ def replay_chart(router: Router, replay: Replay, *, lang: str = "zh", start: str
     zones = CoverageModel(router).zones(Scenario())
     base_routes = sailing_features(router, calm)
     m = beacon_chart(arch, zones.best_eta_min, zones=zones.station.dropna(), routes=base_routes,
-                     weather_label=text["weather"].format(storm=replay.storm), lang=lang)
+                     weather_label=text["weather"].format(storm=storm), lang=lang)
+    root = m.get_root()
+    root.title = html.escape(f'{text["panel_title"].format(storm=storm, step=f"{replay.step_h:g}")} · '
+                             f"{html.unescape(root.title or '')}")
     folium.map.CustomPane("ic-storm", z_index=390, pointer_events=False).add_to(m)
 
     # --- the time dimension
@@ -228,25 +296,30 @@ def replay_chart(router: Router, replay: Replay, *, lang: str = "zh", start: str
     full.add_to(m)
 
     n_powered = int(arch.islands.powered.astype(bool).sum())
+    hourly, of_step = _hourly_classes(router, replay)
+    pos = {iid: k for k, iid in enumerate(hourly["ids"])}
+    unreachable = [sum(1 for iid in s.cut_off if iid in pos and hourly["cls"][e][pos[iid]] == str(_UNREACHABLE))
+                   for s, e in zip(steps, of_step)]
     step_info = [{"t": t, "c": _lonlat(s.center), "v": round(s.vmax_ms), "b": max(s.wind_bft.values(), default=0),
-                  "n": len(s.cut_off), "s": int(suspended_n), "k": int(closed_n)}
-                 for t, s, suspended_n, closed_n in zip(times_ms, steps, _counts(suspended, times_ms),
-                                                        _counts(closed, times_ms))]
-    data = {"lang": lang, "storm": replay.storm, "step_h": replay.step_h, "start": first,
+                  "n": len(s.cut_off), "u": u, "s": int(suspended_n), "k": int(closed_n), "e": e}
+                 for t, s, u, e, suspended_n, closed_n in zip(times_ms, steps, unreachable, of_step,
+                                                              _counts(suspended, times_ms),
+                                                              _counts(closed, times_ms))]
+    data = {"lang": lang, "storm": storm, "step_h": replay.step_h, "start": first,
             "times": times_ms, "steps": step_info, "powered": n_powered, "sailings": n_sailings,
-            "bridges": n_bridges,
-            "text": {k: text[k] for k in ("beijing", "centre", "strongest", "cut", "sailings", "bridges",
-                                          "legend_cut")},
+            "bridges": n_bridges, "islands": hourly,
+            "text": {k: text[k] for k in ("beijing", "centre", "strongest", "cut", "cut_split", "sailings",
+                                          "bridges", "legend_cut", "minutes", "unreachable", "self_reliant")},
             "layers": {"areas": text["layer_areas"], "state": text["layer_state"], "track": text["layer_track"]},
             "state": {"type": "FeatureCollection", "features": state},
             "areas": {"type": "FeatureCollection", "features": areas},
             "track": {"type": "FeatureCollection", "features": [track]}}
     _add_assets(m)
-    root = m.get_root()
     payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
     root.html.add_child(RawHtml(f'<script type="application/json" id="ic-replay-data">{payload}</script>'),
                         name="ic_replay_data")
-    root.html.add_child(RawHtml(_panel_html(replay, text, steps[first].time)), name="ic_replay_panel")
+    root.html.add_child(RawHtml(_panel_html(storm, replay.step_h, text, steps[first].time)),
+                        name="ic_replay_panel")
     control = next((c for c in m._children.values() if isinstance(c, folium.LayerControl)), None)
     m.add_child(_ReplayTime(control))
     return m
@@ -300,6 +373,55 @@ def _counts(features: list[dict[str, Any]], times_ms: list[int]) -> list[int]:
         for t in f["properties"]["times"]:
             at[t] += 1
     return [at[t] for t in times_ms]
+
+
+# --------------------------------------------------------------------------- islands by the hour
+#: The class of an island no team can reach (the last of :data:`ETA_COLOURS`).
+_UNREACHABLE = len(ETA_COLOURS) - 1
+#: Key of the chart's travel times among a replay's cached ones (the shipped roster at its stations).
+_ROSTER = "replay chart: loaded roster"
+
+
+def _hourly_classes(router: Router, replay: Replay) -> tuple[dict[str, Any], list[int]]:
+    """Each powered island's fastest response at each step, once per distinct set of open links.
+
+    The fastest available team (:meth:`Router.travel_times`, each team with its own boat) in
+    the step's weather, suspensions included; a replay with no weathers kept is drawn with the
+    calm answer at every step (only the cut-off islands then change).
+
+    Returns
+    -------
+    (dict, list of int)
+        ``{"ids": [...], "eta": [[minutes or None, ...], ...], "cls": ["0123…", ...]}``: the
+        powered island ids, and per distinct state their minutes (rounded) and their classes
+        (:func:`~islandcover.chart.beacon.eta_class`, one digit per island, 6 unreachable); and
+        for each step, the index of its state.
+    """
+    steps = replay.steps
+    weathers = replay._weathers if len(replay._weathers) == len(steps) else []
+    sigs = replay._signatures if weathers and len(replay._signatures) == len(steps) else []
+    if not weathers:
+        keys: list[str] = ["calm"] * len(steps)
+    else:
+        keys = list(sigs) if sigs else [str(i) for i in range(len(steps))]
+    ids = [str(i) for i in router.arch.islands.index[router.arch.islands.powered.astype(bool)]]
+    index: dict[str, int] = {}
+    eta_rows: list[list[int | None]] = []
+    cls_rows: list[str] = []
+    of_step = []
+    for i, key in enumerate(keys):
+        if key not in index:
+            cache_key = (key, _ROSTER)
+            if cache_key not in replay._etas:
+                weather = weathers[i] if weathers else Weather.uniform(0)
+                replay._etas[cache_key] = router.travel_times(weather)  # type: ignore[arg-type]
+            best = replay._etas[cache_key].min(axis=0, skipna=True).reindex(ids)
+            minutes = [None if not np.isfinite(v) else round(float(v)) for v in best.to_numpy(dtype=float)]
+            eta_rows.append(minutes)
+            cls_rows.append("".join(str(eta_class(v)) for v in best.to_numpy(dtype=float)))
+            index[key] = len(eta_rows) - 1
+        of_step.append(index[key])
+    return {"ids": ids, "eta": eta_rows, "cls": cls_rows, "colours": list(ETA_COLOURS)}, of_step
 
 
 # --------------------------------------------------------------------------- features
@@ -419,9 +541,9 @@ def _wind_area_features(replay: Replay, times_ms: list[int], text: Mapping[str, 
 
 
 # --------------------------------------------------------------------------- page
-def _panel_html(replay: Replay, text: Mapping[str, str], first_time: str) -> str:
+def _panel_html(storm: str, step_h: float, text: Mapping[str, str], first_time: str) -> str:
     esc = html.escape
-    title = text["panel_title"].format(storm=replay.storm, step=f"{replay.step_h:g}")
+    title = text["panel_title"].format(storm=storm, step=f"{step_h:g}")
     rows = [
         (f'<span class="ic-sw" style="border:3px solid {CUTOFF_COLOUR};background:rgba(255,26,26,0.35)"></span>',
          "key_cut"),
@@ -434,7 +556,7 @@ def _panel_html(replay: Replay, text: Mapping[str, str], first_time: str) -> str
         (f'<span class="ic-storm-key">{_STORM_SVG}</span>', "key_track"),
     ]
     key = "".join(f'<div class="ic-key">{symbol}{esc(text[k])}</div>' for symbol, k in rows)
-    return (f'<div class="ic-replay" id="ic-replay" data-step="" data-time="{esc(first_time)}" data-cut-off="">'
+    return (f'<div class="ic-replay" id="ic-replay" data-step="" data-time="{esc(first_time)}" data-cut-off="" data-unreachable="">'
             f"<h4>{esc(title)}</h4>"
             '<div class="ic-replay-time" id="ic-replay-time"></div>'
             '<div class="ic-replay-storm" id="ic-replay-storm"></div>'
@@ -586,18 +708,77 @@ class _ReplayTime(MacroElement):
                              playerOptions: {transitionTime: 500, loop: false, startOver: true}});
   map.addControl(control);
 
+  // the islands by the hour: each powered island's fill is its class at the step shown, and its
+  // path carries ic-island-cut while it is cut off (the same features as the red outlines)
+  var isl = data.islands, pos = {}, cutAt = {}, paths = {}, hour = {e: -1, cut: {}};
+  for (var k = 0; k < isl.ids.length; k++) { pos[isl.ids[k]] = k; }
+  data.state.features.forEach(function (f) {
+    if (f.properties.kind !== 'cut') { return; }
+    f.properties.times.forEach(function (t) { (cutAt[t] = cutAt[t] || {})[f.id] = true; });
+  });
+  function hourly(id) {
+    var k = pos[id];
+    if (k === undefined || hour.e < 0) { return null; }
+    var c = Number(isl.cls[hour.e].charAt(k));
+    return {className: 'ic-island ic-powered ic-eta-' + c + (hour.cut[id] ? ' ic-island-cut' : ''),
+            fillColor: isl.colours[c]};
+  }
+  function etaText(id) {
+    var m = isl.eta[hour.e][pos[id]];
+    var t = m === null ? data.text.unreachable : fill(data.text.minutes, {m: m});
+    return hour.cut[id] && m !== null ? t + ' \u00b7 ' + data.text.self_reliant : t;
+  }
+  map.eachLayer(function (g) {  // the beacon chart's island layers (all shown at first)
+    if (!(g instanceof L.GeoJSON) || typeof g.options.style !== 'function') { return; }
+    var mine = false;
+    g.eachLayer(function (l) {
+      if (l.feature && pos[l.feature.id] !== undefined && /\\bic-island\\b/.test(l.options.className || '')) {
+        paths[l.feature.id] = l; mine = true;
+      }
+    });
+    if (mine) {  // resetStyle (on mouseout) and a layer shown again keep the hour's style
+      var base = g.options.style;
+      g.options.style = function (f) { return L.extend({}, base(f), hourly(f.id) || {}); };
+    }
+  });
+  function paint(i) {
+    var s = data.steps[i];
+    hour = {e: s.e, cut: cutAt[s.t] || {}};
+    var counts = isl.colours.map(function () { return 0; });
+    Object.keys(paths).forEach(function (id) {
+      var l = paths[id], h = hourly(id);
+      l.setStyle(h);  // also l.options.className, used when the path is drawn again
+      var el = l.getElement && l.getElement();
+      if (el) {
+        var keep = (el.getAttribute('class') || '').split(/\\s+/).filter(function (c) {
+          return c && !/^ic-(eta-\\d|island-cut|island|powered)$/.test(c);
+        });
+        el.setAttribute('class', h.className + (keep.length ? ' ' + keep.join(' ') : ''));
+      }
+      if (l.feature.properties && 'eta' in l.feature.properties) { l.feature.properties.eta = etaText(id); }
+    });
+    isl.ids.forEach(function (id) { counts[Number(isl.cls[hour.e].charAt(pos[id]))] += 1; });
+    document.querySelectorAll('#ic-legend [data-eta-class]').forEach(function (row) {
+      var n = row.querySelector('.ic-n'), c = Number(row.getAttribute('data-eta-class'));
+      if (n && counts[c] !== undefined) { n.textContent = n.textContent.replace(/\\d+/, String(counts[c])); }
+    });
+  }
+
   var panel = document.getElementById('ic-replay');
   var legendRow = document.getElementById('ic-legend-cutoff');
   function show() {
     var i = td.getCurrentTimeIndex(), s = data.steps[i];
     if (!s) { return; }
+    paint(i);
     panel.setAttribute('data-step', String(i));
     panel.setAttribute('data-time', isoBeijing(s.t));
     panel.setAttribute('data-cut-off', String(s.n));
+    panel.setAttribute('data-unreachable', String(s.u));
     document.getElementById('ic-replay-time').textContent = when(s.t);
     document.getElementById('ic-replay-storm').textContent =
       fill(data.text.centre, {lon: s.c[0], lat: s.c[1], v: s.v}) + ' \u00b7 ' + fill(data.text.strongest, {b: s.b});
-    var parts = ['<b>' + fill(data.text.cut, {n: s.n, total: data.powered}) + '</b>'];
+    var parts = ['<b>' + fill(data.text.cut, {n: s.n, total: data.powered}) + '</b>' +
+                 (s.n ? fill(data.text.cut_split, {u: s.u, s: s.n - s.u}) : '')];
     if (data.sailings) { parts.push(fill(data.text.sailings, {n: s.s, total: data.sailings})); }
     if (data.bridges) { parts.push(fill(data.text.bridges, {n: s.k, total: data.bridges})); }
     document.getElementById('ic-replay-status').innerHTML = parts.join(' \u00b7 ');
@@ -605,7 +786,8 @@ class _ReplayTime(MacroElement):
   }
   td.on('timeload', show);
   show();
-  window.icReplay = {map: map, timeDimension: td, control: control, steps: data.steps, times: data.times};
+  window.icReplay = {map: map, timeDimension: td, control: control, steps: data.steps, times: data.times,
+                     islands: paths};
 })();
 {% endmacro %}""")
 

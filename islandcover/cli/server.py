@@ -34,7 +34,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from islandcover.store import Store
 
     where = state_location(args)
-    config = replace(args.config, state_dir=where.get("state_dir") or args.config.state_dir,
+    config = replace(args.config.replace(state_dir=where.get("state_dir")),  # the default overlay follows
                      database_url=where.get("database_url"))
     Store.open(state_dir=config.state_dir, database_url=config.database_url).close()
     if args.workers == 1:

@@ -7,8 +7,10 @@ Set ``ISLANDCOVER_SCREENSHOT=path.png`` to keep a screenshot of the Chinese char
 """
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
+from contextlib import contextmanager
 
 import pandas as pd
 import pytest
@@ -160,3 +162,160 @@ class TestBeaconChartInChromium:
         assert unreachable == ETA_COLOURS[6]
         assert "Dinghai" in page.inner_text(".leaflet-control-layers")
         assert count(page, "div.ic-beacon") == 12
+
+
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+READY = "document.querySelectorAll('path.ic-island').length > 0"
+
+
+@contextmanager
+def opened(browser, site: str, name: str, viewport: dict):
+    """The chart ``name`` at one screen size, every request off the local server blocked;
+    yields (page, outside, errors)."""
+    context = browser.new_context(viewport=viewport, device_scale_factor=1, has_touch=viewport is PHONE)
+    outside: list[str] = []
+    errors: list[str] = []
+
+    def route(r) -> None:
+        if r.request.url.startswith(site):
+            r.continue_()
+        else:
+            outside.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    try:
+        page.goto(site + name, wait_until="load")
+        page.wait_for_function(READY)
+        page.wait_for_timeout(300)
+        yield page, outside, errors
+    finally:
+        context.close()
+
+
+def shown_names(page) -> list[dict]:
+    """The island names visible on screen, with their boxes (CSS pixels)."""
+    return page.eval_on_selector_all(".ic-label:not(.ic-label-hidden) span", """els => els.map(e => {
+        const r = e.getBoundingClientRect();
+        return {id: e.dataset.island, text: e.textContent, l: r.left, t: r.top, r: r.right, b: r.bottom};
+    }).filter(x => x.r > x.l && x.b > x.t)""")
+
+
+def overlapping(boxes: list[dict]) -> list[tuple[str, str]]:
+    return [(a["text"], b["text"]) for a, b in itertools.combinations(boxes, 2)
+            if a["l"] < b["r"] and b["l"] < a["r"] and a["t"] < b["b"] and b["t"] < a["b"]]
+
+
+def visible(page, selector: str) -> bool:
+    return page.locator(selector).first.is_visible()
+
+
+def search(page, words: str) -> str:
+    """Type ``words`` into the search box, press Enter; the popup's text."""
+    box = page.locator("#ic-search-input")
+    box.fill("")
+    box.type(words)
+    box.press("Enter")
+    return page.wait_for_selector(".leaflet-popup-content").inner_text()
+
+
+@pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
+class TestPublicChart:
+    def test_island_names_shown_without_overlap_and_more_when_zoomed(self, arch, browser, site, size):
+        with opened(browser, site, "calm_zh.html", size) as (page, outside, errors):
+            names = shown_names(page)
+            assert outside == [] and errors == []
+            assert len(names) >= (15 if size is DESKTOP else 8), [n["text"] for n in names]
+            assert overlapping(names) == []
+            assert {n["text"] for n in names} <= set(arch.powered.name_zh)  # the chart's language
+            assert "舟山岛(定海部分)" in {n["text"] for n in names}  # the largest first
+            hidden = set(page.eval_on_selector_all(".ic-label.ic-label-hidden span", "els => els.map(e => e.dataset.island)"))
+            assert hidden  # not every name fits the whole archipelago
+            page.evaluate("() => { const m = Object.values(window).find(v => v && v.icIslands); m.setView(m.getCenter(), m.getZoom() + 2, {animate: false}); }")
+            page.wait_for_timeout(300)
+            zoomed = shown_names(page)
+            assert overlapping(zoomed) == []
+            assert hidden & {n["id"] for n in zoomed}  # names hidden at first appear as you zoom in
+
+    def test_english_chart_names_in_english(self, arch, browser, site, size):
+        with opened(browser, site, "storm_en.html", size) as (page, _, errors):
+            names = shown_names(page)
+            assert errors == [] and overlapping(names) == []
+            assert {n["text"] for n in names} <= set(arch.powered.name_en.dropna())
+            assert page.get_attribute("html", "lang") == "en"
+
+    def test_search_finds_mayi_by_pinyin_and_english_and_opens_its_popup(self, browser, site, size):
+        with opened(browser, site, "calm_zh.html", size) as (page, outside, errors):
+            assert page.get_attribute("html", "lang") == "zh-CN"
+            zoom = "() => Object.values(window).find(v => v && v.icIslands).getZoom()"
+            before = page.evaluate(zoom)
+            for words in ("mayi", "Mayi Dao", "  MAYI dao", "mǎyǐ", "蚂蚁"):
+                if size is PHONE:
+                    page.locator("#ic-bar button[data-panel=search]").click()
+                text = search(page, words)
+                assert "蚂蚁岛" in text, words
+                assert "本岛驻有站点" in text and "0 分钟" not in text  # its own station, not "0 min"
+                page.keyboard.press("Escape")
+            assert page.evaluate(zoom) > before
+            assert outside == [] and errors == []
+
+    def test_popup_says_population_not_published(self, browser, site, size):
+        with opened(browser, site, "storm_en.html", size) as (page, _, errors):
+            if size is PHONE:
+                page.locator("#ic-bar button[data-panel=search]").click()
+            text = search(page, "xuanshan")  # 悬山岛: no published population
+            assert "Xuanshan Dao" in text and "not published" in text
+            assert errors == []
+
+    def test_footer_gives_the_95598_hotline(self, browser, site, size):
+        with opened(browser, site, "calm_zh.html", size) as (page, _, errors):
+            if size is PHONE:
+                assert not visible(page, "#ic-footer")
+                page.locator("#ic-bar button[data-panel=outage]").click()
+            assert visible(page, "#ic-footer")
+            footer = page.inner_text("#ic-footer")
+            assert "国家电网 95598 供电服务热线" in footer and "110" in footer and "邻居" in footer
+            assert page.get_attribute("#ic-footer a", "href") == "tel:95598"
+            assert errors == []
+
+
+class TestPhoneLayout:
+    def test_panels_collapse_into_buttons_and_the_map_keeps_the_screen(self, browser, site):
+        with opened(browser, site, "calm_zh.html", PHONE) as (page, outside, errors):
+            for panel in ("#ic-legend", ".leaflet-control-layers", "#ic-search", "#ic-footer"):
+                assert not visible(page, panel), panel
+            assert visible(page, "#ic-bar") and visible(page, "#ic-title")
+            geometry = page.evaluate("""() => {
+                const box = s => { const e = document.querySelector(s); const r = e.getBoundingClientRect();
+                                   return r.width * r.height; };
+                const map = document.querySelector('.leaflet-container').getBoundingClientRect();
+                return {map: map.width * map.height, covered: box('#ic-title') + box('#ic-bar'),
+                        screen: innerWidth * innerHeight};
+            }""")
+            assert geometry["map"] >= 0.99 * geometry["screen"]
+            assert geometry["covered"] <= 0.2 * geometry["screen"]  # 80 % or more of the map is in view
+            bar = page.locator("#ic-bar")
+            for name, panel in (("legend", "#ic-legend"), ("layers", ".leaflet-control-layers"),
+                                ("outage", "#ic-footer"), ("search", "#ic-search")):
+                bar.locator(f"button[data-panel={name}]").click()
+                assert visible(page, panel), name
+                assert bar.locator(f"button[data-panel={name}]").get_attribute("aria-expanded") == "true"
+                bar.locator(f"button[data-panel={name}]").click()
+                assert not visible(page, panel), name
+            bar.locator("button[data-panel=legend]").click()
+            legend = page.inner_text("#ic-legend")
+            assert "风暴孤岛" in legend and "岛自为战" in legend
+            bar.locator("button[data-panel=layers]").click()  # one panel at a time
+            assert visible(page, ".leaflet-control-layers") and not visible(page, "#ic-legend")
+            assert outside == [] and errors == []
+
+    def test_desktop_shows_every_panel(self, browser, site):
+        with opened(browser, site, "calm_zh.html", DESKTOP) as (page, _, errors):
+            for panel in ("#ic-legend", ".leaflet-control-layers", "#ic-search", "#ic-footer", "#ic-title"):
+                assert visible(page, panel), panel
+            assert not visible(page, "#ic-bar")
+            assert errors == []

@@ -3,7 +3,8 @@
 As in tests/test_browser.py, the page is served from a local http.server and every request
 that leaves it is blocked and recorded. The slider is moved with the mouse (dragged and
 clicked), the step buttons and the play button are pressed, and at each step the cut-off
-outlines drawn are compared with the replay. Skipped (with the reason) when /usr/bin/chromium
+outlines drawn, and each powered island's fill (its response-time class at that hour, the
+cut-off style while it is cut off), are compared with the replay and with the panel. Skipped (with the reason) when /usr/bin/chromium
 or Playwright is missing, unless ``CI`` is set: then it must run.
 Set ``ISLANDCOVER_REPLAY_SCREENSHOT=path.png`` to keep a screenshot of the Chinese chart at
 Muifa's landfall (14 Sep 2022 11:00 UTC).
@@ -70,12 +71,36 @@ def drag_knob_to(page, index: int, n: int) -> None:
     page.wait_for_timeout(200)
 
 
+def islands_drawn(page) -> dict[str, tuple[str, str]]:
+    """Powered island id → (its path's class attribute, its fill colour), as drawn."""
+    return dict(page.eval_on_selector_all(
+        "path.ic-island.ic-powered",
+        "els => els.map(e => [e.getAttribute('data-island'), [e.getAttribute('class'), e.getAttribute('fill')]])"))
+
+
 def assert_step_drawn(page, short, i: int) -> None:
     s = short.steps[i]
     assert page.get_attribute("#ic-replay", "data-time") == s.time
     assert count(page, "path.ic-cutoff") == len(s.cut_off), s.time
     assert outlined(page) == set(s.cut_off), s.time
     assert count(page, ".leaflet-marker-pane .ic-storm-centre") == 1
+    # the islands themselves: the cut-off style on exactly the panel's count, the hour's class on every one
+    assert int(page.get_attribute("#ic-replay", "data-cut-off")) == len(s.cut_off)
+    assert count(page, "path.ic-island.ic-island-cut") == len(s.cut_off), s.time
+    drawn = islands_drawn(page)
+    assert {iid for iid, (cls, _) in drawn.items() if "ic-island-cut" in cls.split()} == set(s.cut_off)
+    data = page.evaluate("JSON.parse(document.getElementById('ic-replay-data').textContent)")
+    isl, e = data["islands"], data["steps"][i]["e"]
+    assert len(drawn) == len(isl["ids"]) == 62
+    for iid, k in zip(isl["ids"], isl["cls"][e]):
+        cls, fill = drawn[iid]
+        assert f"ic-eta-{k}" in cls.split() and fill == isl["colours"][int(k)], (s.time, iid, cls, fill)
+    unreachable = sum(1 for iid, k in zip(isl["ids"], isl["cls"][e]) if k == "6")
+    assert int(page.get_attribute("#ic-replay", "data-unreachable")) == unreachable
+    # the legend counts the islands of each class at this hour
+    legend = page.eval_on_selector_all("#ic-legend [data-eta-class] .ic-n", "els => els.map(e => e.textContent)")
+    assert [int("".join(c for c in t if c.isdigit())) for t in legend] == [
+        isl["cls"][e].count(str(c)) for c in range(len(legend))]
 
 
 class TestReplayChartInChromium:
@@ -111,6 +136,52 @@ class TestReplayChartInChromium:
             page.evaluate(f"window.icReplay.timeDimension.setCurrentTime(Date.parse('{LANDFALL}'))")
             page.wait_for_timeout(300)
             page.screenshot(path=os.environ["ISLANDCOVER_REPLAY_SCREENSHOT"])
+
+    def test_islands_drawn_cut_off_match_the_panel_offline(self, short, open_chart):
+        # at the worst hour and at an hour with nothing cut off, the network blocked throughout
+        page, outside, errors = open_chart("replay_zh.html")
+        worst = step_shown(page)
+        most = max(len(s.cut_off) for s in short.steps)
+        assert len(short.steps[worst].cut_off) == most
+        assert count(page, "path.ic-island.ic-island-cut") == most == int(page.get_attribute("#ic-replay", "data-cut-off"))
+        assert f"风暴孤岛 {most}/62 座" in page.inner_text("#ic-replay-status")
+        grey = page.eval_on_selector_all("path.ic-island-cut", "els => els.filter(e => e.getAttribute('fill') === '#3a3a3a').length")
+        assert grey == int(page.get_attribute("#ic-replay", "data-unreachable")) > 0  # no team can reach them
+        assert f"其中无法到达 {grey} 座" in page.inner_text("#ic-replay-status")
+        calm = next(i for i, s in enumerate(short.steps) if not s.cut_off)
+        page.evaluate(f"window.icReplay.timeDimension.setCurrentTime(window.icReplay.times[{calm}])")
+        page.wait_for_timeout(200)
+        assert step_shown(page) == calm
+        assert count(page, "path.ic-island.ic-island-cut") == 0 == int(page.get_attribute("#ic-replay", "data-cut-off"))
+        assert_step_drawn(page, short, calm)
+        assert "ic-eta-6" not in " ".join(c for c, _ in islands_drawn(page).values())  # every island reachable
+        # the storm is named in Chinese in the title and the panel
+        assert "梅花" in page.inner_text("#ic-title") and "梅花" in page.inner_text("#ic-replay h4")
+        assert "MUIFA" not in page.content()
+        assert page.get_attribute("html", "lang") == "zh-CN"
+        # a mouse over an island and off again keeps the hour's colour (folium's resetStyle)
+        page.evaluate(f"window.icReplay.timeDimension.setCurrentTime(window.icReplay.times[{worst}])")
+        page.wait_for_timeout(200)
+        before = islands_drawn(page)
+        iid = next(i for i, (c, _) in before.items() if "ic-island-cut" in c.split())
+        page.evaluate(f"""(() => {{ var l = window.icReplay.islands['{iid}'];
+                                    l.fire('mouseover', {{target: l}}); l.fire('mouseout', {{target: l}}); }})()""")
+        assert islands_drawn(page)[iid] == before[iid]
+        assert outside == [] and errors == []
+
+    def test_popup_gives_the_hours_response_time(self, arch, short, open_chart):
+        page, _, errors = open_chart("replay_zh.html")
+        iid = arch.island("东福山岛").id  # cut off at the peak, no team of its own
+        click = f"(() => {{ var l = window.icReplay.islands['{iid}']; l.fire('click', {{latlng: l.getBounds().getCenter()}}, true); }})()"
+        page.evaluate(click)
+        assert "无法到达" in page.inner_text(".leaflet-popup-content")
+        page.evaluate("window.icReplay.map.closePopup()")
+        page.evaluate("window.icReplay.timeDimension.setCurrentTime(window.icReplay.times[0])")
+        page.wait_for_timeout(200)
+        page.evaluate(click)
+        popup = page.inner_text(".leaflet-popup-content")
+        assert "分钟" in popup and "无法到达" not in popup  # before the storm: a team reaches it
+        assert errors == []
 
     def test_dragging_the_slider_changes_the_cut_off_islands(self, short, open_chart):
         page, outside, errors = open_chart("replay_zh.html")
@@ -175,6 +246,8 @@ class TestReplayChartInChromium:
         assert_step_drawn(page, short, 0)
         assert page.inner_text(".timecontrol-date") == "2022-09-13 20:00 BJT"  # 12:00 UTC
         assert "cut off: 0/62 islands" in page.inner_text("#ic-replay-status")
+        assert "Typhoon Muifa replay" in page.inner_text("#ic-replay h4")
+        assert page.get_attribute("html", "lang") == "en"
         assert page.inner_text("#ic-legend-cutoff") == "Cut off now: 0 islands"
         page.evaluate(f"window.icReplay.timeDimension.setCurrentTime(Date.parse('{LANDFALL}'))")
         page.wait_for_timeout(200)

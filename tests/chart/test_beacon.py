@@ -93,6 +93,25 @@ def island_styles(page: str) -> dict[str, dict]:
     return out
 
 
+def island_properties(page: str) -> dict[str, dict]:
+    """Island id → the properties its popup shows (the district layers' GeoJSON)."""
+    decoder = json.JSONDecoder()
+    out = {}
+    for m in re.finditer(r"(geo_json_\w+)_add\(", page):
+        data, _ = decoder.raw_decode(page, m.end())
+        for f in data["features"]:
+            if "pop" in f["properties"]:
+                out[f["id"]] = f["properties"]
+    return out
+
+
+def ui_rows(page: str) -> list[list]:
+    """The rows the page's script gets for the names layer and the search box."""
+    m = re.search(r"\}\)\(map_\w+, layer_control_\w+, ", page)
+    rows, _ = json.JSONDecoder().raw_decode(page, m.end())
+    return rows
+
+
 def js_strings(page: str, call: str) -> list[str]:
     """The JSON string arguments of ``.call("…"`` in the page, decoded."""
     return [json.loads(s) for s in re.findall(rf"\.{call}\((\"(?:[^\"\\]|\\.)*\")", page)]
@@ -207,10 +226,77 @@ class TestRealWorld:
     def test_cut_off_islands_outlined_red_with_the_weather(self, arch, page_en):
         styles = styles_in_page(page_en)
         cut = {iid for iid, ss in styles.items() if any(s.get("className") == "ic-cutoff" for s in ss)}
-        assert cut == {arch.island("东福山岛").id, "ZS-0002"}
+        # the two named, and every island no team reaches (NaN): one definition of cut off
+        no_team = {iid for iid, k in hand_class(arch).items() if k == 6}
+        assert cut == {arch.island("东福山岛").id, "ZS-0002"} | no_team
+        n = len(cut)
         outline = next(s for s in styles["ZS-0002"] if s.get("className") == "ic-cutoff")
         assert outline["weight"] >= 4 and outline["fill"] is False
-        assert "2 islands cut off" in page_en and "Cut off (wind 9): 2 islands" in page_en
+        assert f"{n} islands cut off" in page_en and f"Cut off (wind 9): {n} islands" in page_en
+
+    def test_one_count_of_cut_off_islands_in_title_legend_and_layers(self, arch):
+        """Unreachable (no team reaches it) plus on its own (岛自为战) is the cut-off count, wherever
+        the page states it; the grey legend class counts exactly the unreachable ones."""
+        eta = hand_eta(arch)
+        eta[:] = 20.0
+        gone = ["ZS-0033", "ZS-0039", "ZS-0052"]  # 东福山岛, 黄兴岛, 青浜岛: no team reaches them
+        eta[gone] = math.nan
+        for lang, unit in (("zh", "座"), ("en", "islands")):
+            page = beacon_chart(arch, eta, cut_off=["庙子湖岛", *gone], weather_label="wind 9", lang=lang,
+                                tiles=False).get_root().render()
+            title = re.search(r'id="ic-title">(.*?)</div>', page).group(1)
+            legend = page[page.index('id="ic-legend"'):]
+            grey = re.search(r'data-eta-class="6">.*?<span class="ic-n">(\d+)', legend).group(1)
+            row = re.search(r'id="ic-legend-cutoff">(.*?)</div>', legend).group(1)
+            split = re.search(r'id="ic-legend-cutoff-split">(.*?)</div>', legend).group(1)
+            layer = [json.loads(f'"{n}"') for n in re.findall(r'"([^"]+)" : feature_group_', page)]
+            assert grey == "3"
+            if lang == "zh":
+                assert "风暴孤岛 4 座" in title and "：4 座" in row and "风暴孤岛（wind 9）：4 座" in layer
+                assert split == "其中无法到达 3 座，岛自为战 1 座"
+                assert "没有任何队伍能到" in page and "本岛有自己的队伍" in page
+            else:
+                assert "4 islands cut off" in title and f": 4 {unit}" in row and "Cut off (wind 9): 4 islands" in layer
+                assert split == "3 unreachable, 1 on their own (岛自为战)"
+                assert "no team at all can reach it" in page and "a team of its own" in page
+
+    def test_page_language_attribute(self, page_zh, page_en):
+        assert page_zh.startswith('<!DOCTYPE html>\n<html lang="zh-CN">')
+        assert page_en.startswith('<!DOCTYPE html>\n<html lang="en">')
+
+    def test_popups_say_not_published_and_station_on_the_island(self, arch, page_zh, page_en):
+        for page, missing, own in ((page_zh, "未公布", "本岛驻有站点"), (page_en, "not published", "station on the island")):
+            props = island_properties(page)
+            for iid in arch.islands.index[arch.islands.population.isna()]:
+                assert props[iid]["pop"] == missing, iid
+            with_station = set(arch.light_stations.island_id)
+            assert len(with_station) == 12
+            for iid in with_station:
+                assert props[iid]["eta"].startswith(own), (iid, props[iid]["eta"])
+            assert props["ZS-0044"]["pop"] == "4,485"  # 蚂蚁岛: its station, not "0 min"
+            assert props["ZS-0044"]["eta"] == own
+
+    def test_outage_footer_with_95598_and_no_other_number(self, page_zh, page_en):
+        for page, words in ((page_zh, ("国家电网 ", "供电服务热线", "邻居", "地址", "断落的电线", "110")),
+                            (page_en, ("State Grid", "neighbours", "address", "fallen power lines", "110"))):
+            footer = re.search(r'<footer class="ic-footer" id="ic-footer".*?</footer>', page, flags=re.DOTALL).group(0)
+            assert '<a href="tel:95598">95598</a>' in footer
+            for w in words:
+                assert w in footer, w
+            numbers = set(re.findall(r"\d{3,}", re.sub(r"<[^>]+>", " ", footer)))
+            assert numbers <= {"95598", "110"}, numbers
+
+    def test_search_and_names_data_inline(self, arch, page_zh, page_en):
+        for page, label in ((page_zh, "蚂蚁岛"), (page_en, "Mayi Dao")):
+            rows = ui_rows(page)
+            mayi = next(r for r in rows if r[0] == "ZS-0044")
+            assert mayi[1:3] == ["蚂蚁岛", "Mayi Dao"] and mayi[6] == label
+            assert sum(1 for r in rows if r[6]) == 62  # every powered island has a name on the map
+            assert not any(r[6] for r in rows if not arch.islands.at[r[0], "powered"])
+            ranks = {r[0]: r[7] for r in rows}
+            assert ranks["ZS-0001"] < ranks["ZS-0044"]  # the main island's name is placed first
+            aliases = next(r for r in rows if r[0] == arch.island("洛迦山").id)[3]
+            assert "Luojiashan" in aliases
 
     def test_zones_layer_is_off_at_first(self, page_zh):
         name = re.search(r"\"\\u8d23\\u4efb\\u533a[^\"]*\" : (feature_group_\w+)", page_zh).group(1)
@@ -234,6 +320,28 @@ class TestRealWorld:
                     coords.extend(_flatten(f["geometry"]["coordinates"]))
         assert len(coords) // 2 < 14_905  # fewer vertices than the shipped polygons
         assert all(round(c, 5) == c for c in coords)
+
+
+class TestScenarioChart:
+    def test_wind_8_counts_agree_with_the_cutoff_board(self, router):
+        """The chart of a gale says what `islandcover cutoff` says: one count, split into the
+        islands no team reaches (grey) and those on their own (岛自为战)."""
+        from islandcover import CoverageModel, Scenario, Weather
+        from islandcover.chart.beacon import scenario_chart
+
+        cut = router.cutoff(Weather.uniform(8))
+        own = sum(c.has_own_team for c in cut)
+        m, ids = scenario_chart(CoverageModel(router), Scenario(weather=Weather.uniform(8)), lang="zh")
+        page = m.get_root().render()
+        assert sorted(ids) == sorted(c.id for c in cut)
+        title = re.search(r'id="ic-title">(.*?)</div>', page).group(1)
+        legend = page[page.index('id="ic-legend"'):]
+        grey = int(re.search(r'data-eta-class="6">.*?<span class="ic-n">(\d+)', legend).group(1))
+        assert f"风暴孤岛 {len(cut)} 座" in title
+        assert f"：{len(cut)} 座" in re.search(r'id="ic-legend-cutoff">(.*?)</div>', legend).group(1)
+        assert grey == len(cut) - own
+        assert f"其中无法到达 {grey} 座，岛自为战 {own} 座" in legend
+        assert len(page.encode("utf-8")) < 3_000_000
 
 
 class TestErrorsWarnings:

@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 from storms import LANDFALL, WINDOW, muifa_window
 
-from islandcover.chart.beacon import write_beacon_chart
-from islandcover.chart.replay import replay_chart
+from islandcover.chart.beacon import ETA_COLOURS, eta_class, write_beacon_chart
+from islandcover.chart.replay import replay_chart, storm_label
 from islandcover.errors import IslandcoverError
 from islandcover.travel.links import sailing_features
 from islandcover.typhoon.replay import replay
@@ -154,7 +154,10 @@ class TestOffline:
 
 class TestLabels:
     def test_chinese_panel_and_legend(self, page_zh):
-        assert "台风 MUIFA 回放（每 1 小时）" in page_zh
+        assert "台风 梅花 回放（每 1 小时）" in page_zh  # the storm's Chinese name, not the CMA's MUIFA
+        assert "MUIFA" not in page_zh and "Muifa" not in page_zh
+        assert "天气: 台风 梅花 逐时回放" in page_zh  # the title: the islands are coloured by the hour
+        assert page_data(page_zh)["storm"] == "梅花"
         data = page_data(page_zh)
         assert data["text"]["beijing"] == "北京时间"
         assert data["text"]["legend_cut"] == "风暴孤岛（此刻）：{n} 座"
@@ -177,12 +180,103 @@ class TestLabels:
         assert areas and all(a.startswith("北京时间 ") for a in areas)
 
     def test_english_panel(self, page_en):
-        assert "Typhoon MUIFA replay (every 1 h)" in page_en
+        assert "Typhoon Muifa replay (every 1 h)" in page_en
         data = page_data(page_en)
         assert data["text"]["beijing"] == "BJT" and data["lang"] == "en"
         tips = [f["properties"]["label"] for f in data["state"]["features"] if f["properties"]["kind"] == "cut"]
         assert tips and all(" BJT); peak force " in t for t in tips)
-        assert "calm base map · typhoon MUIFA replay" in page_en
+        assert "typhoon Muifa replay, hour by hour" in page_en
+        assert "calm base map" not in page_en
+
+
+    def test_page_language_and_unpublished_population(self, page_zh, page_en):
+        assert '<html lang="zh-CN">' in page_zh and '<html lang="en">' in page_en
+        assert '"pop": ""' not in page_zh and '"pop": ""' not in page_en  # no blank population in a popup
+        assert '"pop": "\\u672a\\u516c\\u5e03"' in page_zh or '"pop": "未公布"' in page_zh
+        assert '"pop": "not published"' in page_en
+
+
+class TestIslandsByTheHour:
+    """The islands' fill follows the slider: their response-time class at each step."""
+
+    def test_every_step_has_a_class_for_every_powered_island(self, arch, page_zh, short):
+        data = page_data(page_zh)
+        isl = data["islands"]
+        assert sorted(isl["ids"]) == sorted(arch.powered.index) and len(isl["ids"]) == 62
+        assert isl["colours"] == list(ETA_COLOURS)
+        assert len(isl["cls"]) == len(isl["eta"]) <= len(short.steps)  # one row per distinct state
+        assert all(len(row) == 62 for row in isl["cls"]) and all(len(row) == 62 for row in isl["eta"])
+        assert {d["e"] for d in data["steps"]} == set(range(len(isl["cls"])))
+
+    def test_unreachable_islands_are_cut_off_and_counted(self, page_zh, short):
+        # one definition: an island no team reaches is cut off; a cut-off island a team still
+        # reaches has one of its own (岛自为战)
+        data = page_data(page_zh)
+        isl = data["islands"]
+        for s, d in zip(short.steps, data["steps"]):
+            cls = dict(zip(isl["ids"], (int(c) for c in isl["cls"][d["e"]])))
+            unreachable = {i for i, c in cls.items() if c == len(ETA_COLOURS) - 1}
+            assert unreachable <= set(s.cut_off), s.time
+            assert d["u"] == len(unreachable), s.time
+            eta = dict(zip(isl["ids"], isl["eta"][d["e"]]))
+            assert all((eta[i] is None) == (i in unreachable) for i in isl["ids"]), s.time
+        assert max(d["u"] for d in data["steps"]) > 0  # the window has unreachable islands
+
+    def test_classes_are_the_fastest_team_in_that_steps_wind(self, router, page_zh, short):
+        data = page_data(page_zh)
+        isl = data["islands"]
+        peak = max(range(len(short.steps)), key=lambda i: len(short.steps[i].cut_off))
+        for i in (0, peak):
+            best = router.travel_times(short._weathers[i]).min(axis=0)
+            expect = "".join(str(eta_class(best.get(iid, float("nan")))) for iid in isl["ids"])
+            assert isl["cls"][data["steps"][i]["e"]] == expect, short.steps[i].time
+        # in the calm first hours most islands are reached within 45 min; at the peak few are
+        calm = isl["cls"][data["steps"][0]["e"]]
+        worst = isl["cls"][data["steps"][peak]["e"]]
+        assert worst.count("6") > calm.count("6") and worst.count("6") >= 40
+
+    def test_dongfushan_is_cut_off_and_unreachable_at_the_peak(self, arch, page_zh, short):
+        # 东福山岛 has no team of its own: cut off at the peak, no team can reach it
+        iid = arch.island("东福山岛").id
+        data = page_data(page_zh)
+        peak = data["start"]
+        assert iid in short.steps[peak].cut_off
+        k = data["islands"]["ids"].index(iid)
+        assert data["islands"]["cls"][data["steps"][peak]["e"]][k] == "6"
+        assert data["islands"]["cls"][data["steps"][0]["e"]][k] != "6"  # reachable before the storm
+
+
+class TestStormNames:
+    """The storm is named in the chart's language (梅花 in Chinese, Muifa in English)."""
+
+    @pytest.mark.parametrize(("cma", "zh", "en"), [
+        ("MUIFA", "梅花", "Muifa"), ("IN-FA", "烟花", "In-fa"), ("CHANTHU", "灿都", "Chanthu"),
+        ("BEBINCA", "贝碧嘉", "Bebinca"), ("PULASAN", "普拉桑", "Pulasan")])
+    def test_shipped_storms(self, cma, zh, en):
+        assert storm_label(cma, "zh") == zh
+        assert storm_label(cma, "en") == en
+
+    def test_other_spellings_of_a_known_storm(self):
+        assert storm_label("In-fa", "zh") == "烟花"
+        assert storm_label(" muifa ", "zh") == "梅花"
+        assert storm_label("梅花", "zh") == "梅花"  # a forecast file that names it in Chinese
+        assert storm_label("梅花", "en") == "Muifa"
+
+    def test_a_storm_with_no_chinese_name_keeps_its_english_one(self):
+        assert storm_label("KOINU", "zh") == "Koinu"
+        assert storm_label("KOINU", "en") == "Koinu"
+        assert storm_label("my_forecast", "zh") == "my_forecast"  # an unnamed forecast: its file name, as is
+
+    def test_the_shipped_tracks_all_have_a_chinese_name(self):
+        from islandcover.typhoon.tracks import shipped_track
+
+        for name in ("muifa_2022", "infa_2021", "chanthu_2021"):
+            label = storm_label(shipped_track(name).name, "zh")
+            assert not label.isascii(), (name, label)
+
+    def test_unknown_language(self):
+        with pytest.raises(IslandcoverError, match="lang 'fr' is not supported"):
+            storm_label("MUIFA", "fr")
 
 
 class TestErrorsWarnings:
