@@ -385,7 +385,7 @@ _ROSTER = "replay chart: loaded roster"
 def _hourly_classes(router: Router, replay: Replay) -> tuple[dict[str, Any], list[int]]:
     """Each powered island's fastest response at each step, once per distinct set of open links.
 
-    The fastest available team (:meth:`Router.travel_times`, each team with its own boat) in
+    The fastest available team (:meth:`Router.fastest_times`, each team with its own boat) in
     the step's weather, suspensions included; a replay with no weathers kept is drawn with the
     calm answer at every step (only the cut-off islands then change).
 
@@ -414,7 +414,7 @@ def _hourly_classes(router: Router, replay: Replay) -> tuple[dict[str, Any], lis
             cache_key = (key, _ROSTER)
             if cache_key not in replay._etas:
                 weather = weathers[i] if weathers else Weather.uniform(0)
-                replay._etas[cache_key] = router.travel_times(weather)  # type: ignore[arg-type]
+                replay._etas[cache_key] = router.fastest_times(weather).to_frame().T  # type: ignore[arg-type]
             best = replay._etas[cache_key].min(axis=0, skipna=True).reindex(ids)
             minutes = [None if not np.isfinite(v) else round(float(v)) for v in best.to_numpy(dtype=float)]
             eta_rows.append(minutes)

@@ -14,6 +14,7 @@ high-speed boat), the faster open one is used.
 """
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -219,6 +220,9 @@ class Router:
         self._elsewhere: LRUCache[tuple[str, str, str], tuple[np.ndarray, np.ndarray, AttachedGraph | None]] = (
             LRUCache(16 * self.CACHE_SIZE))
         self._winds: LRUCache[str, np.ndarray] = LRUCache(self.CACHE_SIZE)
+        # (mode, scenario) -> a digest of the mode's open links: scenarios (or replay hours) that leave
+        # the same links open share one graph and one search
+        self._open_keys: LRUCache[tuple[str, str], str] = LRUCache(64 * self.CACHE_SIZE)
         self._minutes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._limits: dict[str, np.ndarray] = {}
         self._mode = net.edge_mode.astype(str)
@@ -338,6 +342,12 @@ class Router:
         bwd = np.where(self._is["embark"], road, fwd)
         return fwd, bwd
 
+    def _open_key(self, vessel: str, weather: Weather) -> str:
+        """A digest of the links open to ``vessel`` under ``weather``: what graphs and searches depend on."""
+        def compute() -> str:
+            return hashlib.blake2b(np.packbits(self.open_edges(vessel, weather)).tobytes(), digest_size=16).hexdigest()
+        return self._open_keys.get((vessel, weather.key), compute)
+
     def open_graph(self, vessel: str, weather: Weather) -> OpenGraph:
         """The open graph of ``vessel`` under ``weather`` (cached for recent scenarios)."""
         def compute() -> OpenGraph:
@@ -359,7 +369,7 @@ class Router:
             first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
             rows, cols, data, ids = (np.concatenate([a, b[first]]) for a, b in zip(parts[0], (rows, cols, data, ids)))
             return OpenGraph.build(rows, cols, data, ids, self.net.n_nodes, ok)
-        return self._graphs.get((vessel, weather.key), compute)
+        return self._graphs.get((vessel, self._open_key(vessel, weather)), compute)
 
     def graph(self, vessel: str, weather: Weather) -> tuple[csr_array, np.ndarray]:
         """The open graph for ``vessel`` under ``weather`` (CSR, minutes) and its open-edge mask, cached."""
@@ -370,7 +380,7 @@ class Router:
         """Connected-component label of every node in the open graph of ``vessel`` (cached)."""
         def compute() -> np.ndarray:
             return connected_components(self.open_graph(vessel, weather).minutes, directed=False)[1]
-        return self._components.get((vessel, weather.key), compute)
+        return self._components.get((vessel, self._open_key(vessel, weather)), compute)
 
     def _search(self, vessel: str, weather: Weather) -> tuple[np.ndarray, np.ndarray, dict[int, int]]:
         """Multi-source Dijkstra from every station node that has a team of this vessel class."""
@@ -383,7 +393,7 @@ class Router:
             else:
                 dist = pred = np.empty((0, self.net.n_nodes))
             return dist, pred, {s: i for i, s in enumerate(stations)}
-        return self._searches.get((vessel, weather.key), compute)
+        return self._searches.get((vessel, self._open_key(vessel, weather)), compute)
 
     def _from_station(self, vessel: str, station_id: str, weather: Weather) -> tuple[np.ndarray, np.ndarray]:
         """Minutes and predecessors from one station, for one vessel class (one row of the search)."""
@@ -418,6 +428,33 @@ class Router:
             if not origin.problem:
                 out.loc[row.Index] = self._reach(row.boat_class, row.station_id, origin, weather, at)[0][nodes]
         return out.replace(np.inf, np.nan)
+
+    def fastest_times(self, weather: Weather, *, situation: Situation | None = None) -> pd.Series:
+        """Minutes of the fastest available team to every powered island (NaN where none reaches it).
+
+        The same answer as ``travel_times(weather, situation=situation).min()``, in one search per
+        boat class: teams at a network node start together (a multi-source search keeping only the
+        nearest), teams at a point at sea each on their own.
+        """
+        sit = self._situation(None, situation)
+        teams = self._teams(sit)
+        targets = [i for i in self.arch.powered.index if i in self.net.island_node]
+        nodes = np.array([self.net.island_node[i] for i in targets], dtype=np.int64)
+        best = np.full(len(targets), np.inf)
+        sources: dict[str, set[int]] = {}
+        for row in teams.itertuples():
+            origin = self._origin(row, sit)
+            if origin.problem:
+                continue
+            if origin.node is not None:
+                sources.setdefault(str(row.boat_class), set()).add(int(origin.node))
+            else:
+                best = np.minimum(best, self._reach(row.boat_class, row.station_id, origin, weather)[0][nodes])
+        for vessel, start in sources.items():
+            g = self.open_graph(vessel, weather).minutes
+            dist = dijkstra(g, directed=True, indices=sorted(start), min_only=True)
+            best = np.minimum(best, dist[nodes])
+        return pd.Series(np.where(np.isfinite(best), best, np.nan), index=targets, dtype=float)
 
     def trip(self, team_id: str, island: str, weather: Weather, *, situation: Situation | None = None,
              at: datetime | None = None) -> Trip | None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from hypothesis import given, settings
@@ -264,3 +265,12 @@ def test_an_island_joined_by_a_tunnel_is_never_cut_off(router):
     assert route.status == "ok"
     assert {leg.mode for leg in route.legs} <= {"road", "bridge"}
     assert any(leg.via == "普陀湾海底隧道" for leg in route.legs)
+
+
+@pytest.mark.parametrize("wind", [0, 7, 9])
+def test_fastest_times_is_the_best_team_of_travel_times(router, wind):
+    """One multi-source search per boat class gives what every team's own search gives, at best."""
+    weather = Weather.uniform(wind)
+    fast = router.fastest_times(weather)
+    slow = router.travel_times(weather).min(axis=0)
+    pd.testing.assert_series_equal(fast, slow.reindex(fast.index), check_names=False, atol=1e-9)
