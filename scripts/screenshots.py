@@ -82,6 +82,7 @@ def shoot(browser: object, html: Path, png: Path, viewport: dict, ready_js: str,
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.goto(html.as_uri(), wait_until="load")
     page.wait_for_function(ready_js, timeout=60_000)
+    page.wait_for_function("document.documentElement.dataset.icLabelsPlaced", timeout=60_000)  # names placed
     page.wait_for_timeout(500)  # let Leaflet finish the layers after the first paint
     if outside or errors:
         context.close()

@@ -1078,7 +1078,7 @@ _UI_JS = r"""function (map, control, rows, T) {
   islands.forEach(function (d) {
     if (!d.label) { return; }
     var m = L.marker([d.lat, d.lon], {pane: 'ic-labels', interactive: false, keyboard: false,
-      icon: L.divIcon({className: 'ic-label', iconSize: null,
+      icon: L.divIcon({className: 'ic-label ic-label-hidden', iconSize: null,  // shown once placed
                        html: '<span data-island="' + esc(d.id) + '">' + esc(d.label) + '</span>'})});
     order.push(m); labels.addLayer(m);
   });
@@ -1113,7 +1113,10 @@ _UI_JS = r"""function (map, control, rows, T) {
         span.style.left = spot[0] + 'px'; span.style.top = spot[1] + 'px'; placed.push(spot[2]);
       }
     });
+    // how many times the names were placed: a hook for tests and screenshots to wait on
+    document.documentElement.dataset.icLabelsPlaced = String(++placements);
   }
+  var placements = 0;
   var timer = null;
   function schedule() {  // after the view settles: never measure in the middle of a zoom animation
     clearTimeout(timer);
@@ -1122,6 +1125,7 @@ _UI_JS = r"""function (map, control, rows, T) {
   labels.addTo(map);
   control.addOverlay(labels, T.labels);
   map.on('moveend zoomend resize overlayadd', schedule);
+  schedule();
 
   // ---- panels: on a phone each sits behind a button of the bar; one open at a time
   var body = document.body, bar = document.getElementById('ic-bar');

@@ -191,6 +191,7 @@ def opened(browser, site: str, name: str, viewport: dict):
     try:
         page.goto(site + name, wait_until="load")
         page.wait_for_function(READY)
+        page.wait_for_function("document.documentElement.dataset.icLabelsPlaced")  # names placed once
         page.wait_for_timeout(300)
         yield page, outside, errors
     finally:
@@ -235,8 +236,10 @@ class TestPublicChart:
             assert "舟山岛(定海部分)" in {n["text"] for n in names}  # the largest first
             hidden = set(page.eval_on_selector_all(".ic-label.ic-label-hidden span", "els => els.map(e => e.dataset.island)"))
             assert hidden  # not every name fits the whole archipelago
+            rounds = page.evaluate("() => Number(document.documentElement.dataset.icLabelsPlaced)")
             page.evaluate("() => { const m = Object.values(window).find(v => v && v.icIslands); m.setView(m.getCenter(), m.getZoom() + 2, {animate: false}); }")
-            page.wait_for_timeout(300)
+            page.wait_for_function(f"Number(document.documentElement.dataset.icLabelsPlaced) > {rounds}")
+            page.wait_for_timeout(100)
             zoomed = shown_names(page)
             assert overlapping(zoomed) == []
             assert hidden & {n["id"] for n in zoomed}  # names hidden at first appear as you zoom in
