@@ -40,6 +40,7 @@ __all__ = [
     "TrackError",
     "StepError",
     "WindFieldError",
+    "EnsembleError",
     # seasons
     "UnknownTerm",
     "YearOutOfRange",
@@ -168,6 +169,11 @@ class StepError(IslandcoverError):
 
 class WindFieldError(IslandcoverError):
     """A storm state from which no wind field can be built (names the value and the range)."""
+
+
+class EnsembleError(IslandcoverError):
+    """A typhoon ensemble that cannot be run as asked: members, hours, spread or start out of range, or
+    no dask scheduler at the address given."""
 
 
 # ---------------------------------------------------------------------- seasons

@@ -6,7 +6,8 @@ Every user mistake ends with exit code 2 and one line on stderr naming the probl
 Command groups: :mod:`~islandcover.cli.data` (summary, islands, import, data check),
 :mod:`~islandcover.cli.dispatch` (nearest, cutoff, route, links), :mod:`~islandcover.cli.live` (team, suspend),
 :mod:`~islandcover.cli.planning` (coverage, matrix, site, map),
-:mod:`~islandcover.cli.typhoon` (replay, prepare), :mod:`~islandcover.cli.seasons` (calendar),
+:mod:`~islandcover.cli.typhoon` (replay, prepare), :mod:`~islandcover.cli.ensemble` (ensemble),
+:mod:`~islandcover.cli.seasons` (calendar),
 :mod:`~islandcover.cli.keys` (keys), :mod:`~islandcover.cli.server` (serve).
 """
 from __future__ import annotations
@@ -15,7 +16,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from islandcover.cli import data, dispatch, keys, live, planning, seasons, server, typhoon
+from islandcover.cli import data, dispatch, ensemble, keys, live, planning, seasons, server, typhoon
 from islandcover.cli._common import Parser
 from islandcover.config import Config
 from islandcover.errors import IslandcoverError
@@ -23,7 +24,7 @@ from islandcover.errors import IslandcoverError
 __all__ = ["build_parser", "main"]
 
 #: The command groups, in the order ``islandcover --help`` lists them.
-GROUPS = (data, dispatch, live, planning, typhoon, seasons, keys, server)
+GROUPS = (data, dispatch, live, planning, typhoon, ensemble, seasons, keys, server)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -36,6 +36,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_array, csc_array, csr_array
 
 from islandcover.errors import SitingError
+from islandcover.planning import lagrangian
 
 __all__ = ["MAXIMISE", "MODELS", "MODEL_PARAMS", "PRECISION_MIN", "UNITS", "SitingProblem", "SitingResult"]
 
@@ -56,6 +57,12 @@ UNITS: dict[str, str] = {"mclp": "people covered", "pmedian": "people × minutes
 MAXIMISE: dict[str, bool] = {"mclp": True, "pmedian": False, "pcenter": False, "setcover": False}
 
 _SOLVER = f"HiGHS (scipy {scipy.__version__})"
+#: Relative gap at which an answer counts as proven (HiGHS's own mip_rel_gap).
+_REL_GAP = 1e-9
+#: Seconds kept back from a time limit for what follows the MIP (reading its answer, assigning).
+_MIP_MARGIN = 0.15
+#: Above this many cells, identical demand rows are not looked for (np.unique sorts the whole matrix).
+_MERGE_MAX = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -274,25 +281,10 @@ class SitingProblem:
             obj = bound = base
             status = "optimal"
         else:
-            nr, nc = a.shape
-            # variables: y (nc, binary) then x (nr, continuous 0..1); maximise w·x
-            c = np.concatenate([np.zeros(nc), -w])
-            a_sp = csr_array(a.astype(float))
-            link = _hstack(-a_sp, _eye(nr))  # x_i - Σ y_j ≤ 0
-            card = csr_array(np.concatenate([np.ones(nc), np.zeros(nr)])[None, :])
-            res = _milp(c, [LinearConstraint(link, -np.inf, 0), LinearConstraint(card, 0, min(p, nc))],
-                        np.concatenate([np.ones(nc), np.zeros(nr)]), time_limit)
-            if res.x is None:  # stopped before any solution: keep only the fixed sites (padded below)
-                chosen = []
-                obj = base
-                bound = base - float(res.mip_dual_bound) if res.mip_dual_bound is not None else float(self.weights.sum())
-                status = "time_limit"
-            else:
-                y = res.x[:nc] > 0.5
-                chosen = sorted(self.site_ids[j] for j in cols[y])
-                obj = base - float(res.fun)
-                bound = base - float(res.mip_dual_bound if res.mip_dual_bound is not None else res.fun)
-                status = _status(res)
+            sel, bound_a, status, mstats = _mclp_reduced(a, w, min(p, a.shape[1]), t0, time_limit)
+            stats.update(mstats)
+            chosen = sorted(self.site_ids[j] for j in cols[sel])
+            bound = base + bound_a
         chosen = self._pad(chosen, p)
         obj = float(self.weights[self._nearest_cost(chosen) <= minutes + 1e-9].sum())  # padding may add some
         covered = (self._nearest_cost(chosen) <= minutes + 1e-9)
@@ -402,62 +394,199 @@ class SitingProblem:
 
     # ------------------------------------------------------------------ p-median
     def pmedian(self, p: int, *, time_limit: float | None = None) -> SitingResult:
-        """p-median: open ``p`` more sites to minimise the weighted sum of travel times."""
+        """p-median: open ``p`` more sites to minimise the weighted sum of travel times.
+
+        Greedy + interchange gives the incumbent, a Lagrangian relaxation the bound (see
+        :mod:`islandcover.planning.lagrangian`); when they meet the answer is proven. Otherwise
+        sites are fixed by their Lagrangian reduced costs, each demand's distance levels are cut
+        where its multiplier proves no better solution serves it farther, and the radius
+        formulation on what is left is solved by HiGHS in the time that remains.
+        """
         t0 = time.perf_counter()
+        deadline = None if time_limit is None else t0 + float(time_limit)
         self._check_p(p)
         rows = np.flatnonzero(self.weights > 0)
         self._require_reachable("p-median", rows)
         free = self._free()
         cost = self.cost[rows]
         w = self.weights[rows]
-        cost_m, w_m, _ = _merge_rows(cost, w)
+        cost_m, w_m, _ = _merge_rows(cost, w) if len(cost) * cost.shape[1] <= _MERGE_MAX else (cost, w, None)
         fixed_best = cost_m[:, ~free].min(axis=1) if (~free).any() else np.full(len(cost_m), np.inf)
         cols = np.flatnonzero(free)
         d = cost_m[:, cols]
-        capped = np.isfinite(fixed_best)
-        # distinct times of each demand, up to its fixed site's time (a cap: it is always open)
-        levels = [np.unique(np.append(row[row < cap], cap)) if np.isfinite(cap) else np.unique(row[np.isfinite(row)])
-                  for row, cap in zip(d, fixed_best)]
-        greedy = _greedy_median(d, w_m, fixed_best, p)
-        start = np.minimum(d[:, greedy].min(axis=1), fixed_best)
-        k_of = np.array([min(int(np.searchsorted(lv, s, side="left")), len(lv) - 1) for lv, s in zip(levels, start)])
-        rounds = 0
-        deadline = None if time_limit is None else t0 + time_limit
-        short = np.ones(len(d), dtype=bool)
-        while True:
-            rounds += 1
-            left = None if deadline is None else max(deadline - time.perf_counter(), 0.01)
-            res, y, bound = _radius_model(d, w_m, levels, k_of, capped, p, left)
-            if res.status == 2:
-                raise SitingError(f"p-median: no {p} sites together reach every demand; raise p or use mclp")
-            if res.x is None:
-                break  # time limit before any solution of this round: the greedy start stands
-            actual = np.minimum(d[:, y].min(axis=1) if y.any() else np.inf, fixed_best)
-            charged = np.array([lv[k] for lv, k in zip(levels, k_of)])
-            short = actual > charged + 1e-9
-            if not short.any() or _status(res) != "optimal" or (deadline is not None and time.perf_counter() > deadline):
-                break
-            grow = np.flatnonzero(short)
-            k_of[grow] = np.minimum(np.maximum(2 * k_of[grow], k_of[grow] + 4), [len(levels[i]) - 1 for i in grow])
-        greedy_sites = [self.site_ids[j] for j in cols[greedy]]
-        solver_sites = [self.site_ids[j] for j in cols[y]] if res.x is not None else []
-        objective = {tuple(c): float((self._nearest_cost(c)[rows] * w).sum()) for c in (greedy_sites, solver_sites) if c}
-        best_sites = min(objective, key=lambda c: objective[c])  # a time-limited round may be worse than greedy
-        chosen, obj = sorted(best_sites), objective[best_sites]
-        proven = res.x is not None and _status(res) == "optimal" and not short.any()
-        status = "optimal" if proven else "time_limit"
-        bound = min(bound, obj) if np.isfinite(bound) else -np.inf
-        if status == "optimal":
-            bound = obj  # the relaxation's optimum is attained: proven optimal
+        n, m = d.shape
+        wc = w_m[:, None] * d  # weighted costs (inf stays inf: w > 0)
+        cap = w_m * fixed_best
+        stats: dict[str, object] = {"solver": _SOLVER, "demand_reduced": n, "sites": m}
+
+        def left(margin: float = 0.0) -> float | None:
+            return None if deadline is None else deadline - time.perf_counter() - margin
+
+        # 1. incumbent: greedy, then swaps (a fifth of the time at most when limited)
+        start = lagrangian.greedy_median(wc, cap, p)
+        swap_end = None if deadline is None else t0 + 0.2 * float(time_limit)  # type: ignore[arg-type]
+        best_cols, ub, swaps = lagrangian.interchange_median(wc, cap, start, deadline=swap_end)
+        stats.update(greedy=lagrangian.median_cost(wc, cap, start), swaps=swaps)
+        lb = -np.inf
+        status = "time_limit"
+        if np.isfinite(ub):
+            inc = {"cols": best_cols, "ub": ub}
+
+            lag_end = None if deadline is None else t0 + 0.6 * float(time_limit)  # type: ignore[arg-type]
+
+            def heuristic(choice: np.ndarray) -> float:  # a Lagrangian heuristic: swaps from the relaxed choice
+                if lag_end is not None and time.perf_counter() > lag_end:
+                    return inc["ub"]
+                soon = time.perf_counter() + (2.0 if lag_end is None else 0.05 * (lag_end - time.perf_counter()))
+                c2, v2, _ = lagrangian.interchange_median(wc, cap, choice, deadline=soon, max_swaps=p)
+                if v2 < inc["ub"]:
+                    inc.update(cols=c2, ub=v2)
+                return inc["ub"]
+
+            lag = lagrangian.lagrangian_median(wc, cap, p, ub, deadline=lag_end, on_choice=heuristic)
+            best_cols, ub = inc["cols"], inc["ub"]
+            lb = min(lag.bound, ub)
+            stats.update(lagrangian_bound=lag.bound, lagrangian_iterations=lag.iterations)
+            if ub - lb <= _REL_GAP * max(1.0, abs(ub)):
+                status = "optimal"
+            else:
+                closed, opened = lagrangian.fix_sites(lag, p, ub, rel_tol=_REL_GAP)
+                stats.update(sites_closed=int(closed.sum()), sites_opened=int(opened.sum()))
+                # demand i is served within λ_i + (ub − lb) in any better solution (x_ij's reduced cost)
+                reach = lag.multipliers + (ub - lag.bound) * (1 + 1e-9) + 1e-9
+                status, lb, mip_cols = self._pmedian_mip(d, w_m, wc, fixed_best, cap, p, closed, opened, reach,
+                                                         ub, lb, left, stats)
+                if mip_cols is not None:
+                    v = lagrangian.median_cost(wc, cap, mip_cols)
+                    if v < ub:
+                        best_cols, ub = mip_cols, v
+        else:  # no p sites found that reach everyone: the plain radius model decides
+            status, lb, mip_cols = self._pmedian_mip(d, w_m, wc, fixed_best, cap, p, np.zeros(m, bool),
+                                                     np.zeros(m, bool), np.full(n, np.inf), np.inf, -np.inf, left, stats)
+            if mip_cols is None:
+                raise SitingError("p-median: the time limit ran out before any solution reaching every demand was found")
+            best_cols = mip_cols
+        chosen = sorted(self.site_ids[j] for j in cols[np.asarray(best_cols, dtype=int)])
+        obj = float((self._nearest_cost(chosen)[rows] * w).sum())
+        bound = obj if status == "optimal" else (min(lb, obj) if np.isfinite(lb) else -np.inf)
         return SitingResult("pmedian", chosen, list(self.fixed), obj, status, bound, _gap(obj, bound),
-                            time.perf_counter() - t0, self._assign(chosen), [],
-                            {"solver": _SOLVER, "demand_reduced": len(d), "sites": len(cols), "rounds": rounds,
-                             "level_variables": int(k_of.sum())})
+                            time.perf_counter() - t0, self._assign(chosen), [], stats)
+
+    def _pmedian_mip(self, d: np.ndarray, w: np.ndarray, wc: np.ndarray, fixed_best: np.ndarray, cap: np.ndarray,
+                     p: int, closed: np.ndarray, opened: np.ndarray, reach: np.ndarray, ub: float, lb: float,
+                     left, stats: dict[str, object]) -> tuple[str, float, np.ndarray | None]:  # type: ignore[no-untyped-def]
+        """The radius formulation on the sites not fixed, each demand's levels cut at ``reach``.
+
+        Returns (status, lower bound, open columns of ``d`` or None). With cuts from an
+        incumbent of cost ``ub``, an infeasible model proves the incumbent optimal.
+        """
+        n, m = d.shape
+        keep = np.flatnonzero(~closed & ~opened)
+        forced = np.flatnonzero(opened)
+        p_left = p - len(forced)
+        cap_d = np.minimum(fixed_best, d[:, forced].min(axis=1)) if len(forced) else fixed_best
+        dk = d[:, keep]
+        cut = np.isfinite(reach)
+        limit_d = np.where(cut, reach / w, np.inf)
+        stats.update(mip_sites=len(keep))
+        if p_left == 0 or len(keep) == 0:
+            cols = np.concatenate([forced, keep[:p_left]]).astype(int)
+            return "optimal", ub, cols
+        levels: list[np.ndarray] = []
+        capped = np.isfinite(cap_d) & (cap_d <= limit_d)
+        for i in range(n):
+            row = dk[i]
+            lim = min(cap_d[i], limit_d[i])
+            lv = row[row <= lim] if np.isfinite(lim) else row[np.isfinite(row)]
+            if capped[i]:
+                lv = np.append(lv[lv < cap_d[i]], cap_d[i])
+            levels.append(np.unique(lv))
+        if any(len(lv) == 0 for lv in levels):  # some demand cannot be served as cheaply as a better solution needs
+            return ("optimal", ub, None) if np.isfinite(ub) else ("infeasible", lb, None)
+        k_of = np.array([len(lv) - 1 for lv in levels])
+        stats.update(level_variables=int(k_of.sum()))
+        budget = left()
+        budget = None if budget is None else budget * 0.98 - _MIP_MARGIN
+        # building the model costs about 1 s per 100k level variables here: skip what cannot finish
+        if budget is not None and (budget <= 0.05 or k_of.sum() > 1e5 * budget):
+            stats.update(mip="skipped: too large for the time left")
+            return "time_limit", lb, None
+        res, y, bound = _radius_model(dk, w, levels, k_of, capped, p_left,
+                                      None if budget is None else time.perf_counter() + budget)
+        stats.update(mip_status=int(res.status))
+        if res.status == 2:
+            if np.isfinite(ub):
+                return "optimal", ub, None  # no solution better than the incumbent exists
+            raise SitingError(f"p-median: no {p} sites together reach every demand; raise p or use mclp")
+        lower = max(lb, min(bound, ub)) if np.isfinite(bound) else lb
+        if res.x is None:
+            return "time_limit", lower, None
+        cols = np.concatenate([forced, keep[y]]).astype(int)
+        if _status(res) == "optimal":
+            return "optimal", min(ub, lagrangian.median_cost(wc, cap, cols)), cols
+        return "time_limit", lower, cols
 
 
 # ---------------------------------------------------------------------- model pieces
+def _mclp_reduced(a: np.ndarray, w: np.ndarray, p: int, t0: float,
+                  time_limit: float | None) -> tuple[np.ndarray, float, str, dict[str, object]]:
+    """MCLP on a reduced coverage matrix: greedy + swaps, Lagrangian bound, fixing, then HiGHS.
+
+    Returns (chosen columns, upper bound on the covered weight, status, stats).
+    """
+    deadline = None if time_limit is None else t0 + float(time_limit)
+    nr, nc = a.shape
+    a_sp = csc_array(a.astype(float))
+    swap_end = None if deadline is None else t0 + 0.2 * float(time_limit)  # type: ignore[arg-type]
+    lag_end = None if deadline is None else t0 + 0.5 * float(time_limit)  # type: ignore[arg-type]
+    start = lagrangian.greedy_cover(a_sp, w, p)
+    best, lb, swaps = lagrangian.interchange_cover(a_sp, w, start, deadline=swap_end)
+    lag = lagrangian.lagrangian_cover(a_sp, w, p, lb, deadline=lag_end)
+    ub = max(lag.bound, lb)
+    stats: dict[str, object] = {"greedy": float(w[a[:, start].any(axis=1)].sum()), "swaps": swaps,
+                                "lagrangian_bound": lag.bound, "lagrangian_iterations": lag.iterations}
+    if ub - lb <= _REL_GAP * max(1.0, abs(ub)):
+        return best, lb, "optimal", stats
+    closed, opened = lagrangian.fix_sites(lag, p, lb, maximise=True, rel_tol=_REL_GAP)
+    keep, forced = np.flatnonzero(~closed & ~opened), np.flatnonzero(opened)
+    stats.update(sites_closed=int(closed.sum()), sites_opened=int(opened.sum()), mip_sites=len(keep))
+    done = a[:, forced].any(axis=1)
+    sub, sw = a[np.ix_(~done, keep)], w[~done]
+    got = float(w[done].sum())
+    p_left = p - len(forced)
+    margin = 0.0 if time_limit is None else _MIP_MARGIN + 0.02 * float(time_limit)
+    budget = None if deadline is None else deadline - time.perf_counter() - margin
+    if p_left <= 0 or len(keep) == 0 or (budget is not None and budget <= 0.05):
+        if p_left <= 0 or len(keep) == 0:  # every better solution opens the forced sites alone
+            cand = np.concatenate([forced, keep[:max(p_left, 0)]]).astype(int)
+            value = float(w[a[:, cand].any(axis=1)].sum()) if len(cand) else 0.0
+            return (cand, value, "optimal", stats) if value >= lb else (best, lb, "optimal", stats)
+        return best, ub, "time_limit", stats
+    rows = sub.any(axis=1)
+    sub, sw = sub[rows], sw[rows]
+    nr2, nc2 = sub.shape
+    c = np.concatenate([np.zeros(nc2), -sw])
+    link = _hstack(-csr_array(sub.astype(float)), _eye(nr2))  # x_i − Σ y_j ≤ 0
+    card = csr_array(np.concatenate([np.ones(nc2), np.zeros(nr2)])[None, :])
+    limit = None if deadline is None else max(deadline - time.perf_counter() - margin, 0.01)
+    res = _milp(c, [LinearConstraint(link, -np.inf, 0), LinearConstraint(card, 0, min(p_left, nc2))],
+                np.concatenate([np.ones(nc2), np.zeros(nr2)]), limit)
+    stats.update(mip_status=int(res.status))
+    if res.x is not None:
+        cand = np.concatenate([forced, keep[res.x[:nc2] > 0.5]]).astype(int)
+        value = float(w[a[:, cand].any(axis=1)].sum())
+        if value > lb:
+            best, lb = cand, value
+    if _status(res) == "optimal":  # the restricted optimum or the incumbent: nothing outside beats both
+        return best, lb, "optimal", stats
+    dual = res.mip_dual_bound if res.x is not None and res.mip_dual_bound is not None else None
+    mip_ub = got - float(dual) if dual is not None and np.isfinite(dual) else np.inf  # HiGHS's bound, once it has one
+    # a HiGHS bound below the incumbent is no bound at all (seen at the time limit): keep the Lagrangian one
+    return best, (min(ub, mip_ub) if mip_ub >= lb else ub), "time_limit", stats
+
+
 def _radius_model(d: np.ndarray, w: np.ndarray, levels: list[np.ndarray], k_of: np.ndarray,
-                  capped: np.ndarray, p: int, time_limit: float | None):  # type: ignore[no-untyped-def]
+                  capped: np.ndarray, p: int, deadline: float | None):  # type: ignore[no-untyped-def]
     """Solve the truncated radius formulation.
 
     For demand i with distinct times L_0 < L_1 < … (capped at a fixed site's time when
@@ -507,10 +636,12 @@ def _radius_model(d: np.ndarray, w: np.ndarray, levels: list[np.ndarray], k_of: 
     if r:
         a = coo_array((np.concatenate(vals), (np.concatenate(r_idx), np.concatenate(c_idx))), shape=(r, m + nz)).tocsr()
         cons.append(LinearConstraint(a, np.asarray(lo), np.inf))
-    res = _milp(cost, cons, np.concatenate([np.ones(m), np.zeros(nz)]), time_limit)
+    limit = None if deadline is None else max(deadline - time.perf_counter(), 0.01)  # the build counts too
+    res = _milp(cost, cons, np.concatenate([np.ones(m), np.zeros(nz)]), limit)
     if res.x is None:
         return res, np.zeros(m, dtype=bool), -np.inf
-    bound = const + float(res.mip_dual_bound if res.mip_dual_bound is not None else res.fun)
+    dual = res.mip_dual_bound if res.mip_dual_bound is not None and np.isfinite(res.mip_dual_bound) else None
+    bound = const + float(dual if dual is not None else (res.fun if res.status == 0 else -np.inf))
     return res, res.x[:m] > 0.5, bound
 
 

@@ -1,0 +1,647 @@
+"""Typhoon ensembles: the chance that each island is cut off, from a forecast's uncertainty.
+
+A forecast is a cone, not a line. :func:`run_ensemble` perturbs a track (a forecast, or a best
+track replayed as if it were a forecast issued at its first point, or at ``start``) into
+``members`` plausible tracks, replays each hour by hour with the existing replay
+(:func:`islandcover.typhoon.replay.replay`: the Holland wind field, the wind limits of every
+link, the lead-time rule of the sailings, the router's cut-off islands) and counts, per
+powered island, how often it is cut off and for how long.
+
+Perturbations (one draw per member and quantity, fully correlated along the track, so each
+member is a smooth track inside the cone; the scheme of NOAA's ``ensembleperturbation``,
+which perturbs along-track, cross-track, intensity and radius by the official error cone):
+
+* **Position**: along-track and cross-track offsets ``z · σ(t)`` with ``z`` standard normal and
+  ``σ(t) = D(t) / √(π/2)``, where ``D(t)`` is the CMA's published mean track (distance) error
+  at lead time ``t``: with independent normal errors of equal spread along and across the
+  track, the distance error is Rayleigh distributed with mean ``σ √(π/2)``, so the members'
+  mean distance from the track equals the published mean error. Table
+  :data:`CMA_TRACK_ERROR_KM`: the National Meteorological Centre's (中央气象台) subjective
+  forecasts of **2015**, 66.2, 119.5, 176.3, 244.3 and 328.5 km at 24, 48, 72, 96 and 120 h
+  (陈国民 等, 2017: 2015年西北太平洋热带气旋预报精度评定, 气象 43(4);
+  http://qxqk.nmc.cn/qx/ch/reader/view_abstract.aspx?file_no=20170413&flag=1). The same
+  series' later reports find no substantive improvement within 72 h since 2013 (2017, 2019 and
+  2020 reports, e.g. http://qxqk.nmc.cn/qx/ch/reader/view_abstract.aspx?file_no=20190412&flag=1),
+  so 2015 stands for recent years; it is the latest year whose NMC figures at all five lead
+  times we could find and cite. The error is 0 at lead time 0 (the track's position is taken
+  as true there), interpolated linearly between the table's lead times, and **held at its
+  120 h value beyond 120 h** (an assumption: the CMA issues no forecast beyond 120 h; use
+  ``start`` to begin the forecast within five days of the storm's approach).
+* **Intensity**: ``vmax + z · σ_v(t)``, ``σ_v = MAE · √(π/2)`` (the mean absolute error of a
+  normal error), from the CMA's mean absolute error of maximum-wind forecasts of **2012**, 4.5,
+  6.0 and 6.6 m/s at 24, 48 and 72 h (Hohai University Journal (Natural Sciences) 2013 (6),
+  531–535, "2012年西北太平洋多台站台风预报误差比较分析";
+  https://www.zhangqiaokeyan.com/academic-journal-cn_journal-hohai-university-natural-sciences_thesis/0201249621191.html),
+  held at 6.6 m/s beyond 72 h (an assumption). The central pressure follows so that Holland's
+  B is unchanged (``Δp ∝ vmax²``). Winds are kept within 5–94 m/s.
+* **Wind radii**: the radius of maximum wind (the Rmax relation's calibration, or R7/R10 where
+  the track gives them) is multiplied by ``exp(z · s(t))``. **No published CMA statistic of
+  wind-radius forecast error was found**: ``s(t)`` (:data:`RADIUS_LOG_SD`, 0.10 at 24 h, 0.15
+  at 48 h, 0.20 from 72 h) is a labelled assumption of islandcover.
+
+Determinism: member ``i`` draws from ``numpy.random.Generator(PCG64(SeedSequence(seed).spawn(n)[i]))``,
+whatever process runs it, so one seed gives the same answer serially and on any cluster.
+
+Distribution (``dask.distributed``, imported only when used): members go to the workers in
+batches (about three per worker: tasks of a few milliseconds would drown in scheduler
+overhead, and a member here takes seconds); the model and the travel network are scattered
+to every worker once (``client.scatter(..., broadcast=True)``: a cluster started with ``dask
+scheduler`` / ``dask worker`` need not share a disk or a network cache with the client), and
+each worker builds one :class:`EnsembleRouter` from them on its first batch and keeps it for
+every later batch: its caches of connected components and cut-off answers by closure set are
+shared by all the members the worker runs, so each distinct closure set is evaluated once per
+worker.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import time as _time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import coo_array
+from scipy.sparse.csgraph import connected_components
+
+from islandcover._plumbing import LRUCache
+from islandcover.archipelago import Archipelago
+from islandcover.clock import iso_beijing
+from islandcover.errors import EnsembleError
+from islandcover.travel.network import TravelNetwork
+from islandcover.travel.routing import CutOffIsland, Router
+from islandcover.travel.vessels import TravelParameters
+from islandcover.typhoon.replay import LEAD_HOURS, replay
+from islandcover.typhoon.tracks import Track
+from islandcover.typhoon.wind_field import BEAUFORT_LOWER_MS, P_ENV_HPA, RMAX_CALIBRATION, Vortex
+
+__all__ = [
+    "CMA_TRACK_ERROR_KM",
+    "CMA_VMAX_MAE_MS",
+    "RADIUS_LOG_SD",
+    "Ensemble",
+    "EnsembleRouter",
+    "ErrorModel",
+    "IslandOdds",
+    "MemberTrack",
+    "check_options",
+    "member_track",
+    "run_ensemble",
+]
+
+Progress = Callable[[str], None] | None
+
+#: Lead time (h) → the CMA's (NMC subjective) mean track forecast error (km), 2015; source in the
+#: module docstring. 0 at lead time 0.
+CMA_TRACK_ERROR_KM: dict[float, float] = {0.0: 0.0, 24.0: 66.2, 48.0: 119.5, 72.0: 176.3, 96.0: 244.3,
+                                          120.0: 328.5}
+#: Where :data:`CMA_TRACK_ERROR_KM` comes from.
+TRACK_ERROR_SOURCE = ("CMA/NMC subjective track forecasts, 2015 (陈国民 等 2017, 气象 43(4); "
+                      "http://qxqk.nmc.cn/qx/ch/reader/view_abstract.aspx?file_no=20170413&flag=1)")
+#: Lead time (h) → the CMA's mean absolute error of maximum-wind forecasts (m/s), 2012; beyond 72 h
+#: held (an assumption).
+CMA_VMAX_MAE_MS: dict[float, float] = {0.0: 0.0, 24.0: 4.5, 48.0: 6.0, 72.0: 6.6}
+#: Where :data:`CMA_VMAX_MAE_MS` comes from.
+VMAX_ERROR_SOURCE = ("CMA maximum-wind forecasts, 2012 (河海大学学报(自然科学版) 2013(6) 531-535; "
+                     "https://www.zhangqiaokeyan.com/academic-journal-cn_journal-hohai-university-natural-sciences"
+                     "_thesis/0201249621191.html)")
+#: Lead time (h) → standard deviation of the log of the wind-radius factor. An ASSUMPTION of
+#: islandcover: no published CMA statistic of wind-radius forecast error was found.
+RADIUS_LOG_SD: dict[float, float] = {0.0: 0.0, 24.0: 0.10, 48.0: 0.15, 72.0: 0.20}
+RADIUS_SOURCE = "assumption of islandcover (no published CMA wind-radius error statistic found)"
+
+_KM_PER_DEG = 6371.0088 * math.pi / 180.0
+_RAYLEIGH = math.sqrt(math.pi / 2.0)  # mean of a Rayleigh (and mean |x| · this = σ of a normal)
+_VMAX_RANGE = (5.0, 94.0)
+_MAX_MEMBERS = 100_000
+_ADDRESS = re.compile(r"^(tcp|tls|ucx|ws|wss)://(\[[0-9a-fA-F:]+\]|[A-Za-z0-9._-]+):(\d{1,5})$")
+
+
+def _table(table: dict[float, float], lead_h: np.ndarray) -> np.ndarray:
+    keys = np.array(sorted(table), dtype=float)
+    return np.interp(lead_h, keys, np.array([table[k] for k in keys], dtype=float))  # held beyond the last
+
+
+# ---------------------------------------------------------------------- the error model
+@dataclass(frozen=True)
+class ErrorModel:
+    """Forecast error statistics by lead time, and how far members spread.
+
+    Attributes
+    ----------
+    track_km : dict
+        Lead time (h) → mean track (distance) error, km.
+    vmax_mae_ms : dict
+        Lead time (h) → mean absolute error of the maximum wind, m/s.
+    radius_log_sd : dict
+        Lead time (h) → standard deviation of the log of the wind-radius factor.
+    spread : float
+        Factor on every error (1: the published errors; 0: every member is the track itself).
+    """
+
+    track_km: dict[float, float] = field(default_factory=lambda: dict(CMA_TRACK_ERROR_KM))
+    vmax_mae_ms: dict[float, float] = field(default_factory=lambda: dict(CMA_VMAX_MAE_MS))
+    radius_log_sd: dict[float, float] = field(default_factory=lambda: dict(RADIUS_LOG_SD))
+    spread: float = 1.0
+
+    def scaled(self, spread: float) -> ErrorModel:
+        """The same statistics with ``spread`` as the factor on every error (0–3)."""
+        if not (isinstance(spread, int | float) and 0.0 <= spread <= 3.0):
+            raise EnsembleError(f"spread must be between 0 and 3 (1: the published errors), got {spread!r}")
+        return ErrorModel(self.track_km, self.vmax_mae_ms, self.radius_log_sd, float(spread))
+
+    def track_sigma_km(self, lead_h: np.ndarray) -> np.ndarray:
+        """Standard deviation (km) of the along-track and of the cross-track error at each lead time (h)."""
+        return self.spread * _table(self.track_km, np.asarray(lead_h, dtype=float)) / _RAYLEIGH
+
+    def vmax_sigma_ms(self, lead_h: np.ndarray) -> np.ndarray:
+        """Standard deviation (m/s) of the maximum-wind error at each lead time (h)."""
+        return self.spread * _table(self.vmax_mae_ms, np.asarray(lead_h, dtype=float)) * _RAYLEIGH
+
+    def radius_sd(self, lead_h: np.ndarray) -> np.ndarray:
+        """Standard deviation of the log wind-radius factor at each lead time (h)."""
+        return self.spread * _table(self.radius_log_sd, np.asarray(lead_h, dtype=float))
+
+    def describe(self) -> dict[str, str]:
+        return {"track": TRACK_ERROR_SOURCE, "vmax": VMAX_ERROR_SOURCE, "radii": RADIUS_SOURCE,
+                "spread": f"{self.spread:g}"}
+
+
+# ---------------------------------------------------------------------- a member's track
+@dataclass(frozen=True)
+class MemberTrack(Track):
+    """A perturbed track: a :class:`Track` whose radius of maximum wind is scaled point by point.
+
+    Attributes
+    ----------
+    radius_factor : numpy.ndarray
+        Factor on the radius of maximum wind at each point (1: unperturbed).
+    member : int
+        The member's index (0-based).
+    """
+
+    radius_factor: np.ndarray = field(default_factory=lambda: np.ones(0), repr=False)
+    member: int = 0
+
+    def interpolate(self, step: str | pd.Timedelta = "1h") -> MemberTrack:
+        base = Track.interpolate(self, step)
+        t0 = self.points.time.iloc[0]
+        h_old = ((self.points.time - t0).dt.total_seconds() / 3600.0).to_numpy()
+        h_new = ((base.points.time - t0).dt.total_seconds() / 3600.0).to_numpy()
+        factor = np.interp(h_new, h_old, self.radius_factor) if len(self.radius_factor) else np.ones(len(h_new))
+        return MemberTrack(base.name, base.source, base.points, base.wind_basis, factor, self.member)
+
+    def vortex(self, i: int) -> Vortex:
+        p = self.points.iloc[i]
+        f = float(self.radius_factor[i]) if len(self.radius_factor) else 1.0
+        return Vortex.from_state(p.lon, p.lat, p.vmax_ms, p.pressure_hpa, vt_east_ms=p.vt_east_ms,
+                                 vt_north_ms=p.vt_north_ms, r7_km=p.r7_km, r10_km=p.r10_km,
+                                 calibration=RMAX_CALIBRATION * f)
+
+
+def forecast_track(track: Track, start: datetime | pd.Timestamp | None = None) -> Track:
+    """The track at hourly points from ``start`` (default its first point), lead time 0 there.
+
+    Raises
+    ------
+    EnsembleError
+        ``start`` without a time zone, or leaving fewer than two hourly points.
+    """
+    hourly = track.interpolate("1h")
+    if start is None:
+        return hourly
+    t = pd.Timestamp(start)
+    if t.tzinfo is None:
+        raise EnsembleError(f"start {start} has no time zone: add +08:00 for Beijing time or Z for UTC")
+    pts = hourly.points[hourly.points.time >= t.tz_convert("UTC")].reset_index(drop=True)
+    if len(pts) < 2:
+        raise EnsembleError(f"start {iso_beijing(t)} leaves fewer than two hours of the track, which runs "
+                            f"{iso_beijing(hourly.start)} – {iso_beijing(hourly.end)}")
+    return Track(hourly.name, hourly.source, pts, hourly.wind_basis)
+
+
+def member_track(base: Track, model: ErrorModel, rng: np.random.Generator, member: int = 0) -> MemberTrack:
+    """One member: ``base`` (hourly, lead time 0 at its first point) perturbed by ``model``.
+
+    Parameters
+    ----------
+    base : Track
+        The forecast track (:func:`forecast_track`).
+    model : ErrorModel
+        Error statistics by lead time.
+    rng : numpy.random.Generator
+        The member's own generator; four standard normals are drawn, in this order: along-track,
+        cross-track, maximum wind, wind radius.
+    member : int
+        Index recorded on the track.
+
+    Returns
+    -------
+    MemberTrack
+    """
+    z_along, z_cross, z_vmax, z_radius = rng.standard_normal(4)
+    pts = base.points.copy()
+    lead_h = ((pts.time - pts.time.iloc[0]).dt.total_seconds() / 3600.0).to_numpy()
+    sigma = model.track_sigma_km(lead_h)
+    along_km, cross_km = z_along * sigma, z_cross * sigma
+    # unit vectors of motion (east, north); north where the storm stands still
+    ve, vn = pts.vt_east_ms.to_numpy(dtype=float), pts.vt_north_ms.to_numpy(dtype=float)
+    speed = np.hypot(ve, vn)
+    still = speed < 1e-6
+    ue = np.where(still, 0.0, ve / np.where(still, 1.0, speed))
+    un = np.where(still, 1.0, vn / np.where(still, 1.0, speed))
+    east_km = along_km * ue + cross_km * un      # cross-track: to the right of the motion
+    north_km = along_km * un - cross_km * ue
+    lat = pts.lat.to_numpy(dtype=float)
+    new_lat = np.clip(lat + north_km / _KM_PER_DEG, -89.0, 89.0)
+    new_lon = pts.lon.to_numpy(dtype=float) + east_km / (_KM_PER_DEG * np.cos(np.radians(lat)))
+    pts["lat"] = np.where(north_km == 0.0, lat, new_lat)
+    pts["lon"] = np.where(east_km == 0.0, pts.lon, (new_lon + 180.0) % 360.0 - 180.0)
+    # intensity, with Holland's B kept: Δp ∝ vmax²
+    v = pts.vmax_ms.to_numpy(dtype=float)
+    dv = z_vmax * model.vmax_sigma_ms(lead_h)
+    v_new = np.clip(v + dv, *_VMAX_RANGE)
+    pc = pts.pressure_hpa.to_numpy(dtype=float)
+    pc_new = np.clip(P_ENV_HPA - (P_ENV_HPA - pc) * (v_new / v) ** 2, 850.0, P_ENV_HPA - 1.0)
+    changed = dv != 0.0
+    pts["vmax_ms"] = np.where(changed, v_new, v)
+    pts["pressure_hpa"] = np.where(changed & np.isfinite(pc), pc_new, pc)
+    # wind radii
+    factor = np.exp(z_radius * model.radius_sd(lead_h))
+    for col, floor in (("r7_km", BEAUFORT_LOWER_MS[6]), ("r10_km", BEAUFORT_LOWER_MS[9])):
+        r = pts[col].to_numpy(dtype=float)
+        scaled = np.where(factor != 1.0, r * factor, r)
+        pts[col] = np.where(pts.vmax_ms.to_numpy() > floor, scaled, np.nan)  # no force-10 radius below force 10
+    no_radii = ~(np.isfinite(pts.r7_km.to_numpy()) | np.isfinite(pts.r10_km.to_numpy()))
+    return MemberTrack(base.name, base.source, pts, base.wind_basis, np.where(no_radii, factor, 1.0), member)
+
+
+def member_seeds(seed: int | None, members: int) -> tuple[int, list[np.random.SeedSequence]]:
+    """The run's entropy (to report and reuse) and one child seed per member."""
+    root = np.random.SeedSequence(seed)
+    return int(root.entropy), root.spawn(members)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------- the worker's router
+class EnsembleRouter(Router):
+    """A :class:`Router` that keeps, for as long as it lives, what members share.
+
+    The replay caches cut-off answers by closure set within one replay; across members (each
+    a new replay) this router keeps the connected components of up to
+    :attr:`COMPONENTS_CACHE` closure sets (each an array of one label per node, 170 kB, found
+    from the open links without building a graph of minutes), the bases of the teams, and the cut-off answer of every distinct set of
+    component labels at the islands and the teams' bases. Graphs and searches stay in the
+    usual small caches: a cached component labelling needs no graph.
+    """
+
+    COMPONENTS_CACHE = 4096
+
+    def __init__(self, arch: Archipelago, net: TravelNetwork, params: TravelParameters | None = None) -> None:
+        super().__init__(arch, net, params)
+        self._components = LRUCache(self.COMPONENTS_CACHE)
+        self._bases: dict[str, dict[str, tuple[np.ndarray, np.ndarray]]] = {}
+        self._cutoffs: dict[bytes, list[CutOffIsland]] = {}
+
+    @staticmethod
+    def _statuses_key(statuses: dict[str, str] | None) -> str:
+        return repr(sorted(statuses.items())) if statuses else ""
+
+    def components(self, vessel: str, weather: Any) -> np.ndarray:
+        """Connected-component label of every node among the links open to ``vessel`` (cached).
+
+        The same partition as :meth:`Router.components`, from the open links alone: no graph
+        of minutes is built (the ensemble asks only who reaches whom)."""
+        def compute() -> np.ndarray:
+            e = np.flatnonzero(self.open_edges(vessel, weather))
+            n = self.net.n_nodes
+            g = coo_array((np.ones(len(e), dtype=np.int8), (self.net.edge_u[e], self.net.edge_v[e])), shape=(n, n))
+            return connected_components(g.tocsr(), directed=False)[1]
+        return self._components.get((vessel, self._open_key(vessel, weather)), compute)
+
+    def reach_bases(self, statuses: dict[str, str] | None = None, *,
+                    situation: Any = None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        if situation is not None:
+            return super().reach_bases(statuses, situation=situation)
+        key = self._statuses_key(statuses)
+        if key not in self._bases:
+            self._bases[key] = super().reach_bases(statuses)
+        return self._bases[key]
+
+    def cutoff_given(self, labels_of: Callable[[str], np.ndarray], *, statuses: dict[str, str] | None = None,
+                     situation: Any = None) -> list[CutOffIsland]:
+        if situation is not None:
+            return super().cutoff_given(labels_of, statuses=statuses, situation=situation)
+        bases = self.reach_bases(statuses)
+        nodes = self._powered_nodes[1]
+        digest = hashlib.blake2b(self._statuses_key(statuses).encode(), digest_size=20)
+        for mode in sorted(bases):  # the answer depends on the labels at the islands and the bases only
+            lab = labels_of(mode)
+            digest.update(mode.encode())
+            digest.update(np.ascontiguousarray(lab[nodes]).tobytes())
+            digest.update(np.ascontiguousarray(lab[bases[mode][0]]).tobytes())
+        key = digest.digest()
+        if key not in self._cutoffs:
+            self._cutoffs[key] = super().cutoff_given(labels_of, statuses=statuses)
+        return self._cutoffs[key]
+
+
+class _WorkerInputs:
+    """What a worker needs, scattered once; it builds its :class:`EnsembleRouter` on first use and
+    keeps it (the scattered object stays in the worker's memory between tasks)."""
+
+    def __init__(self, arch: Archipelago, net: TravelNetwork, params: TravelParameters, base: Track,
+                 model: ErrorModel, lead_hours: dict[str, float] | None) -> None:
+        self.arch, self.net, self.params = arch, net, params
+        self.base, self.model, self.lead_hours = base, model, lead_hours
+        self._router: EnsembleRouter | None = None
+
+    def router(self) -> EnsembleRouter:
+        if self._router is None:
+            self._router = EnsembleRouter(self.arch, self.net, self.params)
+        return self._router
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_router"] = None  # never shipped: each process builds its own
+        return state
+
+
+# ---------------------------------------------------------------------- one member, one batch
+@dataclass(frozen=True)
+class _MemberResult:
+    hours: np.ndarray        # total hours cut off, per island
+    longest_h: np.ndarray    # longest continuous isolation, per island
+    peak_bft: np.ndarray     # strongest force at the island
+
+
+def _run_member(router: Router, inputs: _WorkerInputs, ids: Sequence[str], member: int,
+                seed: np.random.SeedSequence) -> _MemberResult:
+    rng = np.random.Generator(np.random.PCG64(seed))
+    tr = member_track(inputs.base, inputs.model, rng, member)
+    rp = replay(router, tr, "1h", lead_hours=inputs.lead_hours)
+    by_id = {s.id: s for s in rp.islands}
+    return _MemberResult(np.array([by_id[i].hours_cut_off for i in ids], dtype=float),
+                         np.array([by_id[i].longest_isolation_h for i in ids], dtype=float),
+                         np.array([by_id[i].peak_bft for i in ids], dtype=np.int64))
+
+
+def _run_batch(inputs: _WorkerInputs, ids: list[str], first: int,
+               seeds: list[np.random.SeedSequence]) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+    """Members ``first`` … ``first + len(seeds) - 1`` on this worker's router."""
+    router = inputs.router()
+    out = [_run_member(router, inputs, ids, first + k, s) for k, s in enumerate(seeds)]
+    return (first, np.stack([o.hours for o in out]), np.stack([o.longest_h for o in out]),
+            np.stack([o.peak_bft for o in out]))
+
+
+# ---------------------------------------------------------------------- the answer
+@dataclass(frozen=True)
+class IslandOdds:
+    """The odds of one powered island over the members.
+
+    Attributes
+    ----------
+    p_cut_off : float
+        Share of members in which its longest continuous isolation exceeds ``hours`` (the
+        pre-positioning rule of :func:`islandcover.typhoon.replay.prepare`).
+    hours_mean, hours_p90 : float
+        Mean and 90th percentile (linear interpolation) of its total hours cut off.
+    p_force10 : float
+        Share of members with force 10 or more at its service point at some hour.
+    population : int or None
+        Published population (None: no published figure); text output only.
+    """
+
+    id: str
+    name_zh: str
+    name_en: str
+    p_cut_off: float
+    hours_mean: float
+    hours_p90: float
+    p_force10: float
+    population: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "name_zh": self.name_zh, "name_en": self.name_en,
+                "p_cut_off": round(self.p_cut_off, 4), "hours_mean": round(self.hours_mean, 2),
+                "hours_p90": round(self.hours_p90, 2), "p_force10": round(self.p_force10, 4)}
+
+
+@dataclass(frozen=True)
+class Ensemble:
+    """Answer of :func:`run_ensemble`.
+
+    ``islands`` are sorted by ``p_cut_off`` (highest first), then people (most first), then id.
+    ``hours_cut_off``, ``longest_h`` and ``peak_bft`` keep every member's numbers (members ×
+    islands, islands in the order of ``island_ids``).
+    """
+
+    storm: str
+    source: str
+    members: int
+    hours: float
+    seed: int
+    start: str
+    end: str
+    islands: list[IslandOdds]
+    seconds: float
+    runner: str
+    model: ErrorModel
+    island_ids: list[str] = field(default_factory=list)
+    hours_cut_off: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)), repr=False, compare=False)
+    longest_h: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)), repr=False, compare=False)
+    peak_bft: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)), repr=False, compare=False)
+
+    @property
+    def members_per_s(self) -> float:
+        return self.members / self.seconds if self.seconds > 0 else float("nan")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"storm": self.storm, "members": self.members, "hours": self.hours,
+                "islands": [i.to_dict() for i in self.islands],
+                "seed": self.seed, "source": self.source, "start": self.start, "end": self.end,
+                "step_h": 1.0, "runner": self.runner, "seconds": round(self.seconds, 2),
+                "errors": self.model.describe(),
+                "definitions": {
+                    "p_cut_off": f"share of members in which the island's longest continuous isolation exceeds "
+                                 f"{self.hours:g} h",
+                    "hours_mean": "mean over members of the total hours cut off",
+                    "hours_p90": "90th percentile (linear interpolation) over members of the total hours cut off",
+                    "p_force10": "share of members with force 10 or more at the island's service point at some hour",
+                }}
+
+
+def check_options(members: int, hours: float, *, scheduler: str | None = None, workers: int | None = None) -> None:
+    """Refuse bad options before any work (the command line calls it before building the network).
+
+    Raises
+    ------
+    EnsembleError
+        ``members`` not 1–100000, ``hours`` not 0–720, ``workers`` negative, or a scheduler
+        address not of the form ``tcp://HOST:PORT``.
+    """
+    if isinstance(members, bool) or not isinstance(members, int | np.integer) or not 1 <= members <= _MAX_MEMBERS:
+        raise EnsembleError(f"members must be a whole number from 1 to {_MAX_MEMBERS:,}, got {members!r}")
+    if isinstance(hours, bool) or not isinstance(hours, int | float) or not 0 <= hours <= 720 or math.isnan(hours):
+        raise EnsembleError(f"hours must be between 0 and 720, got {hours!r}")
+    if workers is not None and (not isinstance(workers, int) or workers < 0):
+        raise EnsembleError(f"workers must be 0 (serial, in this process) or more, got {workers!r}")
+    if scheduler is not None:
+        m = _ADDRESS.match(str(scheduler).strip())
+        if not m or not 1 <= int(m.group(3)) <= 65535:
+            raise EnsembleError(f"scheduler address {scheduler!r} is not of the form tcp://HOST:PORT "
+                                "(e.g. tcp://10.0.0.5:8786, as `dask scheduler` prints it)")
+
+
+def run_ensemble(router: Router, track: Track, members: int, *, hours: float = 12.0, seed: int | None = None,
+                 model: ErrorModel | None = None, start: datetime | pd.Timestamp | None = None,
+                 workers: int = 2, scheduler: str | None = None, batches_per_worker: int = 3,
+                 lead_hours: dict[str, float] | None = LEAD_HOURS, progress: Progress = None,
+                 connect_timeout_s: float = 10.0) -> Ensemble:
+    """Perturb ``track`` into ``members`` tracks, replay each, and give each island's odds.
+
+    Parameters
+    ----------
+    router : Router
+        The loaded network and teams (every team taken as available at its station: the
+        ensemble looks ahead, not at the live state).
+    track : Track
+        A forecast or best track, replayed as a forecast from its first point (or ``start``).
+    members : int
+        Number of members, 1–100000.
+    hours : float
+        Threshold of ``p_cut_off``, hours of continuous isolation (0–720, default 12).
+    seed : int, optional
+        Root seed; default fresh entropy (reported in :attr:`Ensemble.seed`, to run again).
+    model : ErrorModel, optional
+        Error statistics (default: the CMA's, :class:`ErrorModel`).
+    start : datetime, optional
+        Lead time 0 (aware); the track before it is dropped.
+    workers : int
+        0: serially in this process (dask is not imported); else a ``distributed.LocalCluster``
+        of that many processes with one thread each. Ignored with ``scheduler``.
+    scheduler : str, optional
+        Address of a running scheduler (``tcp://HOST:8786``).
+    batches_per_worker : int
+        Tasks per worker (members are split into about this many batches per worker).
+    lead_hours : dict, optional
+        The replay's lead-time rule (None: wind limits alone).
+    progress : callable, optional
+        Called with a short message as members finish (the library is silent otherwise).
+    connect_timeout_s : float
+        How long to try to reach ``scheduler``.
+
+    Returns
+    -------
+    Ensemble
+
+    Raises
+    ------
+    EnsembleError
+        Bad options (:func:`check_options`), or no scheduler at ``scheduler``.
+    """
+    check_options(members, hours, scheduler=scheduler, workers=None if scheduler else workers)
+    t0 = _time.perf_counter()
+    model = model or ErrorModel()
+    base = forecast_track(track, start)
+    entropy, seeds = member_seeds(seed, members)
+    inputs = _WorkerInputs(router.arch, router.net, router.params, base, model, lead_hours)
+    ids = [i for i in router.arch.powered.index if i in router.net.island_node]
+    if scheduler is None and workers == 0:
+        if isinstance(router, EnsembleRouter):
+            inputs._router = router
+        _, hrs, longest, peak = _serial(inputs, ids, seeds, progress)
+        runner = "serial"
+    else:
+        hrs, longest, peak, runner = _distributed(inputs, ids, seeds, workers, scheduler, batches_per_worker,
+                                                  progress, connect_timeout_s)
+    islands = _odds(router, ids, hrs, longest, peak, hours)
+    return Ensemble(storm=track.name, source=track.source, members=members, hours=float(hours), seed=entropy,
+                    start=iso_beijing(base.start), end=iso_beijing(base.end), islands=islands,
+                    seconds=_time.perf_counter() - t0, runner=runner, model=model, island_ids=ids,
+                    hours_cut_off=hrs, longest_h=longest, peak_bft=peak)
+
+
+def _serial(inputs: _WorkerInputs, ids: list[str], seeds: list[np.random.SeedSequence],
+            progress: Progress) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+    router = inputs.router()
+    out = []
+    for k, s in enumerate(seeds):
+        out.append(_run_member(router, inputs, ids, k, s))
+        if progress is not None:
+            progress(f"member {k + 1}/{len(seeds)} done")
+    return (0, np.stack([o.hours for o in out]), np.stack([o.longest_h for o in out]),
+            np.stack([o.peak_bft for o in out]))
+
+
+def _batches(n: int, k: int) -> list[tuple[int, int]]:
+    """``n`` members in ``k`` contiguous batches of near-equal size: (first, count)."""
+    k = max(1, min(n, k))
+    sizes = [n // k + (1 if i < n % k else 0) for i in range(k)]
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    return [(int(s), int(c)) for s, c in zip(starts, sizes)]
+
+
+def _distributed(inputs: _WorkerInputs, ids: list[str], seeds: list[np.random.SeedSequence], workers: int,
+                 scheduler: str | None, batches_per_worker: int, progress: Progress,
+                 connect_timeout_s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
+    try:
+        from distributed import Client, LocalCluster, as_completed
+    except ImportError as exc:  # pragma: no cover - a dependency, but say what to do
+        raise EnsembleError("the ensemble on workers needs dask.distributed: pip install 'dask[distributed]' "
+                            "(or --workers 0 to run serially)") from exc
+    cluster = None
+    try:
+        if scheduler is not None:
+            try:
+                client = Client(scheduler, timeout=f"{connect_timeout_s}s")
+            except (OSError, TimeoutError) as exc:
+                msg = (f"no dask scheduler answered at {scheduler} within {connect_timeout_s:g} s ({exc}); start one "
+                       "with `dask scheduler` and workers with `dask worker ADDRESS`, or leave out --scheduler")
+                raise EnsembleError(msg) from None
+            runner = f"dask scheduler {scheduler}"
+        else:
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+            client = Client(cluster)
+            runner = f"dask LocalCluster, {workers} worker processes"
+        with client:
+            n_workers = max(1, len(client.scheduler_info().get("workers", {})))
+            if progress is not None:
+                progress(f"sending the network to {n_workers} workers")
+            [shared] = client.scatter([inputs], broadcast=True, hash=False)
+            futures = [client.submit(_run_batch, shared, ids, first, seeds[first:first + count], pure=False)
+                       for first, count in _batches(len(seeds), n_workers * batches_per_worker)]
+            parts = []
+            done = 0
+            for fut in as_completed(futures):
+                part = fut.result()
+                parts.append(part)
+                done += len(part[1])
+                if progress is not None:
+                    progress(f"{done}/{len(seeds)} members done")
+    finally:
+        if cluster is not None:
+            cluster.close()
+    parts.sort(key=lambda p: p[0])
+    return (np.concatenate([p[1] for p in parts]), np.concatenate([p[2] for p in parts]),
+            np.concatenate([p[3] for p in parts]), runner)
+
+
+def _odds(router: Router, ids: list[str], hrs: np.ndarray, longest: np.ndarray, peak: np.ndarray,
+          hours: float) -> list[IslandOdds]:
+    from islandcover.typhoon.replay import _population
+
+    out = []
+    for k, iid in enumerate(ids):
+        isl = router.arch.island(iid)
+        out.append(IslandOdds(
+            id=iid, name_zh=isl.name_zh or "", name_en=isl.name_en or "",
+            p_cut_off=float(np.mean(longest[:, k] > hours)), hours_mean=float(np.mean(hrs[:, k])),
+            hours_p90=float(np.percentile(hrs[:, k], 90)), p_force10=float(np.mean(peak[:, k] >= 10)),
+            population=_population(router, iid)))
+    out.sort(key=lambda o: (-o.p_cut_off, -(o.population or 0), o.id))
+    return out
