@@ -25,6 +25,7 @@ from islandcover.io.coordinates import GCJ02, normalise_crs, to_wgs84
 
 __all__ = [
     "check_geojson",
+    "read_vector_file",
     "BOAT_CLASSES",
     "MAX_STATION_OFFSHORE_M",
     "PLACE_COLUMNS",
@@ -94,12 +95,7 @@ def _read_table(path: Path, crs: object | None) -> tuple[pd.DataFrame, np.ndarra
         src_crs = crs if crs is not None else "EPSG:4326"
         table = table.drop(columns=["lon", "lat"])
     elif suffix in (".geojson", ".json", ".gpkg"):
-        if suffix != ".gpkg":
-            check_geojson(path)
-        try:
-            gdf = gpd.read_file(path)
-        except Exception as exc:  # pyogrio raises several types for malformed files
-            raise DataError(name, f"cannot be read as {suffix[1:].upper()} ({exc})") from exc
+        gdf = read_vector_file(path)
         if crs is not None:
             src_crs = crs
         elif gdf.crs is None:
@@ -145,6 +141,23 @@ def check_geojson(path: Path) -> None:
         if name is None:
             raise UnknownCRS(f"{path.name}: unreadable 'crs' member {crs!r}")
         normalise_crs(name)  # raises UnknownCRS naming the value
+
+
+def read_vector_file(path: Path) -> gpd.GeoDataFrame:
+    """Read a GeoJSON (checked first by :func:`check_geojson`) or GeoPackage file.
+
+    Raises
+    ------
+    DataError
+        Malformed or unreadable, naming the file.
+    """
+    suffix = path.suffix.lower()
+    if suffix != ".gpkg":
+        check_geojson(path)
+    try:
+        return gpd.read_file(path)
+    except Exception as exc:  # pyogrio raises several types for malformed files
+        raise DataError(path.name, f"cannot be read as {suffix[1:].upper()} ({exc})") from exc
 
 
 def numbers(values: pd.Series, source: str, field: str) -> np.ndarray:

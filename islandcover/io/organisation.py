@@ -40,8 +40,8 @@ from islandcover.facts import BOUNDS, DISTRICTS, METRIC_CRS, STORAGE_CRS
 from islandcover.io.coordinates import normalise_crs, to_wgs84
 from islandcover.io.files import (
     check_bounds,
-    check_geojson,
     read_points,
+    read_vector_file,
     required_text,
     unique_ids,
 )
@@ -523,12 +523,7 @@ def _zones_from_table(path: Path, islands: gpd.GeoDataFrame, known: set[str], re
 def _zones_from_polygons(path: Path, islands: gpd.GeoDataFrame, known: set[str], crs: object | None) -> Zones:
     name = path.name
     suffix = path.suffix.lower()
-    if suffix != ".gpkg":
-        check_geojson(path)
-    try:
-        gdf = gpd.read_file(path)
-    except Exception as exc:  # pyogrio raises several types for malformed files
-        raise DataError(name, f"cannot be read as {suffix[1:].upper()} ({exc})") from exc
+    gdf = read_vector_file(path)
     if crs is not None:
         src: object = crs
     elif gdf.crs is None:
