@@ -110,6 +110,11 @@ class LRUCache(Generic[K, V]):
         with self._lock:
             return list(self._data.items())
 
+    def clear(self) -> None:
+        """Remove every entry."""
+        with self._lock:
+            self._data.clear()
+
     def pop(self, key: K) -> V | None:
         """Remove ``key``; return its value, or None when it was not there."""
         with self._lock:

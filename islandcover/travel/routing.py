@@ -38,6 +38,7 @@ from islandcover.travel.graph import AttachedGraph, OpenGraph
 from islandcover.travel.network import TravelNetwork, all_land_m, land_clearance, read_bridges
 from islandcover.travel.notices import NoticeCover
 from islandcover.travel.places import AttachPoint, attach, attach_points, resolve_place
+from islandcover.travel.skeleton import Skeleton, SkeletonShelf
 from islandcover.travel.timetable import Timetable, timed_search
 from islandcover.travel.vessels import TravelParameters
 from islandcover.travel.weather import Weather
@@ -220,6 +221,9 @@ class Router:
         self._elsewhere: LRUCache[tuple[str, str, str], tuple[np.ndarray, np.ndarray, AttachedGraph | None]] = (
             LRUCache(16 * self.CACHE_SIZE))
         self._winds: LRUCache[str, np.ndarray] = LRUCache(self.CACHE_SIZE)
+        self._skeletons = SkeletonShelf()
+        self._opens: LRUCache[tuple[str, str], np.ndarray] = LRUCache(self.CACHE_SIZE)
+        self._labels: dict[int, str] = {}
         # (mode, scenario) -> a digest of the mode's open links: scenarios (or replay hours) that leave
         # the same links open share one graph and one search
         self._open_keys: LRUCache[tuple[str, str], str] = LRUCache(64 * self.CACHE_SIZE)
@@ -262,6 +266,18 @@ class Router:
                                       else self.params.bridge_limit(self._name[e], own_limit.get(self._name[e]))
                                       for e in bridge]
 
+    def forget_scenarios(self) -> None:
+        """Drop what was worked out per scenario (winds, open links, graphs, searches), keeping
+        what serves every scenario (edge limits and minutes, and the search skeletons)."""
+        for cache in (self._graphs, self._searches, self._components, self._elsewhere, self._winds,
+                      self._open_keys, self._opens):
+            cache.clear()
+
+    def skeleton_count(self) -> int:
+        """How many scenario searches ran in full (each leaves a search skeleton); the others
+        were answered on a skeleton (:mod:`islandcover.travel.skeleton`)."""
+        return self._skeletons.added
+
     # ------------------------------------------------------------------ graph per scenario
     def edge_wind(self, weather: Weather) -> np.ndarray:
         """Beaufort force at every edge (computed once per scenario).
@@ -303,11 +319,16 @@ class Router:
 
     def open_edges(self, vessel: str, weather: Weather) -> np.ndarray:
         """Boolean mask of edges open to ``vessel`` under ``weather``: within their wind limit and
-        covered by none of the notices in force (``weather.notices``)."""
-        lim = self.limits(vessel)
-        ok = (lim >= 0) & (self.edge_wind(weather) <= lim)
-        notices = getattr(weather, "notices", ())
-        return ok & ~self.cover.closed(vessel, notices) if notices else ok
+        covered by none of the notices in force (``weather.notices``). Cached for recent
+        scenarios: do not modify it."""
+        def compute() -> np.ndarray:
+            lim = self.limits(vessel)
+            ok = (lim >= 0) & (self.edge_wind(weather) <= lim)
+            notices = getattr(weather, "notices", ())
+            ok = ok & ~self.cover.closed(vessel, notices) if notices else ok
+            ok.flags.writeable = False
+            return ok
+        return self._opens.get((vessel, weather.key), compute)
 
     @cached_property
     def cover(self) -> NoticeCover:
@@ -383,17 +404,33 @@ class Router:
         return self._components.get((vessel, self._open_key(vessel, weather)), compute)
 
     def _search(self, vessel: str, weather: Weather) -> tuple[np.ndarray, np.ndarray, dict[int, int]]:
-        """Multi-source Dijkstra from every station node that has a team of this vessel class."""
+        """Multi-source Dijkstra from every station node that has a team of this vessel class.
+
+        Exact at the islands' service points only (what every caller reads): a scenario that
+        leaves a known skeleton's links open is searched on that skeleton
+        (:mod:`islandcover.travel.skeleton`), others in full, leaving a skeleton of their own.
+        """
         def compute() -> tuple[np.ndarray, np.ndarray, dict[int, int]]:
-            g = self.open_graph(vessel, weather).minutes
             stations = sorted({self.net.station_node[s] for s in
                                self.arch.teams.loc[self.arch.teams.boat_class == vessel, "station_id"]})
-            if stations:
-                dist, pred = dijkstra(g, directed=True, indices=stations, return_predecessors=True)
-            else:
-                dist = pred = np.empty((0, self.net.n_nodes))
-            return dist, pred, {s: i for i, s in enumerate(stations)}
+            rows = {s: i for i, s in enumerate(stations)}
+            if not stations:
+                empty = np.empty((0, self.net.n_nodes))
+                return empty, empty, rows
+            ok = self.open_edges(vessel, weather)
+            skeleton = self._skeletons.find(vessel, ok, stations)
+            if skeleton is not None:
+                dist, pred = skeleton.search()
+                return dist, pred, rows
+            og = self.open_graph(vessel, weather)
+            dist, pred = dijkstra(og.minutes, directed=True, indices=stations, return_predecessors=True)
+            self._skeletons.add(vessel, Skeleton.from_search(og, pred, stations, self._island_nodes))
+            return dist, pred, rows
         return self._searches.get((vessel, self._open_key(vessel, weather)), compute)
+
+    @cached_property
+    def _island_nodes(self) -> np.ndarray:
+        return np.unique(np.fromiter(self.net.island_node.values(), dtype=np.int64))
 
     def _from_station(self, vessel: str, station_id: str, weather: Weather) -> tuple[np.ndarray, np.ndarray]:
         """Minutes and predecessors from one station, for one vessel class (one row of the search)."""
@@ -420,14 +457,14 @@ class Router:
         """
         sit = self._situation(statuses, situation)
         teams = self._teams(sit)
-        targets = [i for i in self.arch.powered.index if i in self.net.island_node]
-        nodes = [self.net.island_node[i] for i in targets]
-        out = pd.DataFrame(np.nan, index=teams.index, columns=targets)
-        for row in teams.itertuples():
+        targets, nodes = self._powered_nodes
+        out = np.full((len(teams), len(targets)), np.nan)
+        for k, row in enumerate(teams.itertuples()):
             origin = self._origin(row, sit)
             if not origin.problem:
-                out.loc[row.Index] = self._reach(row.boat_class, row.station_id, origin, weather, at)[0][nodes]
-        return out.replace(np.inf, np.nan)
+                out[k] = self._reach(row.boat_class, row.station_id, origin, weather, at)[0][nodes]
+        out[np.isinf(out)] = np.nan
+        return pd.DataFrame(out, index=teams.index, columns=pd.Index(list(targets)))
 
     def fastest_times(self, weather: Weather, *, situation: Situation | None = None) -> pd.Series:
         """Minutes of the fastest available team to every powered island (NaN where none reaches it).
@@ -811,6 +848,11 @@ class Router:
 
     def node_label(self, node: int) -> str:
         """A readable name of a network node (station or pier with its id, bridge end, …)."""
+        if node not in self._labels:
+            self._labels[node] = self._node_label(node)
+        return self._labels[node]
+
+    def _node_label(self, node: int) -> str:
         lab = str(self.net.node_label[node])
         if lab in self.arch.stations.index:
             return f"{self.arch.stations.at[lab, 'name_zh']} ({lab})"
