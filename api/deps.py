@@ -23,6 +23,7 @@ from islandcover.io.organisation import (
     load_organisation,
     zones_from_assignment,
 )
+from islandcover.model_cache import load_archipelago
 from islandcover.planning.coverage import CoverageModel
 from islandcover.planning.scenario import Scenario
 from islandcover.store import Store
@@ -108,8 +109,8 @@ class AppState:
         router = config.router
         cfg = config.config
         if router is None:
-            arch = Archipelago.load(cfg.data_folder())
-            router = Router(arch, load_network(arch, cache_dir=cfg.cache_dir))
+            arch = load_archipelago(cfg.data_folder(), cache_dir=cfg.cache_dir)
+            router = Router(arch, load_network(arch, cache_dir=cfg.cache_dir), cache_dir=cfg.cache_dir)
         store = Store.open(state_dir=cfg.state_dir, database_url=cfg.database_url)
         store.sync_teams({str(t): str(s) for t, s in router.arch.teams.status.items()})
         gj = json.loads(router.arch.islands.reset_index(drop=True).to_json(na="null", drop_id=True, ensure_ascii=False))

@@ -17,6 +17,7 @@ from typing import Any
 from islandcover.archipelago import Archipelago
 from islandcover.errors import IslandcoverError, StoreError
 from islandcover.facts import MAX_WIND_FORCE
+from islandcover.model_cache import load_archipelago
 from islandcover.planning.scenario import Scenario
 from islandcover.situation import SHIPPED, Situation
 from islandcover.store import Store
@@ -54,8 +55,10 @@ __all__ = [
 
 def load(args: argparse.Namespace) -> Archipelago:
     """The model of ``--data`` (default: the configured data overlay over the shipped data set,
-    :meth:`Config.data_folder <islandcover.config.Config.data_folder>`) with ``--stations/--teams``."""
-    return Archipelago.load(data_folder(args), stations=args.stations, teams=args.teams, crs=args.crs)
+    :meth:`Config.data_folder <islandcover.config.Config.data_folder>`) with ``--stations/--teams``,
+    from the model cache when no input changed (:mod:`islandcover.model_cache`)."""
+    return load_archipelago(data_folder(args), stations=args.stations, teams=args.teams, crs=args.crs,
+                            cache_dir=args.config.cache_dir)
 
 
 def data_folder(args: argparse.Namespace) -> Path | None:
@@ -74,7 +77,7 @@ def router_of(args: argparse.Namespace) -> Router:
     quiet = getattr(args, "json", False)
     net = load_network(arch, cache_dir=args.config.cache_dir,
                        progress=None if quiet else (lambda m: print(f"  building network: {m}", file=sys.stderr)))
-    return Router(arch, net, load_parameters(args.travel_config))
+    return Router(arch, net, load_parameters(args.travel_config), cache_dir=args.config.cache_dir)
 
 
 def weather_of(args: argparse.Namespace) -> Weather:

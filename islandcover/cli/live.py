@@ -42,9 +42,10 @@ def cmd_team(args: argparse.Namespace) -> int:
     router = router_of(args) if args.at is not None else None
     store = open_store(args)
     try:
-        from islandcover.archipelago import Archipelago
+        from islandcover.model_cache import load_archipelago
 
-        arch = router.arch if router is not None else Archipelago.load(data_folder(args))
+        arch = router.arch if router is not None else load_archipelago(data_folder(args),
+                                                                        cache_dir=args.config.cache_dir)
         team = arch.team(args.team)
         store.sync_teams({str(t): str(s) for t, s in arch.teams.status.items()})
         if args.at is not None:

@@ -165,14 +165,26 @@ def _np_str(a: np.ndarray) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------- building
+def _digest(frame: pd.DataFrame, columns: list[str] | None = None) -> bytes:
+    """Bytes that change whenever the index or the given columns do (geometries by their WKB)."""
+    parts = [pd.util.hash_pandas_object(frame.index.to_series(), index=False).to_numpy().tobytes()]
+    for col in columns if columns is not None else list(frame.columns):
+        values = frame[col]
+        if isinstance(values, gpd.GeoSeries):
+            parts.extend(shapely.to_wkb(values.to_numpy(), include_srid=False))
+        else:
+            parts.append(pd.util.hash_pandas_object(values.astype(str), index=False).to_numpy().tobytes())
+    return b"\0".join(parts)
+
+
 def _key(arch: Archipelago) -> str:
     h = hashlib.sha256(NETWORK_VERSION.encode())
-    h.update(arch.islands[["id", "geometry"]].to_json().encode())
-    h.update(arch.stations[["id", "lon", "lat", "island_id"]].to_json().encode())
-    h.update(read_bridges(arch.source).to_json().encode())
-    h.update(arch.piers[["id", "lon", "lat", "island_id"]].to_json().encode())
-    h.update(arch.ferries[["id", "from_pier", "to_pier"]].to_json().encode())
-    h.update(arch.other_land.to_json().encode())
+    h.update(_digest(arch.islands, ["geometry"]))
+    h.update(_digest(arch.stations, ["lon", "lat", "island_id"]))
+    h.update(_digest(read_bridges(arch.source)))
+    h.update(_digest(arch.piers, ["id", "lon", "lat", "island_id"]))
+    h.update(_digest(arch.ferries, ["id", "from_pier", "to_pier"]))
+    h.update(_digest(arch.other_land))
     return h.hexdigest()[:16]
 
 

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property, partial
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -204,15 +205,20 @@ class Router:
         Its travel network (:func:`islandcover.travel.network.load_network`).
     params : TravelParameters, optional
         Speeds, overheads and wind limits; defaults in :mod:`islandcover.travel.vessels`.
+    cache_dir : path, optional
+        Where the search skeletons (:mod:`islandcover.travel.skeleton`) are kept between
+        processes, keyed by the network and the parameters; default: in memory only.
     """
 
     #: How many (mode, weather) graphs and searches are kept; older ones are recomputed.
     CACHE_SIZE = 12
 
-    def __init__(self, arch: Archipelago, net: TravelNetwork, params: TravelParameters | None = None) -> None:
+    def __init__(self, arch: Archipelago, net: TravelNetwork, params: TravelParameters | None = None, *,
+                 cache_dir: str | Path | None = None) -> None:
         self.arch = arch
         self.net = net
         self.params = params or TravelParameters()
+        self._skeleton_file = Path(cache_dir) / f"skeletons-{self._skeleton_key()}.npz" if cache_dir else None
         self._graphs: LRUCache[tuple[str, str], OpenGraph] = LRUCache(self.CACHE_SIZE)
         self._searches: LRUCache[tuple[str, str], tuple[np.ndarray, np.ndarray, dict[int, int]]] = LRUCache(
             self.CACHE_SIZE)
@@ -222,6 +228,8 @@ class Router:
             LRUCache(16 * self.CACHE_SIZE))
         self._winds: LRUCache[str, np.ndarray] = LRUCache(self.CACHE_SIZE)
         self._skeletons = SkeletonShelf()
+        if self._skeleton_file is not None:
+            self._skeletons.load(self._skeleton_file)
         self._opens: LRUCache[tuple[str, str], np.ndarray] = LRUCache(self.CACHE_SIZE)
         self._labels: dict[int, str] = {}
         # (mode, scenario) -> a digest of the mode's open links: scenarios (or replay hours) that leave
@@ -272,6 +280,16 @@ class Router:
         for cache in (self._graphs, self._searches, self._components, self._elsewhere, self._winds,
                       self._open_keys, self._opens):
             cache.clear()
+
+    def _skeleton_key(self) -> str:
+        """What a kept skeleton depends on: the network's links and the travel parameters."""
+        h = hashlib.blake2b(digest_size=12)
+        net = self.net
+        for a in (net.edge_u, net.edge_v, net.edge_len_m, net.edge_mode.astype(str), net.edge_exposure.astype(str),
+                  net.edge_name.astype(str)):
+            h.update(np.ascontiguousarray(a).tobytes())
+        h.update(repr(self.params).encode())
+        return h.hexdigest()
 
     def skeleton_count(self) -> int:
         """How many scenario searches ran in full (each leaves a search skeleton); the others
@@ -425,6 +443,11 @@ class Router:
             og = self.open_graph(vessel, weather)
             dist, pred = dijkstra(og.minutes, directed=True, indices=stations, return_predecessors=True)
             self._skeletons.add(vessel, Skeleton.from_search(og, pred, stations, self._island_nodes))
+            if self._skeleton_file is not None:
+                try:
+                    self._skeletons.save(self._skeleton_file)
+                except OSError:
+                    pass  # a read-only cache: the skeleton serves this process only
             return dist, pred, rows
         return self._searches.get((vessel, self._open_key(vessel, weather)), compute)
 

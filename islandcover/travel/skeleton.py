@@ -22,8 +22,10 @@ one of them is searched in full and leaves a skeleton of its own.
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from scipy.sparse import csr_array
@@ -141,11 +143,47 @@ class SkeletonShelf:
         self.size = size
         self._by_mode: dict[str, LRUCache[int, Skeleton]] = {}
         self._count = 0
+        self._seq = 0
 
     @property
     def added(self) -> int:
-        """How many skeletons were ever added (each one is a scenario searched in full)."""
+        """How many skeletons were found by this process (each one is a scenario searched in full);
+        those read from a file do not count."""
         return self._count
+
+    def save(self, path: Path) -> None:
+        """Write every skeleton kept to an ``.npz`` file (atomically)."""
+        arrays: dict[str, np.ndarray] = {}
+        k = 0
+        for mode, shelf in self._by_mode.items():
+            for _, sk in shelf.items():
+                m = sk.minutes
+                arrays.update({f"{k}_mode": np.array(mode), f"{k}_open": np.packbits(sk.open),
+                               f"{k}_n_open": np.array(len(sk.open)), f"{k}_edges": sk.edges, f"{k}_nodes": sk.nodes,
+                               f"{k}_data": m.data, f"{k}_indices": m.indices, f"{k}_indptr": m.indptr,
+                               f"{k}_sources": np.array(sk.sources, dtype=np.int64),
+                               f"{k}_n_nodes": np.array(sk.n_nodes)})
+                k += 1
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")
+        np.savez(tmp, count=np.array(k), **arrays)
+        os.replace(tmp, path)
+
+    def load(self, path: Path) -> int:
+        """Add the skeletons of a file written by :meth:`save`; how many (0 when it cannot be read)."""
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                for k in range(int(z["count"])):
+                    nodes = z[f"{k}_nodes"]
+                    minutes = csr_array((z[f"{k}_data"], z[f"{k}_indices"], z[f"{k}_indptr"]),
+                                        shape=(len(nodes), len(nodes)))
+                    opened = np.unpackbits(z[f"{k}_open"], count=int(z[f"{k}_n_open"])).astype(bool)
+                    self._put(str(z[f"{k}_mode"]), Skeleton(
+                        open=opened, edges=z[f"{k}_edges"], nodes=nodes, minutes=minutes,
+                        sources=tuple(int(x) for x in z[f"{k}_sources"]), n_nodes=int(z[f"{k}_n_nodes"])))
+                return int(z["count"])
+        except (OSError, ValueError, KeyError):
+            return 0  # no file yet, or a damaged one: searched in full, and written again
 
     def find(self, mode: str, ok: np.ndarray, sources: Sequence[int]) -> Skeleton | None:
         """A skeleton that answers a scenario with open links ``ok`` exactly, if one is kept."""
@@ -158,6 +196,10 @@ class SkeletonShelf:
         return None
 
     def add(self, mode: str, skeleton: Skeleton) -> None:
-        """Keep a skeleton (the least recently used one of the mode goes when full)."""
+        """Keep a skeleton just found (the least recently used one of the mode goes when full)."""
         self._count += 1
-        self._by_mode.setdefault(mode, LRUCache(self.size)).get(self._count, lambda: skeleton)
+        self._put(mode, skeleton)
+
+    def _put(self, mode: str, skeleton: Skeleton) -> None:
+        self._seq += 1
+        self._by_mode.setdefault(mode, LRUCache(self.size)).get(self._seq, lambda: skeleton)
