@@ -96,6 +96,8 @@ class TravelNetwork:
     (sea side of a landing), ``land`` (station, service point, pier or bridge end). Edge
     modes: ``sea``, ``embark``, ``road``, ``bridge``, ``ferry``. The path of ferry edge ``k``
     (the k-th ferry edge in edge order) is ``ferry_nodes[ferry_ptr[k]:ferry_ptr[k + 1]]``.
+    ``key`` is the digest of the inputs it was built from (set by :func:`load_network`; empty for a
+    network built otherwise).
     """
 
     node_x: np.ndarray
@@ -119,6 +121,7 @@ class TravelNetwork:
     island_node: dict[str, int]
     landmass: dict[str, int]
     pier_node: dict[str, int]
+    key: str = ""
 
     @property
     def n_nodes(self) -> int:
@@ -204,13 +207,17 @@ def load_network(arch: Archipelago, *, cache_dir: str | Path | None = None,
     cache : bool
         Read and write the on-disk cache.
     """
-    path = Path(cache_dir or DEFAULT_CACHE_DIR) / f"network-{_key(arch)}.npz"
+    key = _key(arch)
+    path = Path(cache_dir or DEFAULT_CACHE_DIR) / f"network-{key}.npz"
     if cache and path.exists():
         try:
-            return TravelNetwork.read(path)
+            net = TravelNetwork.read(path)
+            net.key = key
+            return net
         except (OSError, ValueError, KeyError):
             pass  # a damaged cache is rebuilt
     net = build_network(arch, progress=progress)
+    net.key = key
     if cache:
         path.parent.mkdir(parents=True, exist_ok=True)
         net.save(path)

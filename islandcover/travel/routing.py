@@ -39,7 +39,7 @@ from islandcover.travel.graph import AttachedGraph, OpenGraph
 from islandcover.travel.network import TravelNetwork, all_land_m, land_clearance, read_bridges
 from islandcover.travel.notices import NoticeCover
 from islandcover.travel.places import AttachPoint, attach, attach_points, resolve_place
-from islandcover.travel.skeleton import Skeleton, SkeletonShelf
+from islandcover.travel.skeleton import SKELETON_VERSION, Skeleton, SkeletonShelf
 from islandcover.travel.timetable import Timetable, timed_search
 from islandcover.travel.vessels import TravelParameters
 from islandcover.travel.weather import Weather
@@ -260,6 +260,7 @@ class Router:
         self._service = np.full(net.n_edges, "", dtype=object)
         if len(ferry):
             self._service[ferry] = arch.ferries.loc[self._name[ferry], "service"].to_numpy()
+        self._service_edges = {name: ferry[self._service[ferry] == name] for name in self.params.services}
         own = read_bridges(arch.source)
         own_limit = {str(r.name_zh): int(r.max_wind) for r in own.itertuples()
                      if "max_wind" in own.columns and str(r.max_wind).strip()}
@@ -283,11 +284,13 @@ class Router:
 
     def _skeleton_key(self) -> str:
         """What a kept skeleton depends on: the network's links and the travel parameters."""
-        h = hashlib.blake2b(digest_size=12)
+        h = hashlib.blake2b(SKELETON_VERSION.encode(), digest_size=12)
         net = self.net
-        for a in (net.edge_u, net.edge_v, net.edge_len_m, net.edge_mode.astype(str), net.edge_exposure.astype(str),
-                  net.edge_name.astype(str)):
-            h.update(np.ascontiguousarray(a).tobytes())
+        if net.key:  # the digest of its inputs (load_network)
+            h.update(net.key.encode())
+        else:
+            for a in (net.edge_u, net.edge_v, net.edge_len_m, net.edge_mode, net.edge_exposure, net.edge_name):
+                h.update(np.ascontiguousarray(a.astype(str) if a.dtype == object else a).tobytes())
         h.update(repr(self.params).encode())
         return h.hexdigest()
 
@@ -326,7 +329,7 @@ class Router:
         if vessel == FERRY_MODE:
             lim[sea | embark] = -1
             for name, svc in p.services.items():
-                here = ferry & (self._service == name)
+                here = self._service_edges[name]
                 lim[here] = np.where(self._open_sea[here], svc.max_wind_open, svc.max_wind_sheltered)
         else:
             v = p.vessel(vessel)
@@ -366,7 +369,7 @@ class Router:
         road = length_km * p.road_detour / p.road_speed_kmh * 60
         ferry = np.zeros(self.net.n_edges)
         for name, svc in p.services.items():
-            here = self._is["ferry"] & (self._service == name)
+            here = self._service_edges[name]
             ferry[here] = svc.launch_min + p.crossing_min(name, length_km[here])
         if vessel == FERRY_MODE:
             sea_min, launch = np.full(self.net.n_edges, np.inf), 0.0
@@ -421,25 +424,26 @@ class Router:
             return connected_components(self.open_graph(vessel, weather).minutes, directed=False)[1]
         return self._components.get((vessel, self._open_key(vessel, weather)), compute)
 
-    def _search(self, vessel: str, weather: Weather) -> tuple[np.ndarray, np.ndarray, dict[int, int]]:
+    def _search(self, vessel: str, weather: Weather) -> tuple[np.ndarray, np.ndarray, dict[int, int],
+                                                             OpenGraph | None]:
         """Multi-source Dijkstra from every station node that has a team of this vessel class.
 
         Exact at the islands' service points only (what every caller reads): a scenario that
         leaves a known skeleton's links open is searched on that skeleton
         (:mod:`islandcover.travel.skeleton`), others in full, leaving a skeleton of their own.
         """
-        def compute() -> tuple[np.ndarray, np.ndarray, dict[int, int]]:
+        def compute() -> tuple[np.ndarray, np.ndarray, dict[int, int], OpenGraph | None]:
             stations = sorted({self.net.station_node[s] for s in
                                self.arch.teams.loc[self.arch.teams.boat_class == vessel, "station_id"]})
             rows = {s: i for i, s in enumerate(stations)}
             if not stations:
                 empty = np.empty((0, self.net.n_nodes))
-                return empty, empty, rows
+                return empty, empty, rows, None
             ok = self.open_edges(vessel, weather)
             skeleton = self._skeletons.find(vessel, ok, stations)
             if skeleton is not None:
                 dist, pred = skeleton.search()
-                return dist, pred, rows
+                return dist, pred, rows, skeleton.links
             og = self.open_graph(vessel, weather)
             dist, pred = dijkstra(og.minutes, directed=True, indices=stations, return_predecessors=True)
             self._skeletons.add(vessel, Skeleton.from_search(og, pred, stations, self._island_nodes))
@@ -448,18 +452,21 @@ class Router:
                     self._skeletons.save(self._skeleton_file)
                 except OSError:
                     pass  # a read-only cache: the skeleton serves this process only
-            return dist, pred, rows
+            return dist, pred, rows, og
         return self._searches.get((vessel, self._open_key(vessel, weather)), compute)
 
     @cached_property
     def _island_nodes(self) -> np.ndarray:
         return np.unique(np.fromiter(self.net.island_node.values(), dtype=np.int64))
 
-    def _from_station(self, vessel: str, station_id: str, weather: Weather) -> tuple[np.ndarray, np.ndarray]:
-        """Minutes and predecessors from one station, for one vessel class (one row of the search)."""
-        dist, pred, row = self._search(vessel, weather)
+    def _from_station(self, vessel: str, station_id: str, weather: Weather
+                      ) -> tuple[np.ndarray, np.ndarray, OpenGraph]:
+        """Minutes and predecessors from one station, for one vessel class (one row of the search),
+        and the graph it ran on (where its routes are read)."""
+        dist, pred, row, graph = self._search(vessel, weather)
         r = row[self.net.station_node[station_id]]
-        return dist[r], pred[r]
+        assert graph is not None  # a station of this vessel class was searched from
+        return dist[r], pred[r], graph
 
     # ------------------------------------------------------------------ answers
     def travel_times(self, weather: Weather, *, statuses: dict[str, str] | None = None,
@@ -800,21 +807,23 @@ class Router:
         return Transformer.from_crs("EPSG:4326", METRIC_CRS, always_xy=True)
 
     def _reach(self, vessel: str, station_id: str, origin: _Origin, weather: Weather, at: datetime | None = None
-               ) -> tuple[np.ndarray, np.ndarray, AttachedGraph | None]:
-        """Minutes and predecessors from where a team is (and the attached graph for a point).
+               ) -> tuple[np.ndarray, np.ndarray, AttachedGraph]:
+        """Minutes and predecessors from where a team is, and the graph they were found in (the
+        whole open graph, a search skeleton, or the open graph with the team's point attached).
 
         With ``at`` (when the team leaves), a team riding the scheduled boats waits at each pier
         for the next published departure (:mod:`islandcover.travel.timetable`).
         """
         timed = at is not None and vessel == FERRY_MODE and bool(self.timetable)
         if not timed and origin.node is not None and origin.node == self.net.station_node.get(station_id):
-            dist, pred = self._from_station(vessel, station_id, weather)
-            return dist, pred, None
+            dist, pred, searched = self._from_station(vessel, station_id, weather)
+            return dist, pred, AttachedGraph.plain(self, searched)
 
-        def compute() -> tuple[np.ndarray, np.ndarray, AttachedGraph | None]:
+        def compute() -> tuple[np.ndarray, np.ndarray, AttachedGraph]:
             og = self.open_graph(vessel, weather)
-            att = None if origin.node is not None else attach_points(self, og, vessel, [origin.point])  # type: ignore[list-item]
-            graph = og if att is None else att.graph
+            att = (AttachedGraph.plain(self, og) if origin.node is not None
+                   else attach_points(self, og, vessel, [origin.point]))  # type: ignore[list-item]
+            graph = att.graph
             src = origin.node if origin.node is not None else self.net.n_nodes
             if timed:
                 dist, pred = timed_search(graph.minutes, graph.edges, src, at, self.ferry_wait)  # type: ignore[arg-type]
@@ -892,7 +901,7 @@ class Router:
 
     def _make_trip(self, tid: str, sid: str, vessel: str, eta: float, path: list[int], weather: Weather,
                    att: AttachedGraph | None = None, start: str = "", at: datetime | None = None) -> Trip:
-        og = att or AttachedGraph.plain(self, self.open_graph(vessel, weather))
+        og = att or AttachedGraph.plain(self, self.open_graph(vessel, weather))  # att: where the path was found
         legs = self.legs(path, og, at if vessel == FERRY_MODE else None)
         return Trip(team_id=tid, station_id=sid, vessel=vessel, eta_min=eta, legs=legs, start=start)
 
@@ -957,7 +966,7 @@ class Router:
             if live[tid] != "available":
                 reason = f"team is {live[tid]}"
             else:
-                og = att or AttachedGraph.plain(self, self.open_graph(row.boat_class, calm))
+                og = att  # the graph the calm path was found in
                 reasons = self._closures(self._path(pred, target), row.boat_class, weather, og)
                 if not reasons:
                     continue

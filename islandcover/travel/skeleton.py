@@ -34,7 +34,10 @@ from scipy.sparse.csgraph import dijkstra
 from islandcover._plumbing import LRUCache
 from islandcover.travel.graph import OpenGraph
 
-__all__ = ["Skeleton", "SkeletonShelf"]
+__all__ = ["SKELETON_VERSION", "Skeleton", "SkeletonShelf"]
+
+#: Bump when the kept file's layout or the skeletons' meaning changes.
+SKELETON_VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,9 @@ class Skeleton:
         The station nodes it was found from.
     n_nodes : int
         Nodes of the whole network.
+    links : OpenGraph
+        Its links over all network nodes, minutes and edge ids: what a route found on it is read
+        from (:class:`islandcover.travel.graph.AttachedGraph`).
     """
 
     open: np.ndarray
@@ -63,6 +69,7 @@ class Skeleton:
     minutes: csr_array
     sources: tuple[int, ...]
     n_nodes: int
+    links: OpenGraph
 
     def search(self) -> tuple[np.ndarray, np.ndarray]:
         """Minutes and predecessors from each source (rows), over all network nodes; exact at
@@ -123,11 +130,18 @@ class Skeleton:
         at = np.searchsorted(entry_key, key)  # every tree link is an entry of the graph
         minutes = g.data[at]
         codes = graph.edges.data[at].astype(np.int64)
+        return cls.of_links(graph.ok.copy(), a, b, minutes, codes, sources, n)
+
+    @classmethod
+    def of_links(cls, opened: np.ndarray, a: np.ndarray, b: np.ndarray, minutes: np.ndarray, codes: np.ndarray,
+                 sources: Sequence[int], n: int) -> Skeleton:
+        """From its distinct directed links ``a → b`` (minutes, edge id + 1 of each)."""
         nodes = np.unique(np.concatenate([a, b, np.asarray(sources, dtype=np.int64)]))
         k = len(nodes)
         own = csr_array((minutes, (np.searchsorted(nodes, a), np.searchsorted(nodes, b))), shape=(k, k))
-        return cls(open=graph.ok.copy(), edges=np.unique(codes - 1), nodes=nodes, minutes=own,
-                   sources=tuple(int(s) for s in sources), n_nodes=n)
+        links = OpenGraph.build(a, b, minutes, codes, n, opened)
+        return cls(open=opened, edges=np.unique(codes - 1), nodes=nodes, minutes=own,
+                   sources=tuple(int(s) for s in sources), n_nodes=n, links=links)
 
 
 class SkeletonShelf:
@@ -157,10 +171,11 @@ class SkeletonShelf:
         k = 0
         for mode, shelf in self._by_mode.items():
             for _, sk in shelf.items():
-                m = sk.minutes
+                coo = sk.links.minutes.tocoo()
                 arrays.update({f"{k}_mode": np.array(mode), f"{k}_open": np.packbits(sk.open),
-                               f"{k}_n_open": np.array(len(sk.open)), f"{k}_edges": sk.edges, f"{k}_nodes": sk.nodes,
-                               f"{k}_data": m.data, f"{k}_indices": m.indices, f"{k}_indptr": m.indptr,
+                               f"{k}_n_open": np.array(len(sk.open)), f"{k}_a": coo.row.astype(np.int64),
+                               f"{k}_b": coo.col.astype(np.int64), f"{k}_minutes": coo.data,
+                               f"{k}_codes": np.asarray(sk.links.edges[coo.row, coo.col]).ravel().astype(np.int64),
                                f"{k}_sources": np.array(sk.sources, dtype=np.int64),
                                f"{k}_n_nodes": np.array(sk.n_nodes)})
                 k += 1
@@ -174,13 +189,10 @@ class SkeletonShelf:
         try:
             with np.load(path, allow_pickle=False) as z:
                 for k in range(int(z["count"])):
-                    nodes = z[f"{k}_nodes"]
-                    minutes = csr_array((z[f"{k}_data"], z[f"{k}_indices"], z[f"{k}_indptr"]),
-                                        shape=(len(nodes), len(nodes)))
                     opened = np.unpackbits(z[f"{k}_open"], count=int(z[f"{k}_n_open"])).astype(bool)
-                    self._put(str(z[f"{k}_mode"]), Skeleton(
-                        open=opened, edges=z[f"{k}_edges"], nodes=nodes, minutes=minutes,
-                        sources=tuple(int(x) for x in z[f"{k}_sources"]), n_nodes=int(z[f"{k}_n_nodes"])))
+                    self._put(str(z[f"{k}_mode"]), Skeleton.of_links(
+                        opened, z[f"{k}_a"], z[f"{k}_b"], z[f"{k}_minutes"], z[f"{k}_codes"],
+                        [int(x) for x in z[f"{k}_sources"]], int(z[f"{k}_n_nodes"])))
                 return int(z["count"])
         except (OSError, ValueError, KeyError):
             return 0  # no file yet, or a damaged one: searched in full, and written again
