@@ -31,6 +31,7 @@ from fastapi.staticfiles import StaticFiles
 from api.deps import AppConfig, State, ensure_state, reject_unknown_query
 from api.guard import RequestGuard, html_csp
 from api.routers import ROUTERS
+from api.routers import ensemble as ensemble_routes
 from api.schemas import Health
 from islandcover.config import Config
 from islandcover.errors import Conflict, IslandcoverError, NotFound
@@ -118,6 +119,7 @@ def create_app(config: Config | None = None, *, router: Router | None = None,
 
     for r in ROUTERS:
         app.include_router(r)
+    app.include_router(ensemble_routes.router)  # POST /ensemble, GET /ensemble/{job}: jobs in memory
     return app
 
 

@@ -35,6 +35,7 @@ __all__ = [
     "NoLanding",
     # planning
     "ScenarioError",
+    "SweepError",
     "SitingError",
     # typhoons
     "TrackError",
@@ -152,6 +153,12 @@ class NoLanding(IslandcoverError):
 class ScenarioError(IslandcoverError):
     """A scenario spec (a JSON object, as ``POST /scenarios`` and ``islandcover compare`` take) that
     is malformed; names the field."""
+
+
+class SweepError(DataError, ScenarioError):
+    """A scenario of a sweep file (``islandcover coverage --sweep``) that is malformed or names a
+    station or place the model lacks: names the file, the row (the line of a JSON-lines file, the
+    1-based item of a JSON list) and the field (``close[0]``, ``wind`` …)."""
 
 
 class SitingError(IslandcoverError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import numpy as np
 from islandcover._plumbing import write_text_atomic
 from islandcover.cli._common import (
     at_args,
+    at_of,
     data_args,
     open_store,
     positive,
@@ -20,16 +22,22 @@ from islandcover.cli._common import (
     scenario_of,
     state_args,
 )
-from islandcover.errors import ScenarioError
+from islandcover.errors import IslandcoverError, ScenarioError
 from islandcover.planning.coverage import THRESHOLDS_MIN, CoverageModel, read_assignments
 from islandcover.planning.scenario import Scenario
 from islandcover.planning.siting import UNITS
+from islandcover.planning.sweep import check_cluster, read_sweep, run_sweep
 
 __all__ = ["add_commands", "cmd_compare", "cmd_coverage", "cmd_matrix", "cmd_site", "cmd_map"]
 
 
 def cmd_coverage(args: argparse.Namespace) -> int:
-    """Print coverage of the stations (with the scenario's changes) at each threshold."""
+    """Print coverage of the stations (with the scenario's changes) at each threshold; with ``--sweep``, write
+    one CSV row per scenario of the file."""
+    if args.sweep is not None:
+        return _coverage_sweep(args)
+    if args.out is not None or args.workers is not None or args.scheduler is not None:
+        raise IslandcoverError("--out, --workers and --scheduler go with --sweep FILE")
     model = CoverageModel(router_of(args))
     scenario = scenario_of(args)
     stations = model.stations(scenario)
@@ -70,6 +78,40 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     for w in data["worst_served"]:  # type: ignore[union-attr]
         eta = "unreachable" if w["best_eta_min"] is None else f"{w['best_eta_min']} min"
         print(f"  {w['island_id']} {w['name_zh']}: {eta} (zone of {w['station']})")
+    return 0
+
+
+def _coverage_sweep(args: argparse.Namespace) -> int:
+    """``coverage --sweep FILE``: every scenario of the file, one CSV row each (stdout or ``--out``)."""
+    given = [flag for flag, on in (("--add-station", args.add_station), ("--close", args.close), ("--move", args.move),
+                                   ("--wind", args.wind), ("--typhoon", args.typhoon), ("--zones", args.zones),
+                                   ("--json", args.json)) if on]
+    if given:
+        raise IslandcoverError(f"--sweep takes every scenario from {args.sweep.name}: leave out {', '.join(given)} "
+                               "(give the changes and the wind in each scenario object)")
+    check_cluster(args.workers, args.scheduler)  # the options and the file first: they fail fast
+    entries = read_sweep(args.sweep, vessel=args.vessel, at=at_of(args))
+    model = CoverageModel(router_of(args))
+    n = len(entries)
+    shown = [0]
+
+    def progress(done: int, total: int) -> None:
+        if done == total or done - shown[0] >= max(1, total // 10):
+            shown[0] = done
+            print(f"  {done}/{total} scenarios done", file=sys.stderr)
+
+    t0 = time.perf_counter()
+    table = run_sweep(model, entries, args.minutes or list(THRESHOLDS_MIN), workers=args.workers,
+                      scheduler=args.scheduler, progress=progress, source=args.sweep.name)
+    text = table.to_csv(index=False, lineterminator="\n")
+    where = table.attrs.get("runner", "serial")
+    if args.out is not None:
+        path = write_text_atomic(args.out, text, what="sweep")
+        print(f"wrote {path}: {n} scenarios of {args.sweep.name} ({where}, {time.perf_counter() - t0:.1f} s)",
+              file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+        print(f"  {n} scenarios of {args.sweep.name} ({where}, {time.perf_counter() - t0:.1f} s)", file=sys.stderr)
     return 0
 
 
@@ -212,6 +254,17 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--zones", type=Path, default=None, help="CSV of zone overrides: island,station")
     p.add_argument("--json", action="store_true", help="print JSON")
     at_args(p)
+    p.add_argument("--sweep", type=Path, default=None, metavar="FILE",
+                   help="evaluate every scenario of FILE (a JSON list of scenario objects as compare takes them, "
+                        "{\"close\": [\"ST-06\"], \"wind\": 7, \"name\": …}, or one object a line) and write one "
+                        "CSV row each; --vessel is the default of rows without one")
+    p.add_argument("--out", type=Path, default=None, help="with --sweep: the CSV file to write (default stdout)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, default=None,
+                       help="with --sweep: worker processes of a local dask cluster (0: serially in this process; "
+                            "default serially below 100 scenarios, else 2)")
+    where.add_argument("--scheduler", default=None, metavar="tcp://HOST:8786",
+                       help="with --sweep: run on a dask cluster started with `dask scheduler` and `dask worker`")
     p.set_defaults(func=cmd_coverage)
 
     p = sub.add_parser("compare", help="two scenarios side by side: coverage metrics, deltas, islands that changed")
