@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+import tracemalloc
 
 import networkx as nx
 import numpy as np
@@ -89,7 +90,7 @@ def main() -> None:
     # 2. scenario recompute: a full search (a fresh router) vs a warm router, whose calm-weather
     # search left skeletons (islandcover.travel.skeleton) and which forgot every scenario since
     winds = (0, 3, 4, 5, 6, 7, 8)
-    full, warm_t, served = {}, {}, {}
+    full, warm_t, served, peak_full, peak_warm = {}, {}, {}, {}, {}
     warm = Router(arch, net)
     warm.travel_times(Weather.uniform(0))
     for w in winds:
@@ -107,10 +108,22 @@ def main() -> None:
             if k == 0:
                 served[w] = warm.skeleton_count() == n_before
         full[w], warm_t[w] = statistics.median(runs_full), statistics.median(runs_warm)
+        # peak memory allocated during one recompute of each kind (tracemalloc counts numpy's buffers)
+        router = Router(arch, net)
+        tracemalloc.start()
+        router.travel_times(Weather.uniform(w))
+        peak_full[w] = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        warm.forget_scenarios()
+        tracemalloc.start()
+        warm.travel_times(Weather.uniform(w))
+        peak_warm[w] = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
     print(f"\nscenario recompute, all team → island times ({tt.shape[0]} × {tt.shape[1]}), median of 3 per wind")
-    print("  wind  full search (fresh router)  warm router (skeletons)  ratio  first visit")
+    print("  wind  full search (fresh router)  warm router (skeletons)  ratio  peak MB full / warm  first visit")
     for w in winds:
         print(f"  {w:4d}  {full[w] * 1000:20.1f} ms  {warm_t[w] * 1000:19.1f} ms  {full[w] / warm_t[w]:5.1f}x  "
+              f"{peak_full[w] / 2**20:8.1f} / {peak_warm[w] / 2**20:5.1f}  "
               f"{'on a skeleton' if served[w] else 'in full (left a skeleton for the next two)'}")
     print(f"  calm (wind 0): {warm_t[0] * 1000:.1f} ms warm (goal < 30 ms), {full[0] / warm_t[0]:.1f}x the full search")
     ours_rec = statistics.median(full.values())

@@ -5,6 +5,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 
 def run(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "islandcover.cli", *args], capture_output=True, text=True,
@@ -69,3 +71,23 @@ def test_typhoon_forces_are_winds_and_force_18_is_not(run_cli, tmp_path, monkeyp
         # refused while the options are read, before the model loads
         assert err.startswith(f"islandcover route: error: argument --wind: wind force {wind} is out of range: 0–17 on "
                               "the Chinese scale (GB/T 28591-2012"), err
+
+
+def test_every_command_builds_from_its_own_group_alone(capsys) -> None:
+    import argparse
+    from importlib import import_module
+
+    from islandcover.cli.main import COMMANDS, GROUPS, build_parser
+
+    for group in GROUPS:  # the table names exactly the commands each group adds
+        sub = argparse.ArgumentParser().add_subparsers()
+        import_module(f"islandcover.cli.{group}").add_commands(sub)
+        assert {c for c, g in COMMANDS.items() if g == group} == set(sub.choices), group
+    for command in COMMANDS:  # one command's parser gives the help the full parser gives
+        helps = []
+        for parser in (build_parser(command), build_parser()):
+            with pytest.raises(SystemExit) as stop:
+                parser.parse_args([command, "--help"])
+            assert stop.value.code == 0
+            helps.append(capsys.readouterr().out)
+        assert helps[0] == helps[1] and command in helps[0]
