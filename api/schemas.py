@@ -1,10 +1,21 @@
 """Pydantic schemas of the API: request bodies and responses, separate from the core's objects."""
 from __future__ import annotations
 
+import math
+import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    WithJsonSchema,
+    model_validator,
+)
 
 from islandcover.facts import MAX_WIND_FORCE
 
@@ -220,6 +231,28 @@ class ScenarioOut(BaseModel):
     created_at: str | None = Field(description="ISO 8601 in Beijing time, +08:00")
 
 
+_CAPACITY_MSG = "capacity must be a positive number (at most 1e12) or a team column name, e.g. head_count"
+
+
+def _site_capacity(v: object) -> float | str:
+    """A capacity as the API takes it: a positive number, or a column name (checked by the solver)."""
+    if isinstance(v, int | float) and not isinstance(v, bool):
+        try:
+            x = float(v)
+        except OverflowError:
+            raise ValueError(_CAPACITY_MSG) from None
+        if math.isfinite(x) and 0 < x <= 1e12:
+            return x
+    elif isinstance(v, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,63}", v):
+        return v
+    raise ValueError(_CAPACITY_MSG)
+
+
+SiteCapacity = Annotated[float | str, PlainValidator(_site_capacity), WithJsonSchema({
+    "anyOf": [{"type": "number", "exclusiveMinimum": 0, "maximum": 1e12},
+              {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]{0,63}$"}]})]
+
+
 class SitingIn(_In):
     model: Literal["mclp", "pmedian", "pcenter", "setcover"]
     p: int | None = Field(default=None, ge=1, le=50, description="new sites (mclp, pmedian, pcenter)")
@@ -229,6 +262,17 @@ class SitingIn(_In):
     time_limit: float = Field(default=30.0, gt=0, le=60, description="seconds (at most 60)")
     scenario: int | None = Field(default=None, ge=1, le=2**63 - 1, description="stored scenario id (default: the base)")
     wind: WindBft | None = Field(default=None, description="overrides the scenario's weather")
+    capacity: SiteCapacity | None = Field(
+        default=None, description="mclp and pmedian: each open site serves at most its capacity of the demand weight "
+                                  "(people, or islands with weight=islands). A number: the same for every site. A "
+                                  "team column (head_count, or teams for how many teams): summed over the site's "
+                                  "teams, times capacity_scale. An island's demand may be split between sites")
+    capacity_scale: float = Field(default=1.0, gt=0, le=1e9,
+                                  description="demand weight one unit of the capacity column serves, e.g. 10000 "
+                                              "people per crew member")
+    capacity_new: float | None = Field(default=None, gt=0, le=1e6,
+                                       description="the capacity column's value for a site without teams (service "
+                                                   "points, added sites), e.g. a new crew's head count")
 
 
 class IncidentIn(_In):

@@ -10,14 +10,23 @@ otherwise the row says who stopped at the time limit and with what gap.
 
 Run: ``python bench/bench_siting.py [--sizes zhoushan,1000,10000] [--time-limit 600]``.
 
-Issue 19 cases (``--scale``; weights 1–999, the same seed-0 points):
+Issue 19 cases (``--scale``; weights 1–999, the same seed-0 points), each solve in a fresh
+process of its own:
 
 * ``1000x100-p12``: p-median, ours against plain HiGHS on the textbook (assignment) formulation
   through ``scipy.optimize.milp``, both run here, with the ratio when both prove the same optimum;
-* ``10000x1000-p50``: p-median and MCLP (15 min) with a 60 s limit: status, bound and gap.
+* ``10000x1000-p50``: p-median (p = 50), MCLP (p = 50, 15 min: the issue's case, where 50 sites
+  can cover everyone; and 8 min, where they cannot), p-center (p = 50) and set cover (15 min),
+  each with a 60 s limit: time, status, bound and gap. Beside the MCLPs and the set cover,
+  plain HiGHS on the textbook model with the same limit (``--no-baselines`` skips them); the
+  textbook p-median and p-center (10 million assignment variables) are not built.
 
-Each row gives wall time and peak Python memory (tracemalloc: numpy arrays included, HiGHS's
-own C++ allocations not) and the process's peak resident size so far (getrusage).
+Memory: each solve runs in its own process, which builds the instance, then resets its
+peak-RSS mark (``/proc/self/clear_refs``) and reports ``VmHWM`` after the solve: the peak
+resident memory *during the solve*, everything included (numpy, scipy, HiGHS's own C++
+allocations, which tracemalloc cannot see), beside the resident size before it (the loaded
+instance and the interpreter). Where ``clear_refs`` is unavailable the process peak
+(getrusage) is reported instead, marked ``*``.
 
 Run: ``python bench/bench_siting.py --scale [--scale-cases 1000x100-p12,10000x1000-p50]``.
 """
@@ -26,7 +35,6 @@ from __future__ import annotations
 import argparse
 import resource
 import time
-import tracemalloc
 import warnings
 
 import numpy as np
@@ -88,40 +96,140 @@ def textbook_pmedian_highs(c: np.ndarray, w: np.ndarray, p: int, limit: float | 
         "optimal" if res.status == 0 else "time_limit"
 
 
-def measured(fn):  # type: ignore[no-untyped-def]
-    """Run ``fn()``; return (its result, seconds, peak traced MB, peak RSS MB of the process)."""
-    tracemalloc.start()
+def textbook_mclp_highs(c: np.ndarray, w: np.ndarray, p: int, minutes: float,
+                        limit: float | None) -> dict[str, object]:
+    """Plain HiGHS on the textbook MCLP: max Σ w_i z_i, z_i ≤ Σ_{j covers i} y_j, Σ y = p."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.sparse import csr_array, eye, hstack
+
+    n, m = c.shape
+    a = csr_array((c <= minutes + 1e-9).astype(float))
+    opts: dict[str, object] = {"mip_rel_gap": 1e-9}
+    if limit is not None:
+        opts["time_limit"] = limit
+    res = milp(np.r_[np.zeros(m), -w], integrality=np.r_[np.ones(m), np.zeros(n)], bounds=Bounds(0, 1),
+               constraints=[LinearConstraint(hstack([-a, eye(n)]).tocsr(), -np.inf, 0),
+                            LinearConstraint(csr_array(np.r_[np.ones(m), np.zeros(n)][None, :]), p, p)],
+               options=opts)
+    obj = -float(res.fun) if res.x is not None else float("nan")
+    bound = -float(res.mip_dual_bound) if res.mip_dual_bound is not None else float("inf")
+    return {"status": "optimal" if res.status == 0 else "time_limit", "objective": obj, "bound": bound}
+
+
+def textbook_setcover_highs(c: np.ndarray, minutes: float, limit: float | None) -> dict[str, object]:
+    """Plain HiGHS on the textbook set cover: min Σ y, Σ_{j covers i} y_j ≥ 1."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.sparse import csr_array
+
+    m = c.shape[1]
+    opts: dict[str, object] = {"mip_rel_gap": 1e-9}
+    if limit is not None:
+        opts["time_limit"] = limit
+    res = milp(np.ones(m), integrality=np.ones(m), bounds=Bounds(0, 1), options=opts,
+               constraints=[LinearConstraint(csr_array((c <= minutes + 1e-9).astype(float)), 1, np.inf)])
+    obj = float(res.fun) if res.x is not None else float("nan")
+    bound = float(np.ceil(res.mip_dual_bound - 1e-6)) if res.mip_dual_bound is not None else float("-inf")
+    return {"status": "optimal" if res.status == 0 else "time_limit", "objective": obj, "bound": bound}
+
+
+def _vm(field: str) -> float:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    raise KeyError(field)
+
+
+def one_case(spec: dict[str, object]) -> dict[str, object]:
+    """Build one scale instance, solve it once, measure time and peak memory (run in a child)."""
+    import gc
+
+    n, m, p = int(spec["n"]), int(spec["m"]), int(spec["p"])  # type: ignore[call-overload]
+    minutes, limit, model = float(spec["minutes"]), spec["limit"], str(spec["model"])  # type: ignore[arg-type]
+    cost, w = synthetic_999(n, m)
+    prob = SitingProblem.from_cost_matrix(cost, w)
+    del cost
+    gc.collect()
+    rss0 = _vm("VmRSS")
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:  # reset the peak-RSS mark to the current size
+            fh.write("5")
+        exact_peak = True
+    except OSError:
+        exact_peak = False
     t0 = time.perf_counter()
-    out = fn()
-    secs = time.perf_counter() - t0
-    peak = tracemalloc.get_traced_memory()[1] / 2**20
-    tracemalloc.stop()
-    return out, secs, peak, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if spec["solver"] == "ours":
+        r = prob.solve(model, p=p, minutes=minutes, time_limit=limit)  # type: ignore[arg-type]
+        out: dict[str, object] = {"status": r.status, "objective": r.objective, "bound": r.bound,
+                                  "greedy": r.stats.get("greedy")}
+    elif model == "pmedian":
+        _, obj, st = textbook_pmedian_highs(prob.cost, w, p, limit)  # type: ignore[arg-type]
+        out = {"status": st, "objective": obj, "bound": obj if st == "optimal" else float("-inf")}
+    elif model == "mclp":
+        out = textbook_mclp_highs(prob.cost, w, p, minutes, limit)  # type: ignore[arg-type]
+    else:
+        out = textbook_setcover_highs(prob.cost, minutes, limit)  # type: ignore[arg-type]
+    out["seconds"] = time.perf_counter() - t0
+    peak = _vm("VmHWM") if exact_peak else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out.update(rss_before_mb=rss0, peak_mb=peak, exact_peak=exact_peak)
+    return out
 
 
-def scale(cases: list[str], time_limit: float) -> None:
-    print(f"{'case':>16} {'model':>8} {'ours s':>8} {'status':>10} {'objective':>14} {'bound':>14} {'gap':>8} "
-          f"{'peak MB':>8} {'RSS MB':>7}  reference")
+def _child(spec: dict[str, object]) -> dict[str, object]:
+    import json
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, __file__, "--one", json.dumps(spec)], capture_output=True, text=True)
+    if proc.returncode != 0:
+        return {"status": f"failed: {proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else proc.returncode}"}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _gap(obj: float, bound: float) -> float:
+    if not (np.isfinite(obj) and np.isfinite(bound)):
+        return float("inf")
+    return abs(obj - bound) / max(abs(obj), 1e-9)
+
+
+def scale(cases: list[str], time_limit: float, baselines: bool = True) -> None:
+    print(f"{'case':>15} {'model':>9} {'solver':>12} {'limit s':>7} {'time s':>7} {'peak MB':>8} {'RSS0 MB':>8} "
+          f"{'status':>10} {'objective':>14} {'bound':>14} {'gap':>8}  note", flush=True)
+
+    def row(case: str, model: str, solver: str, limit: float | None, r: dict[str, object], note: str = "") -> None:
+        if "seconds" not in r:
+            print(f"{case:>15} {model:>9} {solver:>12} {r['status']}", flush=True)
+            return
+        obj, bound = float(r["objective"]), float(r["bound"])  # type: ignore[arg-type]
+        star = "" if r["exact_peak"] else "*"
+        print(f"{case:>15} {model:>9} {solver:>12} {'-' if limit is None else f'{limit:g}':>7} "
+              f"{float(r['seconds']):>7.2f} {float(r['peak_mb']):>7.0f}{star} {float(r['rss_before_mb']):>8.0f} "  # type: ignore[arg-type]
+              f"{r['status']:>10} {obj:>14.2f} {bound:>14.2f} {_gap(obj, bound):>8.3%}  {note}", flush=True)
+
     for case in cases:
         if case == "1000x100-p12":
-            cost, w = synthetic_999(1000, 100)
-            prob = SitingProblem.from_cost_matrix(cost, w)
-            r, secs, peak, rss = measured(lambda: prob.solve("pmedian", p=12))
-            (ref_s, ref_obj, ref_st), _, ref_peak, ref_rss = measured(
-                lambda: textbook_pmedian_highs(prob.cost, w, 12, None))
-            same = r.status == ref_st == "optimal" and np.isclose(r.objective, ref_obj, rtol=1e-9)
-            ratio = f"{ref_s / secs:.1f}x" if same else "n/a (objectives differ or not proven)"
-            print(f"{case:>16} {'pmedian':>8} {secs:>8.2f} {r.status:>10} {r.objective:>14.2f} {r.bound:>14.2f} "
-                  f"{r.gap:>8.2%} {peak:>8.0f} {rss:>7.0f}  plain HiGHS textbook {ref_s:.2f} s {ref_st} "
-                  f"{ref_obj:.2f}, peak {ref_peak:.0f} MB; ratio {ratio}", flush=True)
+            base = {"n": 1000, "m": 100, "p": 12, "minutes": 15.0, "limit": None, "model": "pmedian"}
+            ours = _child({**base, "solver": "ours"})
+            ref = _child({**base, "solver": "plain HiGHS"})
+            same = ours.get("status") == ref.get("status") == "optimal" and \
+                np.isclose(float(ours["objective"]), float(ref["objective"]), rtol=1e-9)  # type: ignore[arg-type]
+            ratio = f"{float(ref['seconds']) / float(ours['seconds']):.1f}x faster than plain HiGHS" if same \
+                else "no ratio (objectives differ or not proven)"  # type: ignore[arg-type]
+            row(case, "pmedian", "islandcover", None, ours, ratio)
+            row(case, "pmedian", "plain HiGHS", None, ref, "textbook assignment model")
         elif case == "10000x1000-p50":
-            cost, w = synthetic_999(10000, 1000)
-            prob = SitingProblem.from_cost_matrix(cost, w)
-            for model in ("pmedian", "mclp"):
-                r, secs, peak, rss = measured(lambda: prob.solve(model, p=50, minutes=15.0, time_limit=time_limit))
-                print(f"{case:>16} {model:>8} {secs:>8.2f} {r.status:>10} {r.objective:>14.2f} {r.bound:>14.2f} "
-                      f"{r.gap:>8.3%} {peak:>8.0f} {rss:>7.0f}  limit {time_limit:g} s; greedy "
-                      f"{r.stats.get('greedy', float('nan')):.2f}", flush=True)
+            for model, minutes in (("pmedian", None), ("mclp", 15.0), ("mclp", 8.0), ("pcenter", None),
+                                   ("setcover", 15.0)):
+                spec = {"n": 10000, "m": 1000, "p": 50, "minutes": minutes or 15.0, "limit": time_limit,
+                        "model": model}
+                name = model if minutes is None else f"{model} {minutes:g}'"
+                ours = _child({**spec, "solver": "ours"})
+                greedy = ours.get("greedy")
+                note = f"greedy {float(greedy):.2f}" if isinstance(greedy, int | float) else ""
+                row(case, name, "islandcover", time_limit, ours, note)
+                if baselines and model in ("mclp", "setcover"):
+                    ref = _child({**spec, "solver": "plain HiGHS"})
+                    row(case, name, "plain HiGHS", time_limit, ref, "textbook model, same limit")
         else:
             raise SystemExit(f"unknown case {case!r}")
 
@@ -159,9 +267,16 @@ def main() -> None:
     ap.add_argument("--scale", action="store_true", help="the issue-19 cases instead")
     ap.add_argument("--scale-cases", default="1000x100-p12,10000x1000-p50")
     ap.add_argument("--scale-limit", type=float, default=60.0, help="time limit of the 10000x1000 cases")
+    ap.add_argument("--no-baselines", action="store_true", help="skip plain HiGHS beside the 10000x1000 cases")
+    ap.add_argument("--one", help=argparse.SUPPRESS)  # internal: one scale solve, in a child process
     args = ap.parse_args()
+    if args.one:
+        import json
+
+        print(json.dumps(one_case(json.loads(args.one))))
+        return
     if args.scale:
-        scale(args.scale_cases.split(","), args.scale_limit)
+        scale(args.scale_cases.split(","), args.scale_limit, baselines=not args.no_baselines)
         return
     print(f"{'instance':>14} {'model':>9} {'ours s':>9} {'status':>10} {'objective':>14} {'spopt s':>9} "
           f"{'status':>10} {'objective':>14} {'ratio':>8}")

@@ -22,7 +22,8 @@ from islandcover.cli._common import (
     scenario_of,
     state_args,
 )
-from islandcover.errors import IslandcoverError, ScenarioError
+from islandcover.errors import IslandcoverError, ScenarioError, SitingError
+from islandcover.planning.capacity import CAPACITY_MODELS, parse_capacity
 from islandcover.planning.coverage import THRESHOLDS_MIN, CoverageModel, read_assignments
 from islandcover.planning.scenario import Scenario
 from islandcover.planning.siting import UNITS
@@ -132,6 +133,11 @@ def cmd_matrix(args: argparse.Namespace) -> int:
 
 def cmd_site(args: argparse.Namespace) -> int:
     """Solve a siting model over every landing as a candidate site."""
+    spec = None if args.capacity is None else parse_capacity(args.capacity)  # bad values fail before any loading
+    if spec is None and (args.capacity_scale != 1.0 or args.capacity_new is not None):
+        raise SitingError("--capacity-scale and --capacity-new go with --capacity COLUMN")
+    if spec is not None and args.model not in CAPACITY_MODELS:
+        raise SitingError(f"--capacity applies to {' and '.join(CAPACITY_MODELS)}, not to {args.model}")
     model = CoverageModel(router_of(args))
     scenario = scenario_of(args)
     problem = model.siting_problem(scenario, keep_existing=args.keep_existing, weight=args.weight)
@@ -141,10 +147,14 @@ def cmd_site(args: argparse.Namespace) -> int:
               f"(1/{len(problem.demand_ids) + 1} each; --weight islands counts islands instead)", file=sys.stderr)
     if not args.json:
         print(f"  solving {args.model} on {len(problem.demand_ids)} islands × {len(problem.site_ids)} candidate sites …", file=sys.stderr)
-    res = problem.solve(args.model, p=args.p, minutes=args.minutes, time_limit=args.time_limit)
+    caps = None if spec is None else model.site_capacities(problem, spec, scale=args.capacity_scale,
+                                                            new_site=args.capacity_new)
+    res = problem.solve(args.model, p=args.p, minutes=args.minutes, time_limit=args.time_limit, capacity=caps)
     out = res.to_dict()
     out["weight"] = args.weight
     out["scenario"] = scenario.to_dict()
+    if caps is not None:
+        out["capacity"] = {"given": args.capacity, "scale": args.capacity_scale, "new_site": args.capacity_new}
     out.update(model.site_kinds(res.sites))
     if args.json:
         print(json.dumps(out, ensure_ascii=False, indent=2))
@@ -167,7 +177,21 @@ def cmd_site(args: argparse.Namespace) -> int:
             print(f"  new site {sid} (at {name})" if name else f"  new site {sid}")
     if res.uncovered:
         print(f"  outside the threshold or unreachable: {', '.join(res.uncovered)}")
+    if caps is not None:
+        _print_capacity(res.stats, args.weight, model.router.arch.islands.name_zh)
     return 0
+
+
+def _print_capacity(stats: dict[str, Any], weight: str, names: Any) -> None:
+    """The load of each open site and the islands split between sites (capacitated models)."""
+    unit = "people" if weight == "people" else "islands"
+    load = stats.get("load", {})
+    print(f"  load ({unit} served / capacity): "
+          + ", ".join(f"{s} {v['served']:,.0f}/{v['capacity']:,.0f}" for s, v in load.items()))
+    for iid, shares in stats.get("split", {}).items():
+        print(f"  {names.get(iid, '') or iid} ({iid}) split: " + ", ".join(f"{s} {v:.0%}" for s, v in shares.items()))
+    for iid, share in stats.get("served_share", {}).items():
+        print(f"  {names.get(iid, '') or iid} ({iid}): {share:.0%} served within the threshold")
 
 
 def _compared_scenario(ref: str, args: argparse.Namespace) -> Scenario:
@@ -296,6 +320,16 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--keep-existing", action="store_true", help="keep the scenario's stations open; --p counts new ones")
     p.add_argument("--weight", choices=("people", "islands"), default="people", help="demand weight (default people)")
     p.add_argument("--time-limit", type=positive, default=None, help="seconds; the best solution found is returned")
+    p.add_argument("--capacity", metavar="COLUMN|N", default=None,
+                   help="mclp and pmedian: each open site serves at most its capacity of the demand weight "
+                        "(people, or islands with --weight islands). N: the same for every site. COLUMN: a team "
+                        "column summed over the site's teams (head_count, or teams for how many), times "
+                        "--capacity-scale. An island's demand may be split between sites")
+    p.add_argument("--capacity-scale", type=positive, default=1.0, metavar="K",
+                   help="demand weight one unit of COLUMN serves, e.g. 10000 people per crew member (default 1)")
+    p.add_argument("--capacity-new", type=positive, default=None, metavar="V",
+                   help="COLUMN value of a site without teams (service points, added sites), e.g. a new crew's "
+                        "head count; without it such sites are an error")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_site)
 

@@ -28,6 +28,7 @@ import pandas as pd
 from islandcover._plumbing import LRUCache
 from islandcover.errors import DataError, IslandcoverError, UnknownStation
 from islandcover.facts import DISTRICTS
+from islandcover.planning.capacity import site_capacities
 from islandcover.planning.scenario import Scenario
 from islandcover.planning.siting import SitingProblem
 from islandcover.planning.travel_matrix import (
@@ -299,6 +300,28 @@ class CoverageModel:
         cost = self.matrix(scenario, list(sites.values()))
         fixed = [s.id for s in stations] if keep_existing else []
         return SitingProblem.from_cost_matrix(cost, demand_weights(self.demand, weight), fixed)
+
+    def site_capacities(self, problem: SitingProblem, capacity: str | float, *, scale: float = 1.0,
+                        new_site: float | None = None) -> dict[str, float]:
+        """Each candidate site's capacity (demand weight it may serve), for
+        ``problem.solve(..., capacity=...)``.
+
+        Parameters
+        ----------
+        problem : SitingProblem
+            From :meth:`siting_problem` (its sites: the scenario's stations and every landing).
+        capacity : str or float
+            A number: every site serves at most that much of the demand weight (people, or
+            islands with ``weight="islands"``). A column of the teams table, e.g. ``head_count``
+            (or ``teams``, how many teams), summed over the teams based at each site, times ``scale``.
+        scale : float
+            Demand weight one unit of the column serves (e.g. 10,000 people per crew member).
+        new_site : float, optional
+            The column's value for sites without teams (service points, added sites).
+
+        See :func:`islandcover.planning.capacity.site_capacities`.
+        """
+        return site_capacities(self.arch.teams, problem.site_ids, capacity, scale=scale, new_site=new_site)
 
     # ------------------------------------------------------------------ zones and metrics
     def zones(self, scenario: Scenario, overrides: Mapping[str, str] | None = None) -> pd.DataFrame:

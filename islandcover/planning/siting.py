@@ -9,23 +9,29 @@ the instance without changing its optimum:
   coverage set contains another's is implied by it (set cover);
 * a candidate whose coverage set is inside another candidate's is dominated and dropped
   (covering models; of identical candidates the first column is kept);
-* the p-median uses the *radius formulation* of García, Labbé & Marín (2011, INFORMS J.
-  Computing 23(4)), truncated: each demand gets only the distance levels up to its distance in
-  a greedy solution, which makes the model a relaxation; if no demand hits its last level the
-  relaxed optimum is feasible and hence optimal, otherwise the levels of those demands grow and
-  the model is solved again;
-* the p-center is a bisection over the sorted distinct times, each step a set-cover
-  feasibility check ("can ``p`` sites cover everyone within r?").
+* the p-median: greedy, locate-allocate and fast interchange for the incumbent, a Lagrangian
+  relaxation (subgradient) for the bound, sites fixed by their reduced costs (again without the
+  closed ones while that helps), then the *radius formulation* of García, Labbé & Marín (2011,
+  INFORMS J. Computing 23(4)) on what is left, each demand's levels cut where its reduced cost
+  proves no better solution serves it farther (see :mod:`islandcover.planning.lagrangian`);
+* the set cover starts from greedy plus 2-for-1 swaps, bounded below by demand points no site
+  covers two of; HiGHS then looks for a cover with fewer sites;
+* the p-center is a bisection over the sorted distinct times, each step the question "can
+  ``p`` sites cover everyone within r?": yes by heuristics, no by packing, by the LP relaxation
+  or by HiGHS on a growing subset of the demand (Contardo, Iori & Kramer 2019), so that every
+  "no" is proven and the bound holds at any time.
 
-``status`` is ``optimal`` only when HiGHS proved it; with a time limit the best solution found
-is returned with its bound and gap. Unreachable demand is never dropped silently: the covering
-models list it (mclp) or raise naming it (set cover); the p-median and p-center raise
-:class:`SitingError` when no candidate reaches a demand, or when no ``p`` sites together reach
-every demand.
+``status`` is ``optimal`` only when the bound proves it; with a time limit the best solution
+found is returned with its bound and gap. The limit is kept to within about a second at
+10,000 × 1,000 (HiGHS's presolve, which does not watch the clock, is skipped on large models
+when limited). Unreachable demand is never dropped silently: the covering models list it (mclp)
+or raise naming it (set cover); the p-median and p-center raise :class:`SitingError` when no
+candidate reaches a demand, or when no ``p`` sites together reach every demand.
 """
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
@@ -33,7 +39,7 @@ import numpy as np
 import pandas as pd
 import scipy
 from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import coo_array, csc_array, csr_array
+from scipy.sparse import coo_array, csc_array, csr_array, issparse
 
 from islandcover.errors import SitingError
 from islandcover.planning import lagrangian
@@ -63,6 +69,10 @@ _REL_GAP = 1e-9
 _MIP_MARGIN = 0.15
 #: Above this many cells, identical demand rows are not looked for (np.unique sorts the whole matrix).
 _MERGE_MAX = 2_000_000
+#: With a time limit, HiGHS's presolve (which does not watch the clock) is skipped above this many nonzeros.
+_PRESOLVE_MAX_NNZ = 300_000
+#: Random swaps without improvement before a set-cover local search gives up.
+_PLATEAU = 20
 
 
 @dataclass(frozen=True)
@@ -177,14 +187,23 @@ class SitingProblem:
 
     # ------------------------------------------------------------------ dispatch
     def solve(self, model: str, *, p: int | None = None, minutes: float | None = None,
-              time_limit: float | None = None) -> SitingResult:
-        """Solve one model by name (see :data:`MODELS`)."""
+              time_limit: float | None = None,
+              capacity: float | dict[str, float] | Sequence[float] | np.ndarray | None = None) -> SitingResult:
+        """Solve one model by name (see :data:`MODELS`).
+
+        With ``capacity`` (demand weight each site may serve: one number, or per site), the
+        capacitated mclp or p-median of :mod:`islandcover.planning.capacity` is solved instead.
+        """
         if model not in MODEL_PARAMS:
             raise SitingError(f"unknown model '{model}' (models: {', '.join(MODELS)})")
         given = {"p": p, "minutes": minutes}
         for name in MODEL_PARAMS[model]:
             if given[name] is None:
                 raise SitingError(f"model {model} needs {name}")
+        if capacity is not None:
+            from islandcover.planning.capacity import solve_capacitated  # it builds on this module
+
+            return solve_capacitated(self, model, capacity, p=p, minutes=minutes, time_limit=time_limit)
         if model == "mclp":
             res = self.mclp(p, minutes, time_limit=time_limit)  # type: ignore[arg-type]
         elif model == "pmedian":
@@ -287,6 +306,8 @@ class SitingProblem:
             bound = base + bound_a
         chosen = self._pad(chosen, p)
         obj = float(self.weights[self._nearest_cost(chosen) <= minutes + 1e-9].sum())  # padding may add some
+        if bound - obj <= _REL_GAP * max(1.0, abs(bound)):  # the bound is proven: reaching it is optimal
+            status = "optimal"
         covered = (self._nearest_cost(chosen) <= minutes + 1e-9)
         return SitingResult("mclp", chosen, list(self.fixed), obj, status, bound, _gap(obj, bound),
                             time.perf_counter() - t0, self._assign(chosen),
@@ -294,8 +315,14 @@ class SitingProblem:
 
     # ------------------------------------------------------------------ set cover
     def setcover(self, minutes: float, *, time_limit: float | None = None) -> SitingResult:
-        """Location set cover: the fewest new sites so that every demand is within ``minutes``."""
+        """Location set cover: the fewest new sites so that every demand is within ``minutes``.
+
+        After the reductions (identical demand merged, implied demand and dominated sites
+        dropped), greedy plus 2-for-1 swaps gives a cover and a family of demand no site covers
+        two of a first bound; HiGHS then looks for a cover with fewer sites in the time left.
+        """
         t0 = time.perf_counter()
+        deadline = None if time_limit is None else t0 + float(time_limit)
         cover = self.cost <= minutes + 1e-9
         free = self._free()
         unreachable = ~cover.any(axis=1)
@@ -303,85 +330,100 @@ class SitingProblem:
             names = [self.demand_ids[i] for i in np.flatnonzero(unreachable)]
             raise SitingError(f"no candidate site reaches {', '.join(names)} within {minutes:g} min; "
                               f"set cover is infeasible (raise the threshold or add candidates)")
-        chosen, status, bound, stats = self._cover_min(cover, free, time_limit)
+        chosen, status, bound, stats = self._cover_min(cover, free, deadline)
         stats["solver"] = _SOLVER
         return SitingResult("setcover", chosen, list(self.fixed), float(len(chosen)), status, bound,
                             _gap(len(chosen), bound), time.perf_counter() - t0, self._assign(chosen), [], stats)
 
-    def _cover_min(self, cover: np.ndarray, free: np.ndarray, time_limit: float | None,
-                   limit: int | None = None) -> tuple[list[str], str, float, dict[str, object]]:
+    def _cover_min(self, cover: np.ndarray, free: np.ndarray,
+                   deadline: float | None) -> tuple[list[str], str, float, dict[str, object]]:
         """Fewest free sites covering every demand not already covered by a fixed site."""
         rows = np.flatnonzero(~cover[:, ~free].any(axis=1))
         cols_free = np.flatnonzero(free)
         a, _, _ = _merge_rows(cover[np.ix_(rows, cols_free)], np.ones(len(rows)))
-        a = a[_unimplied_rows(a)]
         keep = _undominated(a)
         a, cols = a[:, keep], cols_free[keep]
+        a = a[_unimplied_rows(a, _share(deadline, 0.15))]  # stopped early it keeps more rows: still exact
         stats: dict[str, object] = {"demand_reduced": a.shape[0], "sites_reduced": a.shape[1]}
         if a.shape[0] == 0:
             return [], "optimal", 0.0, stats
-        if (~a.any(axis=1)).any():
-            return [], "infeasible", np.inf, stats
-        nc = a.shape[1]
-        cons = [LinearConstraint(csr_array(a.astype(float)), 1, np.inf)]
-        if limit is not None:
-            cons.append(LinearConstraint(csr_array(np.ones((1, nc))), 0, limit))
-        res = _milp(np.ones(nc), cons, np.ones(nc), time_limit)
-        if res.x is None:
-            return [], ("infeasible" if res.status == 2 else "time_limit"), np.inf, stats
-        chosen = sorted(self.site_ids[j] for j in cols[res.x > 0.5])
-        bound = float(np.ceil(res.mip_dual_bound - 1e-6)) if res.mip_dual_bound is not None else float(len(chosen))
-        return chosen, _status(res), bound, stats
+        sel, bound, status, cstats = _cover_reduced(csr_array(a), deadline)
+        stats.update(cstats)
+        return sorted(self.site_ids[j] for j in cols[sel]), status, bound, stats
 
     # ------------------------------------------------------------------ p-center
     def pcenter(self, p: int, *, time_limit: float | None = None) -> SitingResult:
-        """p-center: open ``p`` more sites to minimise the worst travel time to any demand."""
+        """p-center: open ``p`` more sites to minimise the worst travel time to any demand.
+
+        A bisection over the distinct times r, each step the question "can ``p`` sites serve
+        everyone within r?": answered yes by a greedy + swap cover of at most ``p`` sites, no by
+        ``p + 1`` demand points no site serves two of, and otherwise by HiGHS on a growing subset
+        of the demand (the points the last answer left out are added until a cover of the subset
+        serves everyone, or none exists; Contardo, Iori & Kramer, 2019). Every "no" is proven,
+        so the radius below the smallest feasible one found is a true bound at any time.
+        """
         t0 = time.perf_counter()
+        deadline = None if time_limit is None else t0 + float(time_limit)
         self._check_p(p)
         free = self._free()
         self._require_reachable("p-center")
-        values = np.unique(self.cost[np.isfinite(self.cost)])
+        cols = np.flatnonzero(free)
+        cf = self.cost[:, cols]
+        kept = self.cost[:, ~free].min(axis=1) if (~free).any() else np.full(len(self.cost), np.inf)
         lower = float(self.cost.min(axis=1).max())  # no solution beats every demand's nearest site
-        greedy = _greedy_center(self.cost, free, p)
-        upper = float(self._nearest_cost([self.site_ids[j] for j in greedy]).max())
-        best = [self.site_ids[j] for j in greedy]
-        checks, proven = 0, True
-        deadline = None if time_limit is None else t0 + time_limit
-        if not np.isfinite(upper):  # the greedy start leaves someone unreached: is any p-set feasible?
-            upper = float(values[-1])
-            chosen, status, _, _ = self._cover_min(self.cost <= upper + 1e-9, free, time_limit, limit=p)
-            checks += 1
-            if status == "infeasible":
+        search = _CenterSearch(cf, kept, p, deadline)
+        sol = search.farthest_first()
+        upper = search.radius(sol)
+        stats: dict[str, object] = {"solver": _SOLVER, "lower_start": lower, "upper_start": upper}
+        if not np.isfinite(upper):  # the start leaves someone unreached: is any p-set feasible?
+            top = float(self.cost[np.isfinite(self.cost)].max())
+            ok, found = search.decide(top)
+            if ok is False:
                 raise SitingError(f"p-center: no {p} sites together reach every demand; raise p or use mclp")
-            if not chosen and status != "optimal":
+            if ok is None:
                 raise SitingError("p-center: the time limit ran out before any feasible solution was found")
-            best = chosen
-        cand = values[(values >= lower) & (values <= upper)]
-        lo, hi = 0, len(cand) - 1  # cand[hi] is feasible
-        while lo < hi:
-            mid = (lo + hi) // 2
-            left = None if deadline is None else max(deadline - time.perf_counter(), 0.01)
-            chosen, status, _, _ = self._cover_min(self.cost <= cand[mid] + 1e-9, free, left, limit=p)
-            checks += 1
-            if status in ("optimal", "time_limit") and chosen and len(chosen) <= p or (status == "optimal" and not chosen):
-                hi, best = mid, chosen
-            elif status == "infeasible":
+            sol, upper = found, search.radius(found)  # type: ignore[assignment]
+        values = np.unique(self.cost[(self.cost >= lower) & (self.cost <= upper)])  # upper is finite here
+        lo, hi = 0, len(values) - 1  # values[hi] is feasible (sol), everything below values[lo] is not
+        hi = int(np.searchsorted(values, upper))
+        # first the quick checks alone (a good solution early), then exact answers between the bounds
+        guess, quick_end = lo, _share(deadline, 0.25)
+        while guess < hi and (quick_end is None or time.perf_counter() < quick_end):
+            mid = (guess + hi) // 2
+            ok, found = search.decide(float(values[mid]), "quick")
+            if ok:
+                sol = found  # type: ignore[assignment]
+                hi = min(mid, int(np.searchsorted(values, search.radius(sol))))
+            else:
+                guess = mid + 1
+                lo = mid + 1 if ok is False else lo
+        top = hi  # then the LP bound: cheap, and often close (stepping low: a "maybe" costs more)
+        while lo < top and (deadline is None or time.perf_counter() < deadline):
+            mid = lo + (top - lo) // 3
+            ok, _ = search.decide(float(values[mid]), "lp")
+            if ok is False:
                 lo = mid + 1
-            else:  # undecided within the time limit
-                proven = False
-                lo = mid + 1
-            if deadline is not None and time.perf_counter() > deadline:
-                proven = proven and lo >= hi
+            else:
+                top = mid
+        while lo < hi and (deadline is None or time.perf_counter() < deadline):
+            # "no" gets harder to prove near the optimum, which the quick phase puts near hi: step low
+            mid = lo + (hi - lo) // 3
+            ok, found = search.decide(float(values[mid]))
+            if ok is None:  # undecided within the time limit
                 break
-        best = self._pad(list(best), p)
-        obj = float(self._nearest_cost(best).max())
-        bound = float(cand[lo]) if proven else lower
-        status = "optimal" if proven and lo >= hi else "time_limit"
-        best = sorted(best)
-        return SitingResult("pcenter", best, list(self.fixed), obj, status, min(bound, obj), _gap(obj, min(bound, obj)),
-                            time.perf_counter() - t0, self._assign(best), [],
-                            {"solver": _SOLVER, "bisection_checks": checks, "distinct_times": len(values),
-                             "lower_start": lower, "upper_start": upper})
+            if ok:
+                sol = found  # type: ignore[assignment]
+                hi = min(mid, int(np.searchsorted(values, search.radius(sol))))
+            else:
+                lo = mid + 1
+        chosen = self._pad([self.site_ids[j] for j in cols[np.asarray(sol, dtype=int)]], p)
+        obj = float(self._nearest_cost(chosen).max())
+        bound = min(float(values[lo]), obj)
+        status = "optimal" if bound >= obj else "time_limit"
+        stats.update(search.stats, distinct_times=len(values), decisions=search.log,
+                     subset=int(search.subset.sum()), lp_subset=int(search.lp_subset.sum()))
+        return SitingResult("pcenter", chosen, list(self.fixed), obj, status, bound, _gap(obj, bound),
+                            time.perf_counter() - t0, self._assign(chosen), [], stats)
 
     def _require_reachable(self, model: str, rows: np.ndarray | None = None) -> None:
         bad = np.zeros(len(self.cost), dtype=bool)
@@ -408,12 +450,12 @@ class SitingProblem:
         rows = np.flatnonzero(self.weights > 0)
         self._require_reachable("p-median", rows)
         free = self._free()
-        cost = self.cost[rows]
+        cost = self.cost[rows] if len(rows) < len(self.cost) else self.cost  # no copy at scale (read only)
         w = self.weights[rows]
         cost_m, w_m, _ = _merge_rows(cost, w) if len(cost) * cost.shape[1] <= _MERGE_MAX else (cost, w, None)
         fixed_best = cost_m[:, ~free].min(axis=1) if (~free).any() else np.full(len(cost_m), np.inf)
         cols = np.flatnonzero(free)
-        d = cost_m[:, cols]
+        d = cost_m[:, cols] if len(cols) < cost_m.shape[1] else cost_m
         n, m = d.shape
         wc = w_m[:, None] * d  # weighted costs (inf stays inf: w > 0)
         cap = w_m * fixed_best
@@ -422,25 +464,32 @@ class SitingProblem:
         def left(margin: float = 0.0) -> float | None:
             return None if deadline is None else deadline - time.perf_counter() - margin
 
-        # 1. incumbent: greedy, then swaps (a fifth of the time at most when limited)
+        # 1. incumbent: greedy, then swaps (a quarter of the time left at most when limited)
         start = lagrangian.greedy_median(wc, cap, p)
-        swap_end = None if deadline is None else t0 + 0.2 * float(time_limit)  # type: ignore[arg-type]
-        best_cols, ub, swaps = lagrangian.interchange_median(wc, cap, start, deadline=swap_end)
+        # swaps are priced on each demand's cheapest sites (as many as the Lagrangian looks at)
+        near = lagrangian.nearest_sites(wc, max(64, 12 * m // p)) if m > 4 * p + 64 else None
+        best_cols, ub, swaps = lagrangian.interchange_median(wc, cap, start, deadline=_share(deadline, 0.25),
+                                                             near=near)
         stats.update(greedy=lagrangian.median_cost(wc, cap, start), swaps=swaps)
         lb = -np.inf
         status = "time_limit"
         if np.isfinite(ub):
             inc = {"cols": best_cols, "ub": ub}
+            lag_end = _share(deadline, 0.6)
+            spent = {"heuristic": 0.0, "since": time.perf_counter()}
 
-            lag_end = None if deadline is None else t0 + 0.6 * float(time_limit)  # type: ignore[arg-type]
-
-            def heuristic(choice: np.ndarray) -> float:  # a Lagrangian heuristic: swaps from the relaxed choice
-                if lag_end is not None and time.perf_counter() > lag_end:
+            def heuristic(choice: np.ndarray) -> float:
+                """A Lagrangian heuristic: locate-allocate, then swaps, from the relaxed choice (it
+                takes at most about 40 % of the Lagrangian's time, each call at most 3 s)."""
+                now = time.perf_counter()
+                if lag_end is not None and now > lag_end or spent["heuristic"] > 1.0 + 0.4 * (now - spent["since"]):
                     return inc["ub"]
-                soon = time.perf_counter() + (2.0 if lag_end is None else 0.05 * (lag_end - time.perf_counter()))
-                c2, v2, _ = lagrangian.interchange_median(wc, cap, choice, deadline=soon, max_swaps=p)
+                soon = now + (2.0 if lag_end is None else min(3.0, 0.3 * (lag_end - now)))
+                c2 = lagrangian.alternate_median(wc, cap, choice)
+                c2, v2, _ = lagrangian.interchange_median(wc, cap, c2, deadline=soon, max_swaps=p, near=near)
                 if v2 < inc["ub"]:
                     inc.update(cols=c2, ub=v2)
+                spent["heuristic"] += time.perf_counter() - now
                 return inc["ub"]
 
             lag = lagrangian.lagrangian_median(wc, cap, p, ub, deadline=lag_end, on_choice=heuristic)
@@ -451,15 +500,46 @@ class SitingProblem:
                 status = "optimal"
             else:
                 closed, opened = lagrangian.fix_sites(lag, p, ub, rel_tol=_REL_GAP)
+                # every better solution avoids the closed sites: the Lagrangian without them bounds
+                # those solutions more tightly, which closes more sites (while it helps)
+                stop = _share(deadline, 0.5)
+                for _ in range(3):
+                    if not closed.any() or (stop is not None and time.perf_counter() > stop):
+                        break
+                    sub = lagrangian.lagrangian_median(wc, cap, p, ub, allowed=~closed, start=lag.multipliers,
+                                                       deadline=stop)
+                    if not sub.bound > lag.bound + _REL_GAP * max(1.0, abs(ub)):
+                        break
+                    lag = sub
+                    more, opened = lagrangian.fix_sites(lag, p, ub, allowed=~closed, rel_tol=_REL_GAP)
+                    closed |= more
+                    lb = max(lb, min(lag.bound, ub))
+                    stats.update(lagrangian_bound_restricted=lag.bound)
+                    if ub - lb <= _REL_GAP * max(1.0, abs(ub)):
+                        break
                 stats.update(sites_closed=int(closed.sum()), sites_opened=int(opened.sum()))
                 # demand i is served within λ_i + (ub − lb) in any better solution (x_ij's reduced cost)
                 reach = lag.multipliers + (ub - lag.bound) * (1 + 1e-9) + 1e-9
-                status, lb, mip_cols = self._pmedian_mip(d, w_m, wc, fixed_best, cap, p, closed, opened, reach,
-                                                         ub, lb, left, stats)
+                if ub - lb <= _REL_GAP * max(1.0, abs(ub)):
+                    status, mip_cols = "optimal", None
+                else:
+                    status, lb, mip_cols = self._pmedian_mip(d, w_m, wc, fixed_best, cap, p, closed, opened,
+                                                             reach, ub, lb, left, stats)
                 if mip_cols is not None:
                     v = lagrangian.median_cost(wc, cap, mip_cols)
                     if v < ub:
                         best_cols, ub = mip_cols, v
+                if str(stats.get("mip", "")).startswith("skipped") and deadline is not None:
+                    # the MIP cannot finish: the rest of the time goes to the bound (and the heuristic)
+                    lag_end = deadline - _MIP_MARGIN
+                    more = lagrangian.lagrangian_median(wc, cap, p, ub, deadline=lag_end, on_choice=heuristic,
+                                                        start=lag.multipliers, step=lag.step, allowed=~closed)
+                    best_cols, ub = inc["cols"], inc["ub"]
+                    lb = max(lb, min(more.bound, ub))
+                    stats.update(lagrangian_bound=max(lag.bound, more.bound),
+                                 lagrangian_iterations=lag.iterations + more.iterations)
+                    if ub - lb <= _REL_GAP * max(1.0, abs(ub)):
+                        status = "optimal"
         else:  # no p sites found that reach everyone: the plain radius model decides
             status, lb, mip_cols = self._pmedian_mip(d, w_m, wc, fixed_best, cap, p, np.zeros(m, bool),
                                                      np.zeros(m, bool), np.full(n, np.inf), np.inf, -np.inf, left, stats)
@@ -511,6 +591,7 @@ class SitingProblem:
         if budget is not None and (budget <= 0.05 or k_of.sum() > 1e5 * budget):
             stats.update(mip="skipped: too large for the time left")
             return "time_limit", lb, None
+        # (handing HiGHS the incumbent's cost as objective_bound made it slower here: 22-34 s against 18-19 s)
         res, y, bound = _radius_model(dk, w, levels, k_of, capped, p_left,
                                       None if budget is None else time.perf_counter() + budget)
         stats.update(mip_status=int(res.status))
@@ -523,7 +604,12 @@ class SitingProblem:
             return "time_limit", lower, None
         cols = np.concatenate([forced, keep[y]]).astype(int)
         if _status(res) == "optimal":
-            return "optimal", min(ub, lagrangian.median_cost(wc, cap, cols)), cols
+            # the levels are cut at ``reach``: exact for every solution better than the incumbent, but
+            # the model's optimum may serve some demand farther, and then its value is only a bound
+            best = min(ub, lagrangian.median_cost(wc, cap, cols))
+            if best - bound <= _REL_GAP * max(1.0, abs(best)):
+                return "optimal", best, cols
+            return "time_limit", max(lb, min(bound, best)), cols
         return "time_limit", lower, cols
 
 
@@ -541,10 +627,18 @@ def _mclp_reduced(a: np.ndarray, w: np.ndarray, p: int, t0: float,
     lag_end = None if deadline is None else t0 + 0.5 * float(time_limit)  # type: ignore[arg-type]
     start = lagrangian.greedy_cover(a_sp, w, p)
     best, lb, swaps = lagrangian.interchange_cover(a_sp, w, start, deadline=swap_end)
-    lag = lagrangian.lagrangian_cover(a_sp, w, p, lb, deadline=lag_end)
-    ub = max(lag.bound, lb)
-    stats: dict[str, object] = {"greedy": float(w[a[:, start].any(axis=1)].sum()), "swaps": swaps,
-                                "lagrangian_bound": lag.bound, "lagrangian_iterations": lag.iterations}
+    stats: dict[str, object] = {"greedy": float(w[a[:, start].any(axis=1)].sum()), "swaps": swaps}
+    if lb >= float(w.sum()) * (1 - _REL_GAP):  # all the demand is covered: nothing can do better
+        return best, lb, "optimal", stats
+    lag = lagrangian.lagrangian_cover(a_sp, w, p, lb, deadline=lag_end, max_iter=20_000)
+    # a Lagrangian heuristic: swaps from the relaxed choice (the p sites worth most under μ)
+    relaxed = np.argsort(lag.values, kind="stable")[:p]
+    alt, alt_value, _ = lagrangian.interchange_cover(a_sp, w, relaxed, deadline=_share(deadline, 0.2))
+    if alt_value > lb:
+        best, lb = alt, alt_value
+    stats.update(lagrangian_heuristic=alt_value)
+    ub = max(min(lag.bound, float(w.sum())), lb)  # no more than all the demand is ever covered
+    stats.update(lagrangian_bound=lag.bound, lagrangian_iterations=lag.iterations)
     if ub - lb <= _REL_GAP * max(1.0, abs(ub)):
         return best, lb, "optimal", stats
     closed, opened = lagrangian.fix_sites(lag, p, lb, maximise=True, rel_tol=_REL_GAP)
@@ -645,6 +739,199 @@ def _radius_model(d: np.ndarray, w: np.ndarray, levels: list[np.ndarray], k_of: 
     return res, res.x[:m] > 0.5, bound
 
 
+# ---------------------------------------------------------------------- set cover and p-center pieces
+def _share(deadline: float | None, frac: float) -> float | None:
+    """The moment ``frac`` of the way from now to ``deadline`` (None without one)."""
+    if deadline is None:
+        return None
+    now = time.perf_counter()
+    return now + frac * max(deadline - now, 0.0)
+
+
+def _left(deadline: float | None) -> float | None:
+    """Seconds HiGHS may run before ``deadline``, :data:`_MIP_MARGIN` kept back (None: no limit)."""
+    return None if deadline is None else max(deadline - time.perf_counter() - _MIP_MARGIN, 0.01)
+
+
+def _cover_reduced(a: csr_array, deadline: float | None) -> tuple[np.ndarray, float, str, dict[str, object]]:
+    """Set cover on a reduced coverage matrix (every row coverable).
+
+    Returns (open columns, lower bound on the number of columns, status, stats).
+    """
+    lb = len(lagrangian.disjoint_rows(a))
+    start = lagrangian.greedy_setcover(a)
+    if start is None:  # callers only pass coverable rows
+        raise SitingError("set cover: some demand is reached by no candidate site")
+    best = lagrangian.improve_setcover(a, start, deadline=_share(deadline, 0.3), target=lb,
+                                       plateau=_PLATEAU if deadline is None else 5 * _PLATEAU)
+    stats: dict[str, object] = {"greedy": len(start), "heuristic": len(best), "packing_bound": lb}
+    if len(best) <= lb:
+        return best, float(len(best)), "optimal", stats
+    nc = a.shape[1]
+    cons = [LinearConstraint(csr_array(a, dtype=float), 1, np.inf),
+            LinearConstraint(csr_array(np.ones((1, nc))), 0, len(best) - 1)]  # only fewer columns are news
+    res = _milp(np.ones(nc), cons, np.ones(nc), _left(deadline))
+    stats["mip_status"] = int(res.status)
+    if res.status == 2:  # no cover with fewer columns than the heuristic's
+        return best, float(len(best)), "optimal", stats
+    if res.x is not None:
+        sel = np.flatnonzero(res.x > 0.5)
+        if len(sel) < len(best) and (a[:, sel].sum(axis=1) > 0).all():
+            best = sel
+    if res.status == 0:
+        return best, float(len(best)), "optimal", stats
+    dual = res.mip_dual_bound
+    bound = float(lb) if dual is None or not np.isfinite(dual) else max(float(lb), float(np.ceil(dual - 1e-6)))
+    bound = min(bound, float(len(best)))
+    return best, bound, "optimal" if bound >= len(best) else "time_limit", stats
+
+
+class _CenterSearch:
+    """The p-center decisions: can ``p`` free sites (columns of ``cf``) serve all demand within r?
+
+    Answers are "yes" with a cover, "no" (proven) or None (the time ran out). The demand subset
+    of the exact check grows across calls: points that mattered at one radius matter at others.
+    """
+
+    def __init__(self, cf: np.ndarray, kept: np.ndarray, p: int, deadline: float | None) -> None:
+        self.cf, self.kept, self.p, self.deadline = cf, kept, p, deadline
+        nearest = np.minimum(cf.min(axis=1), kept)
+        self.subset = np.zeros(len(cf), dtype=bool)
+        self.subset[np.argsort(-nearest, kind="stable")[: p + 1]] = True
+        self.lp_subset = self.subset.copy()  # the LP's own: it grows far larger than HiGHS can branch on
+        self.stats: dict[str, int] = {"mip_solves": 0}
+        self.log: list[tuple[float, str, float]] = []  # (radius, answer and how, seconds)
+
+    def radius(self, sol: np.ndarray) -> float:
+        """Worst time with the kept sites and the columns ``sol`` open."""
+        best = self.cf[:, np.asarray(sol, dtype=int)].min(axis=1) if len(sol) else np.full(len(self.cf), np.inf)
+        return float(np.minimum(best, self.kept).max()) if len(self.cf) else 0.0
+
+    def farthest_first(self) -> np.ndarray:
+        """Start: up to ``p`` times, open the free site nearest the worst-served demand."""
+        cur = self.kept.copy()
+        avail = np.ones(self.cf.shape[1], dtype=bool)
+        chosen: list[int] = []
+        for _ in range(self.p):
+            i = int(np.argmax(cur))
+            row = np.where(avail, self.cf[i], np.inf)
+            j = int(np.argmin(row))
+            if not row[j] < cur[i]:
+                break
+            chosen.append(j)
+            avail[j] = False
+            cur = np.minimum(cur, self.cf[:, j])
+        return np.array(chosen, dtype=int)
+
+    def decide(self, r: float, how: str = "exact") -> tuple[bool | None, np.ndarray | None]:
+        """Can ``p`` sites serve every demand within ``r``? (answer, a cover when yes).
+
+        ``how``: ``quick`` (packing, then heuristics), ``lp`` (packing, then the LP relaxation,
+        no heuristics) or ``exact`` (all of these, then HiGHS). "No" is always proven; None
+        means undecided (by the checks asked for, or within the time).
+        """
+        t = time.perf_counter()
+        ok, sol, how = self._decide(r, how)
+        self.log.append((round(r, 4), {True: "yes", False: "no", None: "undecided"}[ok] + " by " + how,
+                         round(time.perf_counter() - t, 2)))
+        return ok, sol
+
+    def _lp_exceeds_p(self, a: np.ndarray, rows: np.ndarray) -> bool:
+        """Whether the fractional cover number exceeds ``p`` (then ``p`` sites cannot do).
+
+        The LP is solved on the subset, adding the demand its solution leaves under-covered,
+        until the solution covers everyone (its value is then the full LP's) or exceeds ``p``.
+        """
+        self.lp_subset |= self.subset
+        while self.deadline is None or time.perf_counter() < self.deadline - _MIP_MARGIN:
+            sub_at = np.flatnonzero(self.lp_subset[rows])
+            sub = a[sub_at]
+            cols = np.flatnonzero(sub.any(axis=0))
+            res = _milp(np.ones(len(cols)), [LinearConstraint(csr_array(sub[:, cols], dtype=float), 1, np.inf)],
+                        np.zeros(len(cols)), _left(self.deadline))
+            if res.x is None:
+                return False
+            if res.fun > self.p + 1e-6:
+                return True
+            y = np.zeros(a.shape[1])
+            y[cols] = res.x
+            got = a @ y
+            short = np.flatnonzero(got < 1 - 1e-6)
+            # topping each short row up through one of its sites gives a full fractional cover:
+            # at most p, the full LP is too and cannot say no
+            if res.fun + float((1 - got[short]).sum()) <= self.p + 1e-6:
+                return False
+            # spread out (no site covers two), then the most under-covered: a few hundred a round
+            spread = short[lagrangian.disjoint_rows(csr_array(a[short]), limit=4 * self.p)]
+            worst = short[np.argsort(got[short], kind="stable")[: 4 * self.p]]
+            self.lp_subset[rows[spread]] = True
+            self.lp_subset[rows[worst]] = True
+        return False
+
+    def _yes(self, ac: csr_array, start: np.ndarray | None) -> np.ndarray | None:
+        """A cover of at most ``p`` columns of ``ac`` found by heuristics (from ``start``), or None."""
+        n = ac.shape[0]
+        a_sp = csc_array(ac, dtype=float)
+        ones = np.ones(n)
+        sol = lagrangian.greedy_cover(a_sp, ones, self.p, start=start)
+        sol, got, _ = lagrangian.interchange_cover(a_sp, ones, sol, deadline=_share(self.deadline, 0.05))
+        if got >= n:
+            return sol
+        fill = lagrangian.greedy_setcover(ac, start=sol)
+        if fill is not None and len(fill) > self.p:
+            fill = lagrangian.improve_setcover(ac, fill, target=self.p, plateau=_PLATEAU,
+                                               deadline=_share(self.deadline, 0.05))
+        return fill if fill is not None and len(fill) <= self.p else None
+
+    def _decide(self, r: float, mode: str) -> tuple[bool | None, np.ndarray | None, str]:
+        rows = np.flatnonzero(self.kept > r + 1e-9)  # demand the kept sites do not serve within r
+        if not len(rows):
+            return True, np.zeros(0, dtype=int), "kept sites"
+        a = self.cf[rows] <= r + 1e-9
+        if not a.any(axis=1).all():
+            return False, None, "unreachable demand"
+        ac = csr_array(a)
+        pack = lagrangian.disjoint_rows(ac, limit=self.p + 1)
+        if len(pack) > self.p:  # p + 1 demand points, no site serving two of them
+            self.subset[rows[pack]] = True
+            return False, None, "packing"
+        if mode != "quick" and self._lp_exceeds_p(a, rows):
+            return False, None, f"LP relaxation on {int(self.lp_subset[rows].sum())} demand points"
+        if mode == "lp":
+            return None, None, "LP relaxation"
+        sol = self._yes(ac, None)
+        if sol is not None:
+            return True, sol, "heuristic"
+        if mode == "quick":
+            return None, None, "heuristic failing"
+        while True:  # exact, on the subset; grown by what each answer leaves out
+            if self.deadline is not None and time.perf_counter() > self.deadline - _MIP_MARGIN:
+                return None, None, "time limit"
+            sub = a[np.flatnonzero(self.subset[rows])]
+            cols = np.flatnonzero(sub.any(axis=0))
+            keep = _undominated(sub[:, cols])
+            sub, cols = sub[:, cols[keep]], cols[keep]
+            nc = len(cols)
+            cons = [LinearConstraint(csr_array(sub, dtype=float), 1, np.inf),
+                    LinearConstraint(csr_array(np.ones((1, nc))), 0, self.p)]
+            res = _milp(np.ones(nc), cons, np.ones(nc), _left(self.deadline), first_solution=True)
+            self.stats["mip_solves"] += 1
+            if res.status == 2:
+                return False, None, f"HiGHS on {int(self.subset[rows].sum())} demand points"
+            if res.x is None:
+                return None, None, "time limit"
+            y = cols[res.x > 0.5]
+            covered = a[:, y].any(axis=1)
+            if covered.all():
+                return True, y, "HiGHS"
+            fill = lagrangian.greedy_setcover(ac, start=y)
+            if fill is not None and len(fill) <= self.p:
+                return True, fill, "HiGHS + greedy"
+            miss = np.flatnonzero(~covered)
+            more = lagrangian.disjoint_rows(csr_array(a[miss]), limit=max(2 * self.p, 10))
+            self.subset[rows[miss[more]]] = True
+
+
 def _status(res) -> str:  # type: ignore[no-untyped-def]
     return "optimal" if res.status == 0 else ("infeasible" if res.status == 2 else "time_limit")
 
@@ -656,11 +943,25 @@ def _gap(obj: float, bound: float) -> float:
 
 
 def _milp(c: np.ndarray, constraints: list[LinearConstraint], integrality: np.ndarray,
-          time_limit: float | None):  # type: ignore[no-untyped-def]
+          time_limit: float | None, *, first_solution: bool = False):  # type: ignore[no-untyped-def]
+    """HiGHS through scipy's milp, variables in [0, 1].
+
+    HiGHS's presolve does not look at the clock: on a 10,000 × 1,000 MCLP (550k nonzeros) it
+    ran 22 s past a 9 s limit here. With a time limit, models above :data:`_PRESOLVE_MAX_NNZ`
+    nonzeros are therefore solved without it. ``first_solution`` stops at the first feasible
+    solution (for feasibility questions, whose constraints already say what is good enough).
+    """
     opts: dict[str, object] = {"mip_rel_gap": 1e-9, "disp": False}
     if time_limit is not None:
-        opts["time_limit"] = float(time_limit)
-    return milp(c, constraints=constraints, integrality=integrality, bounds=Bounds(0, 1), options=opts)
+        opts["time_limit"] = max(float(time_limit), 0.01)
+        nnz = sum(int(k.A.nnz) if issparse(k.A) else int(np.count_nonzero(k.A)) for k in constraints)
+        if nnz > _PRESOLVE_MAX_NNZ:
+            opts["presolve"] = False
+    if first_solution:
+        opts["mip_max_improving_sols"] = 1
+    with warnings.catch_warnings():  # scipy warns that it passes HiGHS options it does not know verbatim
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return milp(c, constraints=constraints, integrality=integrality, bounds=Bounds(0, 1), options=opts)
 
 
 def _eye(n: int) -> csr_array:
@@ -677,9 +978,12 @@ def _merge_rows(a: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
     """Merge identical rows, adding their weights; returns (rows, weights, inverse index)."""
     if len(a) == 0:
         return a, w, np.zeros(0, dtype=int)
-    uniq, inv = np.unique(a, axis=0, return_inverse=True)
+    # rows as single byte strings (bits for a coverage matrix): far faster than np.unique(axis=0)
+    key = np.ascontiguousarray(np.packbits(a, axis=1) if a.dtype == bool else a)
+    rows = key.view(np.dtype((np.void, key.dtype.itemsize * key.shape[1]))).ravel()
+    _, first, inv = np.unique(rows, return_index=True, return_inverse=True)
     inv = inv.ravel()
-    return uniq, np.bincount(inv, weights=w, minlength=len(uniq)), inv
+    return a[first], np.bincount(inv, weights=w, minlength=len(first)), inv
 
 
 def _undominated(a: np.ndarray) -> np.ndarray:
@@ -697,40 +1001,27 @@ def _undominated(a: np.ndarray) -> np.ndarray:
     return ~(strictly | same_earlier).any(axis=1) & (size > 0)
 
 
-def _unimplied_rows(a: np.ndarray) -> np.ndarray:
-    """Rows not implied by another: a row whose set contains another row's set is redundant."""
-    if a.shape[0] <= 1:
-        return np.ones(a.shape[0], dtype=bool)
+def _unimplied_rows(a: np.ndarray, deadline: float | None = None) -> np.ndarray:
+    """Rows not implied by another: a row whose set contains another row's set is redundant.
+
+    Of identical rows the first is kept; empty rows imply nothing. The row × row intersection
+    counts are formed a block of rows at a time (at most about 32 MB each); past ``deadline``
+    the rows not yet looked at are kept, which is always safe (a kept row is merely redundant).
+    """
+    n = a.shape[0]
+    keep = np.ones(n, dtype=bool)
+    if n <= 1:
+        return keep
     s = csr_array(a.astype(np.int32))
-    inter = (s @ s.T).toarray()
-    size = np.diag(inter)
-    contains = inter == size[None, :]  # contains[i, k]: set(k) ⊆ set(i)
-    np.fill_diagonal(contains, False)
-    return ~contains.any(axis=1)  # rows are unique after merging, so ⊆ is strict
-
-
-def _greedy_center(cost: np.ndarray, free: np.ndarray, p: int) -> list[int]:
-    """Greedy p-center start: repeatedly open the free site that most lowers the worst time."""
-    cur = cost[:, ~free].min(axis=1) if (~free).any() else np.full(len(cost), np.inf)
-    chosen: list[int] = []
-    for _ in range(p):
-        cand = np.flatnonzero(free & ~np.isin(np.arange(cost.shape[1]), chosen))
-        worst = np.array([np.minimum(cur, cost[:, j]).max() for j in cand])
-        j = int(cand[np.argmin(worst)])
-        chosen.append(j)
-        cur = np.minimum(cur, cost[:, j])
-    return chosen
-
-
-def _greedy_median(d: np.ndarray, w: np.ndarray, fixed_best: np.ndarray, p: int) -> list[int]:
-    """Greedy p-median start (add the site that lowers the weighted cost most)."""
-    big = np.where(np.isfinite(d), d, 1e9)
-    cur = np.where(np.isfinite(fixed_best), fixed_best, 1e9)
-    chosen: list[int] = []
-    for _ in range(p):
-        gain = (w[:, None] * np.minimum(cur[:, None], big)).sum(axis=0)
-        gain[chosen] = np.inf
-        j = int(np.argmin(gain))
-        chosen.append(j)
-        cur = np.minimum(cur, big[:, j])
-    return chosen
+    st = csr_array(s.T)
+    size = np.diff(s.indptr)
+    block = max(1, 8_000_000 // n)
+    for b0 in range(0, n, block):
+        if deadline is not None and time.perf_counter() > deadline:
+            break
+        b1 = min(n, b0 + block)
+        contains = (s[b0:b1] @ st).toarray() == size[None, :]  # contains[i, k]: set(k) ⊆ set(i)
+        same = size[b0:b1, None] == size[None, :]  # then set(k) = set(i): only an earlier k implies i
+        contains &= (~same | (np.arange(n)[None, :] < np.arange(b0, b1)[:, None])) & (size[None, :] > 0)
+        keep[b0:b1] = ~contains.any(axis=1)
+    return keep

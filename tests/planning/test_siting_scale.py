@@ -143,3 +143,121 @@ def test_time_limited_medium_instance_answers_honestly(model):
         assert r.objective >= r.stats["greedy"] - 1e-6
     assert r.gap == pytest.approx(abs(r.objective - r.bound) / abs(r.objective))
     assert r.status != "optimal" or r.gap <= 1e-9
+
+
+def textbook_setcover(c: np.ndarray, minutes: float) -> float:
+    """min Σ y_j, Σ_{j covers i} y_j ≥ 1."""
+    a = csr_array((c <= minutes + 1e-9).astype(float))
+    m = c.shape[1]
+    res = milp(np.ones(m), integrality=np.ones(m), bounds=Bounds(0, 1),
+               constraints=[LinearConstraint(a, 1, np.inf)], options={"mip_rel_gap": 1e-12})
+    assert res.status == 0
+    return float(round(res.fun))
+
+
+def textbook_pcenter(c: np.ndarray, p: int) -> float:
+    """min z, Σ_j c_ij x_ij ≤ z, Σ_j x_ij = 1, x_ij ≤ y_j, Σ y_j = p (the assignment model)."""
+    n, m = c.shape
+    nx = n * m
+    cost = np.r_[np.zeros(nx + m), 1.0]
+    assign = hstack([kron(eye(n), np.ones((1, m))), csr_array((n, m + 1))])
+    link = hstack([eye(nx), -kron(np.ones((n, 1)), eye(m)), csr_array((nx, 1))])
+    card = csr_array(np.r_[np.zeros(nx), np.ones(m), 0.0][None, :])
+    rows = [csr_array((c[i], (np.zeros(m, dtype=int), i * m + np.arange(m))), shape=(1, nx + m + 1))
+            for i in range(n)]
+    worst = vstack(rows) - csr_array((np.ones(n), (np.arange(n), np.full(n, nx + m))), shape=(n, nx + m + 1))
+    top = float(c.max())
+    res = milp(cost, integrality=np.r_[np.zeros(nx), np.ones(m), 0.0], bounds=Bounds(0, np.r_[np.ones(nx + m), top]),
+               constraints=[LinearConstraint(vstack([assign, card]).tocsr(), np.r_[np.ones(n), p], np.r_[np.ones(n), p]),
+                            LinearConstraint(link.tocsr(), -np.inf, 0), LinearConstraint(worst.tocsr(), -np.inf, 0)],
+               options={"mip_rel_gap": 1e-12})
+    assert res.status == 0
+    return float(res.fun)
+
+
+@settings(max_examples=40, deadline=None)
+@given(inst=euclidean(), q=st.floats(0.3, 0.95))
+def test_setcover_equals_the_textbook_model(inst, q):
+    c, w, _ = inst
+    minutes = float(max(np.quantile(c, q), c.min(axis=1).max()))  # every demand coverable
+    expect = textbook_setcover(c, minutes)
+    r = SitingProblem.from_cost_matrix(_frame(c), w).solve("setcover", minutes=minutes)
+    assert r.status == "optimal" and r.gap == 0 and r.bound == r.objective
+    assert r.objective == expect
+    assert (c[:, [int(s[1:]) for s in r.sites]].min(axis=1) <= minutes + 1e-9).all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(inst=euclidean())
+def test_pcenter_equals_the_textbook_model(inst):
+    c, w, p = inst
+    expect = textbook_pcenter(c, p)
+    r = SitingProblem.from_cost_matrix(_frame(c), w).solve("pcenter", p=p)
+    assert r.status == "optimal" and r.gap == 0
+    assert r.objective == pytest.approx(expect, abs=1e-4)  # HiGHS's feasibility tolerance on z
+    assert len(r.sites) == p
+
+
+@settings(max_examples=40, deadline=None)
+@given(inst=euclidean(), q=st.floats(0.2, 0.9))
+def test_setcover_heuristics_give_covers_and_a_lower_bound(inst, q):
+    c, _, _ = inst
+    minutes = float(max(np.quantile(c, q), c.min(axis=1).max()))
+    a = csr_array((c <= minutes + 1e-9).astype(float))
+    opt = textbook_setcover(c, minutes)
+    start = lagrangian.greedy_setcover(a)
+    assert start is not None and (a[:, start].sum(axis=1) > 0).all()
+    better = lagrangian.improve_setcover(a, start, plateau=10)
+    assert (a[:, better].sum(axis=1) > 0).all()
+    assert opt <= len(better) <= len(start)
+    packing = lagrangian.disjoint_rows(a)
+    assert len(packing) <= opt
+    dense = a.toarray() > 0
+    assert not (dense[packing].sum(axis=0) > 1).any()  # no column covers two of them
+
+
+@pytest.mark.parametrize("model", ["setcover", "pcenter"])
+def test_time_limited_medium_cover_and_center_answer_honestly(model):
+    """3,000 × 300 with a 2 s limit: a real answer (a cover; p sites), its objective recomputed,
+    a bound on the right side and the gap from them. How fast is measured in bench/."""
+    cost, w = _medium()
+    prob = SitingProblem.from_cost_matrix(cost, w)
+    r = prob.solve(model, p=20, minutes=12.0, time_limit=2.0)
+    assert r.status in ("optimal", "time_limit")
+    sites = r.sites if model == "setcover" else r.sites[:]
+    assert r.objective == pytest.approx(prob.objective_of(model, sites, 12.0))
+    if model == "pcenter":
+        assert len(r.sites) == 20
+    assert np.isfinite(r.objective) and r.bound <= r.objective + 1e-9
+    assert r.gap == pytest.approx(abs(r.objective - r.bound) / abs(r.objective))
+    assert r.status != "optimal" or r.gap <= 1e-9
+
+
+def test_mclp_covering_everything_is_optimal_at_once():
+    """When the start already covers all the demand no bound can beat it: optimal, gap 0."""
+    rng = np.random.default_rng(5)
+    d, s = rng.uniform(0, 10, (400, 2)), rng.uniform(0, 10, (40, 2))
+    c = np.hypot(d[:, None, 0] - s[None, :, 0], d[:, None, 1] - s[None, :, 1])
+    r = SitingProblem.from_cost_matrix(_frame(c)).solve("mclp", p=10, minutes=8.0, time_limit=30)
+    assert r.objective == 400 and r.status == "optimal" and r.gap == 0 and r.bound == 400
+
+
+@settings(max_examples=40, deadline=None)
+@given(inst=euclidean(), k=st.integers(1, 6))
+def test_locate_allocate_and_swaps_on_nearest_sites_never_hurt(inst, k):
+    """Locate-allocate never raises the cost; swaps priced on each demand's k nearest sites end
+    where swaps priced in full do (no improving swap left), whatever k."""
+    c, w, p = inst
+    pos = w > 0
+    wc = w[pos, None] * c[pos]
+    cap = np.full(len(wc), np.inf)
+    opt = textbook_pmedian(c[pos], w[pos], p)
+    rough = np.arange(p)  # an arbitrary start
+    moved = lagrangian.alternate_median(wc, cap, rough)
+    assert len(set(moved.tolist())) == p
+    assert opt - 1e-6 <= lagrangian.median_cost(wc, cap, moved) <= lagrangian.median_cost(wc, cap, rough) + 1e-6
+    near = lagrangian.nearest_sites(wc, k)
+    cols, value, _ = lagrangian.interchange_median(wc, cap, moved, near=near)
+    assert len(set(cols.tolist())) == p and value == pytest.approx(lagrangian.median_cost(wc, cap, cols))
+    again, value2, swaps = lagrangian.interchange_median(wc, cap, cols)  # full pricing finds nothing more
+    assert swaps == 0 and value2 == pytest.approx(value)
