@@ -16,11 +16,12 @@ from typing import Any
 
 from islandcover.cli._common import data_args, pad, parse_time, router_of
 from islandcover.clock import beijing_text
+from islandcover.errors import IslandcoverError
 from islandcover.typhoon.ensemble import Ensemble, ErrorModel, check_options, run_ensemble
 from islandcover.typhoon.replay import LEAD_HOURS
 from islandcover.typhoon.tracks import resolve_track
 
-__all__ = ["add_commands", "cmd_ensemble"]
+__all__ = ["CSV_COLUMNS", "add_commands", "cmd_ensemble"]
 
 _MAX_ROWS = 25
 
@@ -29,6 +30,10 @@ def cmd_ensemble(args: argparse.Namespace) -> int:
     """Run the ensemble and print the odds per powered island."""
     # options and the track first: they fail fast, before the network is built or a cluster started
     check_options(args.members, args.hours, scheduler=args.scheduler, workers=args.workers)
+    if args.map is not None and not args.map.resolve().parent.is_dir():
+        folder = args.map.resolve().parent
+        msg = f"cannot write the map to {args.map}: folder {folder} does not exist (create it first)"
+        raise IslandcoverError(msg)
     model = ErrorModel().scaled(args.spread)
     start = parse_time(args.start, "--from") if args.start is not None else None
     track = resolve_track(args.track, storm=args.storm)
@@ -38,6 +43,8 @@ def cmd_ensemble(args: argparse.Namespace) -> int:
     ens = run_ensemble(router, track, args.members, hours=args.hours, seed=args.seed, model=model, start=start,
                        workers=args.workers, scheduler=args.scheduler, progress=progress,
                        lead_hours=LEAD_HOURS if args.lead_rule else None)
+    if args.map is not None:
+        _write_map(router, ens, args.map, args.lang)
     if args.json:
         print(json.dumps(ens.to_dict(), ensure_ascii=False, indent=2))
     elif args.csv:
@@ -47,13 +54,30 @@ def cmd_ensemble(args: argparse.Namespace) -> int:
     return 0
 
 
+def _write_map(router: Any, ens: Ensemble, path: Path, lang: str) -> None:
+    """Write the ensemble chart (islands coloured by their odds), atomically; say so on stderr."""
+    from islandcover.chart.beacon import write_beacon_chart
+    from islandcover.chart.ensemble import ensemble_chart
+
+    out = write_beacon_chart(ensemble_chart(router, ens, lang=lang), path)
+    print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB): ensemble chart of {ens.storm}, {ens.members} members",
+          file=sys.stderr)
+
+
+#: Columns of ``--csv``: one row per powered island (``kind`` island), then one per station with a team
+#: (``kind`` station); a column that does not apply to the row's kind is empty.
+CSV_COLUMNS = ("kind", "id", "name_zh", "name_en", "population", "p_cut_off", "hours_mean", "hours_p90", "p_force10",
+               "island_id", "boat_classes", "p_links_close", "hours_closed_mean", "hours_closed_p90")
+
+
 def _write_csv(ens: Ensemble) -> None:
-    w = csv.writer(sys.stdout, lineterminator="\n")
-    w.writerow(["id", "name_zh", "name_en", "population", "p_cut_off", "hours_mean", "hours_p90", "p_force10"])
+    w = csv.DictWriter(sys.stdout, fieldnames=CSV_COLUMNS, restval="", lineterminator="\n")
+    w.writeheader()
     for i in ens.islands:
-        d = i.to_dict()
-        w.writerow([d["id"], d["name_zh"], d["name_en"], "" if i.population is None else i.population,
-                    d["p_cut_off"], d["hours_mean"], d["hours_p90"], d["p_force10"]])
+        w.writerow({"kind": "island", **i.to_dict(), "population": "" if i.population is None else i.population})
+    for s in ens.stations:
+        d = s.to_dict()
+        w.writerow({"kind": "station", **d, "boat_classes": " ".join(d["boat_classes"])})
 
 
 def _print_table(ens: Ensemble) -> None:
@@ -75,6 +99,15 @@ def _print_table(ens: Ensemble) -> None:
     print(f"  P(>{ens.hours:g} h): share of members in which the island's longest continuous isolation exceeds "
           f"{ens.hours:g} h; hours: total hours cut off (mean, 90th percentile); track errors: "
           f"{ens.model.describe()['track']}")
+    if ens.stations:
+        print("\nStations: chance that their sea links all close (an hour or more), hours closed")
+        print(f"  {'id':6s} {'station':14s} {'boats':22s} {'P(close)':>8s} {'hours mean':>10s} {'p90':>5s}")
+        for s in ens.stations:
+            print(f"  {s.id:6s} {pad(s.name_zh, 14)} {' '.join(s.classes):22s} {s.p_links_close:8.0%} "
+                  f"{s.hours_closed_mean:10.1f} {s.hours_closed_p90:5.0f}")
+        print("  P(close): share of members in which, for an hour or more, no team of the station can set out: "
+              "every lane at its landing is above each own boat's wind limit and every sailing from its island "
+              "is stopped (for a team riding the ferries); roads and bridges are not counted")
 
 
 def add_commands(sub: Any) -> None:
@@ -107,5 +140,9 @@ def add_commands(sub: Any) -> None:
                    help="close sailings at their wind limits only (as replay --no-lead-rule)")
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print JSON")
-    out.add_argument("--csv", action="store_true", help="print CSV, one row per powered island")
+    out.add_argument("--csv", action="store_true",
+                     help="print CSV, one row per powered island, then one per station (column kind)")
+    p.add_argument("--map", type=Path, default=None, metavar="FILE",
+                   help="also write an offline HTML chart, islands coloured by their chance of being cut off")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the map (default zh)")
     p.set_defaults(func=cmd_ensemble)

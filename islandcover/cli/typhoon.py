@@ -23,11 +23,13 @@ from islandcover.cli._common import (
     live_args,
     open_store,
     pad,
+    parse_time,
     router_of,
     situation_of,
 )
 from islandcover.clock import beijing_text
-from islandcover.errors import IslandcoverError
+from islandcover.errors import EnsembleError, IslandcoverError
+from islandcover.typhoon.prepare_odds import OddsPlan
 from islandcover.typhoon.replay import LEAD_HOURS, PreparePlan, Replay, prepare, replay
 from islandcover.typhoon.tracks import parse_step, resolve_track
 
@@ -126,7 +128,18 @@ def _print_replay(router: Any, rp: Replay) -> None:
 
 
 def cmd_prepare(args: argparse.Namespace) -> int:
-    """The pre-positioning plan: islands cut off for long with no team, who to send and by when."""
+    """The pre-positioning plan: islands cut off for long with no team, who to send and by when.
+
+    With ``--members N``: over an ensemble of N perturbed tracks, ranked by probability × people
+    (:func:`islandcover.typhoon.prepare_odds.prepare_odds`); without it, the plan of the one track.
+    """
+    if args.members is not None:
+        return _prepare_odds(args)
+    ensemble_only = (("--seed", args.seed), ("--spread", args.spread), ("--from", args.start),
+                     ("--workers", args.workers), ("--scheduler", args.scheduler))
+    given = [flag for flag, value in ensemble_only if value is not None]
+    if given:
+        raise EnsembleError(f"{given[0]} is an option of the ensemble plan: add --members N (e.g. --members 200)")
     step = parse_step(args.step)  # the step and the track first: both fail fast, before the network is built
     track = _track(args)
     now = at_of(argparse.Namespace(at=args.now))
@@ -152,7 +165,78 @@ def cmd_prepare(args: argparse.Namespace) -> int:
     return 0
 
 
-def _apply(args: argparse.Namespace, plan: PreparePlan, router: Any) -> list[tuple[str, str]]:
+def _prepare_odds(args: argparse.Namespace) -> int:
+    """``prepare --members N``: the ensemble's plan, ranked by probability × people."""
+    from islandcover.typhoon.ensemble import ErrorModel, check_options, run_ensemble
+    from islandcover.typhoon.prepare_odds import prepare_odds
+
+    workers = 2 if args.workers is None else args.workers
+    check_options(args.members, args.hours, scheduler=args.scheduler, workers=workers)
+    if parse_step(args.step) != parse_step("1h"):
+        raise EnsembleError(f"--step {args.step}: the ensemble replays hour by hour; leave out --step with --members")
+    model = ErrorModel().scaled(1.0 if args.spread is None else args.spread)
+    start = parse_time(args.start, "--from") if args.start is not None else None
+    track = _track(args)
+    now = at_of(argparse.Namespace(at=args.now))
+    if args.apply and getattr(args, "state", "live") == "none":
+        raise IslandcoverError("--apply writes the live state: it cannot be used with --state none")
+    router = router_of(args)
+    situation = situation_of(args)
+    lead = LEAD_HOURS if args.lead_rule else None
+    progress = None if args.json else (lambda m: print(f"  {m}", file=sys.stderr))
+    ens = run_ensemble(router, track, args.members, hours=args.hours, seed=args.seed, model=model, start=start,
+                       workers=workers, scheduler=args.scheduler, progress=progress, lead_hours=lead)
+    plan = prepare_odds(router, ens, track, start=start, situation=situation, now=now, lead_hours=lead)
+    applied: list[tuple[str, str]] = []
+    if args.apply:
+        applied = _apply(args, plan, router)
+    if args.json:
+        out = plan.to_dict()
+        out["state"] = situation.describe()
+        out["applied"] = [{"team_id": t, "island_id": i} for t, i in applied]
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+        return 0
+    _print_odds_plan(plan)
+    print(f"  {situation.describe()}")
+    for t, i in applied:
+        print(f"  applied: {t} now planned at {i} (islandcover team {t} --return undoes it)")
+    return 0
+
+
+def _print_odds_plan(plan: OddsPlan) -> None:
+    print(f"Pre-positioning plan for {plan.storm} over an ensemble of {plan.members} members (seed {plan.seed}, "
+          f"from {beijing_text(plan.start, year=True)}): powered islands cut off for more than {plan.hours:g} h in "
+          f"some member with no team of their own, RANKED BY PROBABILITY × PEOPLE (P(cut off > {plan.hours:g} h) × "
+          "population: the people expected to be cut off)")
+    if not plan.items:
+        print("  none")
+    else:
+        print(f" {'#':>2s} {'island':16s} {'people':>7s} {'P':>5s} {'P×people':>8s} {'cut off from':12s}  "
+              f"{'team':7s} {'vessel':8s} {'leave by (BJT)':14s} {'ETA':>7s}  now ({_short(plan.now)})")
+        for n, it in enumerate(plan.items, 1):
+            people = f"{it.population:,}" if it.population is not None else "unknown"
+            expected = f"{it.expected_people:,.0f}" if it.expected_people is not None else "—"
+            label = f"{it.name_zh} {it.id}"
+            if it.team is None:
+                tail = f"no team: {it.note.split(';')[0]}"
+            else:
+                t = it.team
+                flag = {"leave by": "", "leave now": "LEAVE NOW", "too late": "TOO LATE"}.get(it.urgency, it.urgency)
+                tail = f"{t.team_id:7s} {t.vessel:8s} {_short(t.latest_departure):14s} {t.eta_min:4.0f} min  {flag}"
+            print(f" {n:2d} {pad(label, 16)} {people:>7s} {it.p_cut_off:5.0%} {expected:>8s} "
+                  f"{_short(it.cut_off_from):12s}  {tail}")
+    print(f"  people expected to be cut off: {plan.expected_people:,.0f} (of {plan.people_known:,} living on these "
+          f"islands); {plan.islands_without_population} of the islands have no population figure (unknown, not zero)")
+    if plan.skipped_own_team:
+        print("  also cut off that long in some member but with a team of their own: "
+              f"{', '.join(plan.skipped_own_team)}")
+    if plan.kept:
+        print(f"  kept on islands likely cut off themselves (their last team stays): {', '.join(plan.kept)}")
+    print(f"  ranking: {plan.ranking}")
+    print(f"  rule: {plan.rule}")
+
+
+def _apply(args: argparse.Namespace, plan: PreparePlan | OddsPlan, router: Any) -> list[tuple[str, str]]:
     """Write the plan's moves into the live state (teams put where they are sent), unless too late."""
     moves = plan.moves()
     store = open_store(args)
@@ -215,6 +299,20 @@ def add_commands(sub: Any) -> None:
                                 "with its offset; default the clock (give the storm's own time to replay a past one)")
             p.add_argument("--apply", action="store_true",
                            help="write the plan's moves into the live state (the teams are put where they are sent)")
+            odds = p.add_argument_group("over an ensemble (ranked by probability × people)")
+            odds.add_argument("--members", type=int, default=None,
+                              help="plan over an ensemble of N perturbed tracks (as `ensemble`), islands ranked by "
+                                   "P(cut off > --hours) × people; without it, the plan of the track itself")
+            odds.add_argument("--seed", type=int, default=None, help="with --members: root seed (default fresh)")
+            odds.add_argument("--spread", type=float, default=None,
+                              help="with --members: factor on the published forecast errors (default 1)")
+            odds.add_argument("--from", dest="start", default=None, metavar="TIME",
+                              help="with --members: lead time 0, ISO 8601 with its offset (default the track's start)")
+            where = odds.add_mutually_exclusive_group()
+            where.add_argument("--workers", type=int, default=None,
+                               help="with --members: local dask worker processes (default 2; 0: serially)")
+            where.add_argument("--scheduler", default=None, metavar="tcp://HOST:8786",
+                               help="with --members: run on a dask cluster")
             live_args(p)
         if name == "replay":
             p.add_argument("--map", type=Path, default=None, metavar="FILE",

@@ -2,10 +2,13 @@
 
 A forecast is a cone, not a line. :func:`run_ensemble` perturbs a track (a forecast, or a best
 track replayed as if it were a forecast issued at its first point, or at ``start``) into
-``members`` plausible tracks, replays each hour by hour with the existing replay
-(:func:`islandcover.typhoon.replay.replay`: the Holland wind field, the wind limits of every
-link, the lead-time rule of the sailings, the router's cut-off islands) and counts, per
-powered island, how often it is cut off and for how long.
+``members`` plausible tracks, replays each hour by hour with the replay's own core
+(:func:`islandcover.typhoon.replay.cut_off_hours`, what :func:`islandcover.typhoon.replay.replay`
+computes without its display: the Holland wind field, the wind limits of every link, the
+lead-time rule of the sailings, the router's cut-off islands) and counts, per
+powered island, how often it is cut off and for how long, and per station with a team, how
+often its sea links all close (:class:`StationLinks`: the wind read at those links only, at
+the hours the replay's bound says it could close them).
 
 Perturbations (one draw per member and quantity, fully correlated along the track, so each
 member is a smooth track inside the cone; the scheme of NOAA's ``ensembleperturbation``,
@@ -48,9 +51,10 @@ overhead, and a member here takes seconds); the model and the travel network are
 to every worker once (``client.scatter(..., broadcast=True)``: a cluster started with ``dask
 scheduler`` / ``dask worker`` need not share a disk or a network cache with the client), and
 each worker builds one :class:`EnsembleRouter` from them on its first batch and keeps it for
-every later batch: its caches of connected components and cut-off answers by closure set are
-shared by all the members the worker runs, so each distinct closure set is evaluated once per
-worker.
+every later batch, and with it the router's :class:`islandcover.typhoon.replay.CutOffTracker`:
+the certificates it keeps (open paths from the islands to the teams, closed links around the
+pieces cut off) serve all the members the worker runs, which mostly check them instead of
+searching the network again.
 """
 from __future__ import annotations
 
@@ -59,8 +63,9 @@ import math
 import re
 import time as _time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -72,23 +77,35 @@ from islandcover._plumbing import LRUCache
 from islandcover.archipelago import Archipelago
 from islandcover.clock import iso_beijing
 from islandcover.errors import EnsembleError
+from islandcover.facts import FERRY_MODE
 from islandcover.travel.network import TravelNetwork
 from islandcover.travel.routing import CutOffIsland, Router
 from islandcover.travel.vessels import TravelParameters
-from islandcover.typhoon.replay import LEAD_HOURS, replay
+from islandcover.typhoon.replay import LEAD_HOURS, Isolation, cut_off_hours
 from islandcover.typhoon.tracks import Track
-from islandcover.typhoon.wind_field import BEAUFORT_LOWER_MS, P_ENV_HPA, RMAX_CALIBRATION, Vortex
+from islandcover.typhoon.wind_field import (
+    BEAUFORT_LOWER_MS,
+    P_ENV_HPA,
+    RMAX_CALIBRATION,
+    StormWeather,
+    Vortex,
+)
 
 __all__ = [
     "CMA_TRACK_ERROR_KM",
     "CMA_VMAX_MAE_MS",
     "RADIUS_LOG_SD",
+    "STATION_LINKS_DEFINITION",
     "Ensemble",
     "EnsembleRouter",
     "ErrorModel",
     "IslandOdds",
     "MemberTrack",
+    "StationLinks",
+    "StationOdds",
     "check_options",
+    "forecast_track",
+    "member_seeds",
     "member_track",
     "run_ensemble",
 ]
@@ -113,6 +130,14 @@ VMAX_ERROR_SOURCE = ("CMA maximum-wind forecasts, 2012 (河海大学学报(自�
 #: islandcover: no published CMA statistic of wind-radius forecast error was found.
 RADIUS_LOG_SD: dict[float, float] = {0.0: 0.0, 24.0: 0.10, 48.0: 0.15, 72.0: 0.20}
 RADIUS_SOURCE = "assumption of islandcover (no published CMA wind-radius error statistic found)"
+
+#: What ``p_links_close`` counts (:class:`StationLinks`), as the JSON answer states it.
+STATION_LINKS_DEFINITION = (
+    "share of members in which, for at least one hour, none of the station's teams can set out by its own means: "
+    "for every boat class based there, every sea lane at the landing the station puts to sea from is closed to "
+    "that class (wind above its limit for the lane's exposure) and, for a team riding the scheduled boats, every "
+    "sailing from its island to another is stopped (wind on the crossing above the service's limit, or the "
+    "lead-time rule); roads and bridges are not counted")
 
 _KM_PER_DEG = 6371.0088 * math.pi / 180.0
 _RAYLEIGH = math.sqrt(math.pi / 2.0)  # mean of a Rayleigh (and mean |x| · this = σ of a normal)
@@ -196,11 +221,17 @@ class MemberTrack(Track):
         return MemberTrack(base.name, base.source, base.points, base.wind_basis, factor, self.member)
 
     def vortex(self, i: int) -> Vortex:
-        p = self.points.iloc[i]
+        p = self._columns
         f = float(self.radius_factor[i]) if len(self.radius_factor) else 1.0
-        return Vortex.from_state(p.lon, p.lat, p.vmax_ms, p.pressure_hpa, vt_east_ms=p.vt_east_ms,
-                                 vt_north_ms=p.vt_north_ms, r7_km=p.r7_km, r10_km=p.r10_km,
-                                 calibration=RMAX_CALIBRATION * f)
+        return Vortex.from_state(p["lon"][i], p["lat"][i], p["vmax_ms"][i], p["pressure_hpa"][i],
+                                 vt_east_ms=p["vt_east_ms"][i], vt_north_ms=p["vt_north_ms"][i], r7_km=p["r7_km"][i],
+                                 r10_km=p["r10_km"][i], calibration=RMAX_CALIBRATION * f)
+
+    @cached_property
+    def _columns(self) -> dict[str, np.ndarray]:
+        """The columns :meth:`vortex` reads, as arrays (a row of the frame costs far more than a member's step)."""
+        return {c: self.points[c].to_numpy(dtype=float) for c in ("lon", "lat", "vmax_ms", "pressure_hpa", "vt_east_ms",
+                                                                  "vt_north_ms", "r7_km", "r10_km")}
 
 
 def forecast_track(track: Track, start: datetime | pd.Timestamp | None = None) -> Track:
@@ -290,12 +321,13 @@ def member_seeds(seed: int | None, members: int) -> tuple[int, list[np.random.Se
 class EnsembleRouter(Router):
     """A :class:`Router` that keeps, for as long as it lives, what members share.
 
-    The replay caches cut-off answers by closure set within one replay; across members (each
-    a new replay) this router keeps the connected components of up to
-    :attr:`COMPONENTS_CACHE` closure sets (each an array of one label per node, 170 kB, found
-    from the open links without building a graph of minutes), the bases of the teams, and the cut-off answer of every distinct set of
-    component labels at the islands and the teams' bases. Graphs and searches stay in the
-    usual small caches: a cached component labelling needs no graph.
+    The members' cut-off islands come from the router's
+    :class:`islandcover.typhoon.replay.CutOffTracker` (built on the first member, kept with the
+    router). For :meth:`Router.cutoff` asked directly, this router also keeps the connected
+    components of up to :attr:`COMPONENTS_CACHE` closure sets (each an array of one label per
+    node, 170 kB, found from the open links without building a graph of minutes), the bases of
+    the teams, and the cut-off answer of every distinct set of component labels at the islands
+    and the teams' bases.
     """
 
     COMPONENTS_CACHE = 4096
@@ -348,6 +380,11 @@ class EnsembleRouter(Router):
             self._cutoffs[key] = super().cutoff_given(labels_of, statuses=statuses)
         return self._cutoffs[key]
 
+    @cached_property
+    def station_links(self) -> StationLinks:
+        """The stations' sea links (:class:`StationLinks`), worked out once per router."""
+        return StationLinks.from_router(self)
+
 
 class _WorkerInputs:
     """What a worker needs, scattered once; it builds its :class:`EnsembleRouter` on first use and
@@ -373,29 +410,48 @@ class _WorkerInputs:
 # ---------------------------------------------------------------------- one member, one batch
 @dataclass(frozen=True)
 class _MemberResult:
+    """One member's numbers: every field is an array (per island or per station), and the members'
+    arrays are stacked field by field (:func:`_stack`): a new output is one new field here."""
+
     hours: np.ndarray        # total hours cut off, per island
     longest_h: np.ndarray    # longest continuous isolation, per island
     peak_bft: np.ndarray     # strongest force at the island
+    cut_from_h: np.ndarray   # lead time (h) of the first step of the longest isolation, per island (NaN: none)
+    links_closed_h: np.ndarray  # hours the station's sea links are all closed, per station (StationLinks)
+
+
+def _stack(results: Sequence[_MemberResult]) -> dict[str, np.ndarray]:
+    """Members' results, field by field: (members × islands) or (members × stations) arrays."""
+    return {f.name: np.stack([getattr(r, f.name) for r in results]) for f in fields(_MemberResult)}
+
+
+def _concat(parts: Sequence[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Batches' stacked results (in member order), joined."""
+    return {f.name: np.concatenate([p[f.name] for p in parts]) for f in fields(_MemberResult)}
 
 
 def _run_member(router: Router, inputs: _WorkerInputs, ids: Sequence[str], member: int,
                 seed: np.random.SeedSequence) -> _MemberResult:
     rng = np.random.Generator(np.random.PCG64(seed))
     tr = member_track(inputs.base, inputs.model, rng, member)
-    rp = replay(router, tr, "1h", lead_hours=inputs.lead_hours)
-    by_id = {s.id: s for s in rp.islands}
-    return _MemberResult(np.array([by_id[i].hours_cut_off for i in ids], dtype=float),
-                         np.array([by_id[i].longest_isolation_h for i in ids], dtype=float),
-                         np.array([by_id[i].peak_bft for i in ids], dtype=np.int64))
+    # the replay's steps without what only its display needs (cut_off_hours: the replay's own core)
+    hc = cut_off_hours(router, tr, "1h", lead_hours=inputs.lead_hours)
+    iso = Isolation.of(hc)
+    col = np.array([hc.island_ids.index(i) for i in ids], dtype=np.int64)
+    first = iso.longest_first[col]
+    links = router.station_links if isinstance(router, EnsembleRouter) else StationLinks.from_router(router)
+    return _MemberResult(iso.hours_cut_off[col].astype(float), iso.longest_h[col].astype(float),
+                         iso.peak_bft[col].astype(np.int64), np.where(first >= 0, first * hc.step_h, np.nan),
+                         # max_bft: an upper bound of the wind on any link at each step
+                         links.closed_hours(tr, hc.max_bft, hc.suspended, step_h=hc.step_h, vortices=hc.vortices))
 
 
 def _run_batch(inputs: _WorkerInputs, ids: list[str], first: int,
-               seeds: list[np.random.SeedSequence]) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
-    """Members ``first`` … ``first + len(seeds) - 1`` on this worker's router."""
+               seeds: list[np.random.SeedSequence]) -> tuple[int, dict[str, np.ndarray]]:
+    """Members ``first`` … ``first + len(seeds) - 1`` on this worker's router, stacked (:func:`_stack`)."""
     router = inputs.router()
     out = [_run_member(router, inputs, ids, first + k, s) for k, s in enumerate(seeds)]
-    return (first, np.stack([o.hours for o in out]), np.stack([o.longest_h for o in out]),
-            np.stack([o.peak_bft for o in out]))
+    return first, _stack(out)
 
 
 # ---------------------------------------------------------------------- the answer
@@ -436,8 +492,13 @@ class Ensemble:
     """Answer of :func:`run_ensemble`.
 
     ``islands`` are sorted by ``p_cut_off`` (highest first), then people (most first), then id.
-    ``hours_cut_off``, ``longest_h`` and ``peak_bft`` keep every member's numbers (members ×
-    islands, islands in the order of ``island_ids``).
+    ``hours_cut_off``, ``longest_h``, ``peak_bft`` and ``cut_from_h`` (the lead time, hours, of
+    the first step of the longest isolation; NaN: never cut off) keep every member's numbers
+    (members × islands, islands in the order of ``island_ids``).
+
+    ``stations`` (every station with a team) are sorted by ``p_links_close``, then mean hours
+    closed, then id; ``links_closed_h`` keeps every member's hours (members × stations, in the
+    order of ``station_ids``). Definition: :class:`StationLinks`.
     """
 
     storm: str
@@ -455,6 +516,10 @@ class Ensemble:
     hours_cut_off: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)), repr=False, compare=False)
     longest_h: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)), repr=False, compare=False)
     peak_bft: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)), repr=False, compare=False)
+    stations: list[StationOdds] = field(default_factory=list)
+    station_ids: list[str] = field(default_factory=list)
+    links_closed_h: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)), repr=False, compare=False)
+    cut_from_h: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)), repr=False, compare=False)
 
     @property
     def members_per_s(self) -> float:
@@ -463,6 +528,7 @@ class Ensemble:
     def to_dict(self) -> dict[str, Any]:
         return {"storm": self.storm, "members": self.members, "hours": self.hours,
                 "islands": [i.to_dict() for i in self.islands],
+                "stations": [s.to_dict() for s in self.stations],
                 "seed": self.seed, "source": self.source, "start": self.start, "end": self.end,
                 "step_h": 1.0, "runner": self.runner, "seconds": round(self.seconds, 2),
                 "errors": self.model.describe(),
@@ -472,6 +538,10 @@ class Ensemble:
                     "hours_mean": "mean over members of the total hours cut off",
                     "hours_p90": "90th percentile (linear interpolation) over members of the total hours cut off",
                     "p_force10": "share of members with force 10 or more at the island's service point at some hour",
+                    "p_links_close": STATION_LINKS_DEFINITION,
+                    "hours_closed_mean": "mean over members of the hours the station's sea links are all closed",
+                    "hours_closed_p90": "90th percentile (linear interpolation) over members of the hours the "
+                                        "station's sea links are all closed",
                 }}
 
 
@@ -554,28 +624,32 @@ def run_ensemble(router: Router, track: Track, members: int, *, hours: float = 1
     if scheduler is None and workers == 0:
         if isinstance(router, EnsembleRouter):
             inputs._router = router
-        _, hrs, longest, peak = _serial(inputs, ids, seeds, progress)
+        _, res = _serial(inputs, ids, seeds, progress)
         runner = "serial"
     else:
-        hrs, longest, peak, runner = _distributed(inputs, ids, seeds, workers, scheduler, batches_per_worker,
-                                                  progress, connect_timeout_s)
+        res, runner = _distributed(inputs, ids, seeds, workers, scheduler, batches_per_worker,
+                                   progress, connect_timeout_s)
+    hrs, longest, peak = res["hours"], res["longest_h"], res["peak_bft"]
     islands = _odds(router, ids, hrs, longest, peak, hours)
+    links = router.station_links if isinstance(router, EnsembleRouter) else StationLinks.from_router(router)
     return Ensemble(storm=track.name, source=track.source, members=members, hours=float(hours), seed=entropy,
                     start=iso_beijing(base.start), end=iso_beijing(base.end), islands=islands,
                     seconds=_time.perf_counter() - t0, runner=runner, model=model, island_ids=ids,
-                    hours_cut_off=hrs, longest_h=longest, peak_bft=peak)
+                    hours_cut_off=hrs, longest_h=longest, peak_bft=peak,
+                    stations=_station_odds(router, links, res["links_closed_h"]),
+                    station_ids=list(links.station_ids), links_closed_h=res["links_closed_h"],
+                    cut_from_h=res["cut_from_h"])
 
 
 def _serial(inputs: _WorkerInputs, ids: list[str], seeds: list[np.random.SeedSequence],
-            progress: Progress) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+            progress: Progress) -> tuple[int, dict[str, np.ndarray]]:
     router = inputs.router()
     out = []
     for k, s in enumerate(seeds):
         out.append(_run_member(router, inputs, ids, k, s))
         if progress is not None:
             progress(f"member {k + 1}/{len(seeds)} done")
-    return (0, np.stack([o.hours for o in out]), np.stack([o.longest_h for o in out]),
-            np.stack([o.peak_bft for o in out]))
+    return 0, _stack(out)
 
 
 def _batches(n: int, k: int) -> list[tuple[int, int]]:
@@ -588,7 +662,7 @@ def _batches(n: int, k: int) -> list[tuple[int, int]]:
 
 def _distributed(inputs: _WorkerInputs, ids: list[str], seeds: list[np.random.SeedSequence], workers: int,
                  scheduler: str | None, batches_per_worker: int, progress: Progress,
-                 connect_timeout_s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
+                 connect_timeout_s: float) -> tuple[dict[str, np.ndarray], str]:
     try:
         from distributed import Client, LocalCluster, as_completed
     except ImportError as exc:  # pragma: no cover - a dependency, but say what to do
@@ -620,15 +694,14 @@ def _distributed(inputs: _WorkerInputs, ids: list[str], seeds: list[np.random.Se
             for fut in as_completed(futures):
                 part = fut.result()
                 parts.append(part)
-                done += len(part[1])
+                done += len(part[1]["hours"])
                 if progress is not None:
                     progress(f"{done}/{len(seeds)} members done")
     finally:
         if cluster is not None:
             cluster.close()
     parts.sort(key=lambda p: p[0])
-    return (np.concatenate([p[1] for p in parts]), np.concatenate([p[2] for p in parts]),
-            np.concatenate([p[3] for p in parts]), runner)
+    return _concat([p[1] for p in parts]), runner
 
 
 def _odds(router: Router, ids: list[str], hrs: np.ndarray, longest: np.ndarray, peak: np.ndarray,
@@ -644,4 +717,246 @@ def _odds(router: Router, ids: list[str], hrs: np.ndarray, longest: np.ndarray, 
             hours_p90=float(np.percentile(hrs[:, k], 90)), p_force10=float(np.mean(peak[:, k] >= 10)),
             population=_population(router, iid)))
     out.sort(key=lambda o: (-o.p_cut_off, -(o.population or 0), o.id))
+    return out
+
+
+# ---------------------------------------------------------------------- the stations' links
+@dataclass(frozen=True, eq=False)
+class StationLinks:
+    """The sea links by which each station's teams leave it, and whether a storm closes them all.
+
+    Definition (the ensemble's ``p_links_close``): a station's links are **closed** at an hour when
+    none of its teams can set out by its own means of travel, that is, for **every** boat class
+    based there (teams of any status: the ensemble looks ahead),
+
+    * an own boat (``workboat``, ``fast``): every sea lane at the landing the station puts to sea
+      from (the network's ``embark`` edge from the station; the lanes usable by that class) is
+      closed to it: the wind at the lane's midpoint exceeds the class's limit for the lane's
+      exposure (sheltered or open sea);
+    * a team riding the scheduled boats (``ferry``): every sailing from a pier of the station's
+      land mass to another is stopped: the strongest wind along its crossing exceeds its
+      service's limit (as :meth:`Router.edge_wind` reads a sailing), or the lead-time rule has
+      stopped it (a route suspension).
+
+    Roads and bridges are not the station's sea links and are left out: a station on a bridged
+    island may still send a team by road (the islands' cut-off odds count bridges). The winds
+    are read at those links only, so a member costs a few hundred wind evaluations per windy
+    hour, not the whole network's.
+
+    Build it with :meth:`from_router`; arrays are indexed by link, group (station × class) and
+    station, in the order of :attr:`station_ids`.
+    """
+
+    station_ids: tuple[str, ...]
+    classes: tuple[tuple[str, ...], ...]
+    lon: np.ndarray = field(repr=False)          # midpoints of the edges whose wind is read
+    lat: np.ndarray = field(repr=False)
+    order: np.ndarray = field(repr=False)        # per link, its edges (indices into lon/lat), links concatenated
+    starts: np.ndarray = field(repr=False)       # where each link's edges start in ``order``
+    limit: np.ndarray = field(repr=False)        # per link: the wind limit of its class (closed above)
+    route: np.ndarray = field(repr=False)        # per link: its sailing's code in ``routes``, -1 for a lane
+    routes: dict[str, int] = field(repr=False)   # sailing id → code
+    link_group: np.ndarray = field(repr=False)   # per link: its group
+    group_station: np.ndarray = field(repr=False)  # per group: its station
+    n_groups: np.ndarray = field(repr=False)     # per station: groups with at least one link
+    threshold: np.ndarray = field(repr=False)    # per station: no wind up to this closes it
+
+    @classmethod
+    def from_router(cls, router: Router) -> StationLinks:
+        """The links of every station that has a team, from the router's network and wind limits."""
+        net, arch = router.net, router.arch
+        mode = np.asarray(net.edge_mode).astype(str)
+        ferry_lim = router.limits(FERRY_MODE)
+        mass = {str(k): int(v) for k, v in net.landmass.items()}
+        island = np.asarray(net.node_island).astype(str)
+        ferries = np.flatnonzero(mode == "ferry")
+        f_mass = [(mass.get(island[net.edge_u[e]], -1), mass.get(island[net.edge_v[e]], -2)) for e in ferries]
+        paths = {int(e): np.asarray(net.ferry_path(int(e)), dtype=np.int64) for e in ferries}
+        seaish = np.isin(mode, ("sea", "embark"))
+        on_path = np.unique(np.concatenate([*paths.values(), np.zeros(0, dtype=np.int64)]))
+        near = np.flatnonzero(seaish & np.isin(net.edge_u, on_path) & np.isin(net.edge_v, on_path))
+        pair_edge = {(int(min(a, b)), int(max(a, b))): int(e)
+                     for e, a, b in zip(near, net.edge_u[near], net.edge_v[near])}
+        embark = np.flatnonzero(mode == "embark")
+        landing_of = {int(u): int(v) for u, v in zip(net.edge_u[embark], net.edge_v[embark])}
+        sea = mode == "sea"
+
+        edges: list[int] = []          # network edges whose wind is read
+        slot: dict[int, int] = {}
+        order: list[int] = []
+        starts: list[int] = []
+        limit: list[int] = []
+        route: list[str] = []
+        link_group: list[int] = []
+        group_station: list[int] = []
+        group_notice: list[bool] = []
+        group_min: list[int] = []
+
+        def read(e: int) -> int:
+            if e not in slot:
+                slot[e] = len(edges)
+                edges.append(e)
+            return slot[e]
+
+        sids = sorted(s for s in set(map(str, arch.teams.station_id)) if s in net.station_node)
+        classes = []
+        for k, sid in enumerate(sids):
+            mine = tuple(sorted(set(map(str, arch.teams.boat_class[arch.teams.station_id == sid]))))
+            classes.append(mine)
+            node = net.station_node[sid]
+            home = mass.get(str(arch.stations.at[sid, "island_id"]), -3)
+            for vessel in mine:
+                links: list[tuple[list[int], int, str]] = []
+                if vessel == FERRY_MODE:
+                    for e, (ma, mb) in zip(ferries, f_mass):
+                        if (ma == home) != (mb == home) and ferry_lim[e] >= 0:
+                            p = paths[int(e)]
+                            along = [pair_edge.get((int(min(a, b)), int(max(a, b)))) for a, b in zip(p[:-1], p[1:])]
+                            found = [x for x in along if x is not None]
+                            links.append((found or [int(e)], int(ferry_lim[e]), str(net.edge_name[e])))
+                else:
+                    lim = router.limits(vessel)
+                    landing = landing_of.get(node)
+                    if landing is not None:
+                        lanes = np.flatnonzero(sea & ((net.edge_u == landing) | (net.edge_v == landing)) & (lim >= 0))
+                        links += [([int(e)], int(lim[e]), "") for e in lanes]
+                if not links:
+                    continue  # no way out by this class: it never keeps the station open
+                g = len(group_station)
+                group_station.append(k)
+                group_notice.append(vessel == FERRY_MODE)
+                group_min.append(min(lm for _, lm, _ in links))
+                for members, lm, rid in links:
+                    starts.append(len(order))
+                    order += [read(e) for e in members]
+                    limit.append(lm)
+                    route.append(rid)
+                    link_group.append(g)
+        n_groups = np.bincount(np.asarray(group_station, dtype=np.int64), minlength=len(sids))
+        # a station closes only when all its groups do; a group of lanes only when the wind exceeds the
+        # lowest limit among them (a sailing may be suspended whatever the wind: no bound)
+        threshold = np.full(len(sids), -1, dtype=np.int64)
+        for g, k in enumerate(group_station):
+            if not group_notice[g]:
+                threshold[k] = max(threshold[k], group_min[g])
+        idx = np.asarray(edges, dtype=np.int64)
+        codes = {rid: c for c, rid in enumerate(sorted({r for r in route if r}))}
+        return cls(station_ids=tuple(sids), classes=tuple(classes),
+                   lon=np.asarray(net.edge_mid_lon, dtype=float)[idx],
+                   lat=np.asarray(net.edge_mid_lat, dtype=float)[idx],
+                   order=np.asarray(order, dtype=np.int64), starts=np.asarray(starts, dtype=np.int64),
+                   limit=np.asarray(limit, dtype=np.int64),
+                   route=np.asarray([codes.get(r, -1) for r in route], dtype=np.int64), routes=codes,
+                   link_group=np.asarray(link_group, dtype=np.int64),
+                   group_station=np.asarray(group_station, dtype=np.int64), n_groups=n_groups, threshold=threshold)
+
+    def closed(self, weather: Any, suspended: Sequence[str] = ()) -> np.ndarray:
+        """Whether each station's links are all closed under ``weather`` (in :attr:`station_ids` order).
+
+        Parameters
+        ----------
+        weather : Weather or StormWeather
+            Anything with ``wind_at(lon, lat)`` giving wind forces (0–17).
+        suspended : sequence of str
+            Sailings (route ids, ``F-18``) stopped whatever the wind: the replay's
+            :attr:`ReplayStep.suspended`.
+        """
+        if len(self.limit) == 0:
+            return self.n_groups == 0
+        wind = np.asarray(weather.wind_at(self.lon, self.lat), dtype=np.int64)
+        link_wind = np.maximum.reduceat(wind[self.order], self.starts)
+        shut = link_wind > self.limit
+        stopped = [self.routes[r] for r in suspended if r in self.routes]
+        if stopped:
+            hit = np.zeros(len(self.routes) + 1, dtype=bool)  # the last entry: lanes (code -1), never stopped
+            hit[stopped] = True
+            shut |= hit[self.route]
+        group_open = np.bincount(self.link_group, weights=~shut, minlength=len(self.group_station)) > 0
+        shut_groups = np.bincount(self.group_station, weights=~group_open, minlength=len(self.station_ids))
+        return shut_groups == self.n_groups
+
+    def closed_hours(self, track: Track, max_bft: Sequence[int] | np.ndarray,
+                     suspended: Sequence[Sequence[str]], *, step_h: float = 1.0,
+                     vortices: Sequence[Vortex] | None = None) -> np.ndarray:
+        """Hours each station's links are closed over the steps of a replay of ``track``.
+
+        Parameters
+        ----------
+        track : Track
+            The track the replay stepped through, at its steps (point ``i`` is step ``i``).
+        max_bft : sequence of int
+            Each step's :attr:`ReplayStep.max_bft` (an upper bound of the wind on any link): a
+            step whose bound closes no station is not evaluated.
+        suspended : sequence of sequences of str
+            Each step's :attr:`ReplayStep.suspended`.
+        step_h : float
+            Hours per step.
+        vortices : sequence of Vortex, optional
+            Each step's wind field, when the replay kept them
+            (:attr:`~islandcover.typhoon.replay.CutOffHours.vortices`); default: built from ``track``.
+
+        Raises
+        ------
+        EnsembleError
+            ``track`` and the steps differ in length.
+        """
+        bound = np.asarray(max_bft, dtype=np.int64)
+        if len(track.points) != len(bound) or len(suspended) != len(bound) or (
+                vortices is not None and len(vortices) != len(bound)):
+            msg = (f"the track has {len(track.points)} points but the replay {len(bound)} steps: give the track "
+                   "at the replay's steps")
+            raise EnsembleError(msg)
+        never = self.n_groups == 0
+        # a step whose bound is within every station's threshold closes none (a station with no way out
+        # is closed at every step)
+        lowest = int(self.threshold[~never].min()) if (~never).any() else np.iinfo(np.int64).max
+        count = never.astype(np.int64) * len(bound)
+        for i in np.flatnonzero(bound > lowest):
+            vortex = vortices[i] if vortices is not None else track.vortex(int(i))
+            count += self.closed(StormWeather(vortex, "", track.name), suspended[i]) & ~never
+        return count * float(step_h)
+
+
+@dataclass(frozen=True)
+class StationOdds:
+    """The odds that one station's links close (definition: :class:`StationLinks`).
+
+    Attributes
+    ----------
+    p_links_close : float
+        Share of members in which the station's links are all closed for at least one hour.
+    hours_closed_mean, hours_closed_p90 : float
+        Mean and 90th percentile (linear interpolation) of the hours they are closed.
+    classes : tuple of str
+        Boat classes of the station's teams.
+    """
+
+    id: str
+    name_zh: str
+    name_en: str
+    island_id: str
+    classes: tuple[str, ...]
+    p_links_close: float
+    hours_closed_mean: float
+    hours_closed_p90: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "name_zh": self.name_zh, "name_en": self.name_en, "island_id": self.island_id,
+                "boat_classes": list(self.classes), "p_links_close": round(self.p_links_close, 4),
+                "hours_closed_mean": round(self.hours_closed_mean, 2),
+                "hours_closed_p90": round(self.hours_closed_p90, 2)}
+
+
+def _station_odds(router: Router, links: StationLinks, closed_h: np.ndarray) -> list[StationOdds]:
+    out = []
+    for k, sid in enumerate(links.station_ids):
+        st = router.arch.stations.loc[sid]
+        col = closed_h[:, k] if closed_h.size else np.zeros(0)
+        out.append(StationOdds(
+            id=sid, name_zh=str(st.get("name_zh") or ""), name_en=str(st.get("name_en") or ""),
+            island_id=str(st.get("island_id") or ""), classes=links.classes[k],
+            p_links_close=float(np.mean(col >= 1.0)) if len(col) else 0.0,
+            hours_closed_mean=float(np.mean(col)) if len(col) else 0.0,
+            hours_closed_p90=float(np.percentile(col, 90)) if len(col) else 0.0))
+    out.sort(key=lambda o: (-o.p_links_close, -o.hours_closed_mean, o.id))
     return out

@@ -29,6 +29,12 @@ conversion to other averaging periods and no gust factor is applied):
    12 = 32.7–36.9, 13 = 37.0–41.4, 14 = 41.5–46.1, 15 = 46.2–50.9, 16 = 51.0–56.0,
    17 = 56.1–61.2 m/s); a wind above 61.2 m/s is reported as 17, as the scale's top grade.
 
+Evaluation: :func:`speeds_ms` / :func:`forces_bft` evaluate many storm states (a replay's steps)
+at many points in one call, :func:`speeds_at` one state per point; :meth:`Vortex.speed_ms` is the
+same code for one state, so every route gives the same numbers to the last bit.
+:func:`force_ranges` (:meth:`Vortex.bft_range`) bounds the force over lon/lat boxes, which settles
+most of a network's links against their wind limits without evaluating the field at them.
+
 No reduction over land is applied (the links that close are sea lanes and bridges), and there is
 no calm eye: inside Rmax the wind is held at its maximum, because no boat sails out in the eye
 (and the calibrated Rmax is smaller than the real eye, see below).
@@ -60,7 +66,9 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 from scipy.optimize import brentq, least_squares
@@ -79,9 +87,14 @@ __all__ = [
     "StormWeather",
     "Vortex",
     "beaufort",
+    "bounds_ms",
+    "force_ranges",
+    "forces_bft",
     "holland_b",
     "pressure_from_wind",
     "rmax_km",
+    "speeds_at",
+    "speeds_ms",
     "wind_from_pressure",
 ]
 
@@ -133,7 +146,7 @@ def pressure_from_wind(vmax_ms: float, *, b: float = 1.0) -> float:
 def holland_b(vmax_ms: float, pressure_hpa: float) -> float:
     """Holland's B from the symmetric maximum wind and the central pressure, in [1.0, 2.5]."""
     dp = max(P_ENV_HPA - float(pressure_hpa), 1.0) * 100.0
-    return float(np.clip(RHO_AIR * _E * float(vmax_ms) ** 2 / dp, *B_RANGE))
+    return float(min(max(RHO_AIR * _E * float(vmax_ms) ** 2 / dp, B_RANGE[0]), B_RANGE[1]))
 
 
 def rmax_km(vmax_ms: float, lat: float, *, calibration: float = RMAX_CALIBRATION) -> float:
@@ -160,6 +173,127 @@ def _profile(r_km: np.ndarray, v_sym: float, rm: float, b: float) -> np.ndarray:
     r = np.maximum(np.asarray(r_km, dtype=float), 1e-3)
     y = rm / r if b == 1.0 else (rm / r) ** b
     return v_sym * np.sqrt(y * np.exp(1.0 - y))
+
+
+def _profile_at(r_km: np.ndarray, v_sym: np.ndarray, rm: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """:func:`_profile` with its parameters given per element (arrays broadcast together), element
+    for element the same numbers (numpy's shortcuts for the exponents 2 and ½ included)."""
+    r = np.maximum(np.asarray(r_km, dtype=float), 1e-3)
+    x = rm / r
+    y = np.power(x, b)
+    for special, same in ((1.0, np.positive), (2.0, np.square), (0.5, np.sqrt)):
+        at = b == special
+        if np.any(at):
+            y = np.where(at, same(x), y)
+    return v_sym * np.sqrt(y * np.exp(1.0 - y))
+
+
+def _gather(vortices: Sequence[Vortex]) -> dict[str, np.ndarray]:
+    """What the field of each storm state needs, as arrays (one element per state), the derived
+    numbers computed as :meth:`Vortex.speed_ms` always did (Python's ``hypot`` and ``**``)."""
+    p = {n: np.array([getattr(v, n) for v in vortices], dtype=float)
+         for n in ("lon", "lat", "rmax_km", "v_sym_ms", "b", "vt_east_ms", "vt_north_ms")}
+    p["vt"] = np.array([math.hypot(v.vt_east_ms, v.vt_north_ms) for v in vortices], dtype=float)
+    p["rm2"] = np.array([v.rmax_km ** 2 for v in vortices], dtype=float)
+    return p
+
+
+def _parameters(vortices: Sequence[Vortex]) -> dict[str, np.ndarray]:
+    """:func:`_gather`, kept with the state when there is one (a replay reads one state many times)."""
+    return vortices[0]._field if len(vortices) == 1 else _gather(vortices)
+
+
+def _speeds(p: dict[str, np.ndarray], lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """The wind speed (m/s) at ``lon``/``lat`` of the storm states ``p`` (:func:`_parameters`, each
+    array broadcast against the points): the one implementation of the field."""
+    dx = np.radians(lon - p["lon"]) * np.cos(np.radians(0.5 * (lat + p["lat"])))
+    dy = np.radians(lat - p["lat"])
+    rad = np.maximum(np.hypot(dx, dy), 1e-12)
+    d = np.maximum(rad * _EARTH_KM, p["rmax_km"])  # no calm eye: inside Rmax the wind is the maximum
+    v = _profile_at(d, p["v_sym_ms"], p["rmax_km"], p["b"])
+    vt = p["vt"]
+    moving = vt > 0
+    if np.any(moving):
+        with np.errstate(divide="ignore", invalid="ignore"):  # a storm standing still: no motion term
+            # anticlockwise tangent at the point · motion, over |motion|: cos of the angle between them
+            cos_a = (-dy * p["vt_east_ms"] + dx * p["vt_north_ms"]) / (rad * vt)
+            share = p["rmax_km"] * d / (p["rm2"] + np.square(d))
+            term = v + vt * share * cos_a
+        v = term if np.all(moving) else np.where(moving, term, v)
+    return np.maximum(v, 0.0)
+
+
+def speeds_ms(vortices: Sequence[Vortex], lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Wind speed (m/s) of each storm state (rows) at each lon/lat (columns), in one evaluation.
+
+    Row ``i`` is ``vortices[i].speed_ms(lon, lat)`` (which is computed by the same code), so a
+    replay evaluates all its steps at once. See :meth:`Vortex.speed_ms`.
+    """
+    lon = np.asarray(lon, dtype=float).ravel()
+    lat = np.asarray(lat, dtype=float).ravel()
+    if not len(vortices):
+        return np.zeros((0, len(lon)))
+    return _speeds({k: v[:, None] for k, v in _parameters(vortices).items()}, lon[None, :], lat[None, :])
+
+
+def speeds_at(vortices: Sequence[Vortex], which: np.ndarray, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Wind speed (m/s) at each lon/lat of the storm state ``vortices[which[i]]``: point by point
+    what :meth:`Vortex.speed_ms` gives there."""
+    lon = np.asarray(lon, dtype=float).ravel()
+    if not len(lon):
+        return np.zeros(0)
+    which = np.asarray(which, dtype=np.int64).ravel()
+    return _speeds({k: v[which] for k, v in _parameters(vortices).items()}, lon, np.asarray(lat, dtype=float).ravel())
+
+
+def forces_bft(vortices: Sequence[Vortex], lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Wind force (int64, 0–17, :func:`beaufort`) of each storm state (rows) at each lon/lat (columns)."""
+    return beaufort(speeds_ms(vortices, lon, lat))
+
+
+def force_ranges(vortices: Sequence[Vortex], which: np.ndarray, west: np.ndarray, south: np.ndarray,
+                 east: np.ndarray, north: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The lowest and the highest force the storm state ``vortices[which[i]]`` can give anywhere in
+    the lon/lat box ``i`` (:meth:`Vortex.bft_range`, which this computes).
+
+    Bounds, not extremes: the distance from the centre (as :meth:`Vortex.speed_ms` measures
+    it) is bounded over the box, the symmetric profile falls with distance outside Rmax, and
+    the motion term lies within ±(its share at the nearest distance). A box far from the storm
+    or near its core is settled by them without evaluating the field at its points.
+    """
+    which = np.asarray(which, dtype=np.int64).ravel()
+    if not len(which):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    p = {k: v[which] for k, v in _parameters(vortices).items()}
+    west, south, east, north = (np.asarray(a, dtype=float).ravel() for a in (west, south, east, north))
+    # |Δlon|, |Δlat| and the cosine of the mean latitude, each between a lowest and a highest value
+    w, e = np.radians(west - p["lon"]), np.radians(east - p["lon"])
+    s, n = np.radians(south - p["lat"]), np.radians(north - p["lat"])
+    dlon_hi = np.maximum(np.abs(w), np.abs(e))
+    dlon_lo = np.where((w <= 0) & (e >= 0), 0.0, np.minimum(np.abs(w), np.abs(e)))
+    dlat_hi = np.maximum(np.abs(s), np.abs(n))
+    dlat_lo = np.where((s <= 0) & (n >= 0), 0.0, np.minimum(np.abs(s), np.abs(n)))
+    ms, mn = np.abs(np.radians(0.5 * (south + p["lat"]))), np.abs(np.radians(0.5 * (north + p["lat"])))
+    crosses = (south + p["lat"] <= 0) & (north + p["lat"] >= 0)
+    cos_lo = np.cos(np.minimum(np.maximum(ms, mn), math.pi / 2))
+    cos_hi = np.cos(np.where(crosses, 0.0, np.minimum(ms, mn)))
+    rm = p["rmax_km"]
+    near = np.maximum(np.hypot(dlon_lo * cos_lo, dlat_lo) * (_EARTH_KM * (1 - 1e-9)), rm)
+    far = np.maximum(np.hypot(dlon_hi * cos_hi, dlat_hi) * (_EARTH_KM * (1 + 1e-9)), rm)
+    motion = p["vt"] * rm * near / (p["rm2"] + near ** 2)
+    high = _profile_at(near, p["v_sym_ms"], rm, p["b"]) + motion
+    low = np.maximum(_profile_at(far, p["v_sym_ms"], rm, p["b"]) - motion, 0.0)
+    return beaufort(low - 1e-6), beaufort(high + 1e-6)
+
+
+def bounds_ms(vortices: Sequence[Vortex], distance_km: np.ndarray) -> np.ndarray:
+    """Per storm state, an upper bound (m/s) of its wind anywhere at least ``distance_km[i]`` from
+    its centre (:meth:`Vortex.bound_ms`, which this computes)."""
+    if not len(vortices):
+        return np.zeros(0)
+    p = _parameters(vortices)
+    d = np.maximum(np.asarray(distance_km, dtype=float).ravel(), p["rmax_km"])
+    return _profile_at(d, p["v_sym_ms"], p["rmax_km"], p["b"]) + 0.5 * p["vt"]
 
 
 @dataclass(frozen=True)
@@ -231,8 +365,8 @@ class Vortex:
             Neither wind nor pressure, a wind outside 5–95 m/s, a pressure outside 850–1020 hPa,
             or radii that no profile with this maximum wind can meet.
         """
-        vmax = None if vmax_ms is None or not np.isfinite(vmax_ms) else float(vmax_ms)
-        pc = None if pressure_hpa is None or not np.isfinite(pressure_hpa) else float(pressure_hpa)
+        vmax = None if vmax_ms is None or not math.isfinite(vmax_ms) else float(vmax_ms)
+        pc = None if pressure_hpa is None or not math.isfinite(pressure_hpa) else float(pressure_hpa)
         if vmax is None and pc is None:
             raise WindFieldError("a storm state needs its maximum wind (m/s) or its central pressure (hPa)")
         if pc is not None and not 850.0 <= pc <= 1020.0:
@@ -246,44 +380,43 @@ class Vortex:
         v_sym = vmax
         b = holland_b(v_sym, pc)
         fitted = "relation"
-        if rmax_km is not None and np.isfinite(rmax_km):
+        if rmax_km is not None and math.isfinite(rmax_km):
             if not 1.0 <= rmax_km <= 500.0:
                 raise WindFieldError(f"radius of maximum wind {rmax_km:g} km is out of range (1–500 km)")
             rm, fitted = float(rmax_km), "rmax"
         else:
             rm = _rmax_relation(v_sym, lat, calibration=calibration)
-        r7 = None if r7_km is None or not np.isfinite(r7_km) else float(r7_km)
-        r10 = None if r10_km is None or not np.isfinite(r10_km) else float(r10_km)
+        r7 = None if r7_km is None or not math.isfinite(r7_km) else float(r7_km)
+        r10 = None if r10_km is None or not math.isfinite(r10_km) else float(r10_km)
         if r7 is not None or r10 is not None:
             rm, b, fitted = _fit_radii(v_sym, b, r7, r10)
         return cls(lon=float(lon), lat=float(lat), vmax_ms=vmax, pressure_hpa=float(pc), vt_east_ms=float(vt_east_ms),
                    vt_north_ms=float(vt_north_ms), v_sym_ms=v_sym, rmax_km=float(rm), b=float(b), fitted=fitted)
 
     # ------------------------------------------------------------------ evaluation
+    @cached_property
+    def _field(self) -> dict[str, np.ndarray]:
+        return _gather([self])
+
     def speed_ms(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
         """Wind speed (2-min mean at 10 m, m/s) at each lon/lat.
 
         Distances on the local tangent plane of each point (east offset scaled by the cosine
         of the mean latitude): within 0.1% of the great circle out to 1000 km.
         """
-        lon = np.asarray(lon, dtype=float)
-        lat = np.asarray(lat, dtype=float)
-        dx = np.radians(lon - self.lon) * np.cos(np.radians(0.5 * (lat + self.lat)))
-        dy = np.radians(lat - self.lat)
-        rad = np.maximum(np.hypot(dx, dy), 1e-12)
-        d = np.maximum(rad * _EARTH_KM, self.rmax_km)  # no calm eye: inside Rmax the wind is the maximum
-        v = _profile(d, self.v_sym_ms, self.rmax_km, self.b)
-        vt = math.hypot(self.vt_east_ms, self.vt_north_ms)
-        if vt > 0:
-            # anticlockwise tangent at the point · motion, over |motion|: cos of the angle between them
-            cos_a = (-dy * self.vt_east_ms + dx * self.vt_north_ms) / (rad * vt)
-            share = self.rmax_km * d / (self.rmax_km ** 2 + d ** 2)
-            v += vt * share * cos_a
-        return np.maximum(v, 0.0)
+        shape = np.broadcast(np.asarray(lon), np.asarray(lat)).shape
+        lon, lat = np.broadcast_arrays(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+        return speeds_ms([self], lon, lat)[0].reshape(shape)
 
     def bft(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
         """Wind force (int64, 0–17, :func:`beaufort`) at each lon/lat."""
         return beaufort(self.speed_ms(lon, lat))
+
+    def bft_range(self, west: np.ndarray, south: np.ndarray, east: np.ndarray,
+                  north: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The lowest and the highest force :meth:`bft` can give anywhere in each lon/lat box
+        (:func:`force_ranges`)."""
+        return force_ranges([self], np.zeros(np.size(west), dtype=np.int64), west, south, east, north)
 
     def radius_km(self, speed_ms: float, *, n_azimuths: int = 72) -> tuple[float, float, float]:
         """Outermost radius (km) where the wind reaches ``speed_ms``: (mean, min, max) over azimuths.
@@ -304,9 +437,7 @@ class Vortex:
 
     def bound_ms(self, distance_km: float) -> float:
         """An upper bound (m/s) of the wind anywhere at least ``distance_km`` from the centre."""
-        d = max(float(distance_km), self.rmax_km)
-        v = float(_profile(np.array([d]), self.v_sym_ms, self.rmax_km, self.b)[0])
-        return v + 0.5 * math.hypot(self.vt_east_ms, self.vt_north_ms)
+        return float(bounds_ms([self], np.array([float(distance_km)]))[0])
 
     def to_dict(self) -> dict[str, object]:
         return {"lon": round(self.lon, 4), "lat": round(self.lat, 4), "vmax_ms": round(self.vmax_ms, 2),

@@ -4,24 +4,28 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from islandcover.errors import EnsembleError, IslandcoverError
+from islandcover.situation import Suspension
 from islandcover.travel.weather import Weather
 from islandcover.typhoon.ensemble import (
     CMA_TRACK_ERROR_KM,
     CMA_VMAX_MAE_MS,
     EnsembleRouter,
     ErrorModel,
+    StationLinks,
     check_options,
     forecast_track,
     member_seeds,
     member_track,
     run_ensemble,
 )
+from islandcover.typhoon.prepare_odds import prepare_odds
 from islandcover.typhoon.replay import replay
 from islandcover.typhoon.tracks import shipped_track
-from islandcover.typhoon.wind_field import holland_b
+from islandcover.typhoon.wind_field import StormWeather, holland_b
 
 # 梅花's closest approach is on 14 Sep; a forecast issued the day before keeps the runs short
 ISSUED = "2022-09-14T02:00+08:00"
@@ -111,7 +115,10 @@ class TestRuns:
             assert np.array_equal(serial.hours_cut_off, other.hours_cut_off)
             assert np.array_equal(serial.longest_h, other.longest_h)
             assert np.array_equal(serial.peak_bft, other.peak_bft)
+            assert np.array_equal(serial.links_closed_h, other.links_closed_h)
+            assert np.array_equal(serial.cut_from_h, other.cut_from_h, equal_nan=True)
             assert [o.to_dict() for o in serial.islands] == [o.to_dict() for o in other.islands]
+            assert [s.to_dict() for s in serial.stations] == [s.to_dict() for s in other.stations]
         d = serial.to_dict()
         assert {"storm", "members", "hours", "islands"} <= set(d)
         assert set(d["islands"][0]) == {"id", "name_zh", "name_en", "p_cut_off", "hours_mean", "hours_p90",
@@ -150,3 +157,149 @@ class TestErrorsWarnings:
         rc, out, err = run_cli(["ensemble", "梅花", *argv])
         assert rc == 2 and out == ""
         assert len(err.strip().splitlines()) == 1 and err.startswith("islandcover: error: ")
+
+
+# ---------------------------------------------------------------------- stations, and the plan by the odds
+# a day of 梅花 from the day of landfall (09-14 02:00 – 09-15 02:00 BJT): short members that do close links
+SHORT = ("2022-09-13T18:00:00Z", "2022-09-14T18:00:00Z")
+
+
+@pytest.fixture(scope="module")
+def short():
+    from storms import muifa_window
+
+    return muifa_window(*SHORT)
+
+
+@pytest.fixture(scope="module")
+def tiny(router, short):
+    """Three members of the short window, serially."""
+    return run_ensemble(router, short, 3, seed=20, workers=0)
+
+
+@pytest.fixture(scope="module")
+def exits(arch, net):
+    """Station id → boat class → the network edges by which that class sets out, found here from the network
+    (the definition of StationLinks, written out again): own boats the sea lanes at the landing the station
+    embarks at; a team riding the ferries the sailings between its land mass and another."""
+    mode = net.edge_mode.astype(str)
+    ferries = np.flatnonzero(mode == "ferry")
+    out = {}
+    for sid in sorted(set(arch.teams.station_id)):
+        node = net.station_node[sid]
+        (emb,) = np.flatnonzero((mode == "embark") & (net.edge_u == node))
+        landing = net.edge_v[emb]
+        lanes = np.flatnonzero((mode == "sea") & ((net.edge_u == landing) | (net.edge_v == landing)))
+        mass = net.landmass[arch.stations.at[sid, "island_id"]]
+        off = [e for e in ferries if (net.landmass.get(net.node_island[net.edge_u[e]]) == mass)
+               != (net.landmass.get(net.node_island[net.edge_v[e]]) == mass)]
+        out[sid] = {c: np.array(off if c == "ferry" else lanes, dtype=np.int64)
+                    for c in set(arch.teams.boat_class[arch.teams.station_id == sid])}
+    return out
+
+
+def _shut(router, weather, exits_of_station) -> bool:
+    """No class of the station has an open link, by the router's own test of every edge of the network."""
+    return not any(router.open_edges(c, weather)[edges].any() for c, edges in exits_of_station.items())
+
+
+class TestStations:
+    def test_in_a_uniform_gale_links_close_as_the_lanes_exposure_and_the_boats_limits_say(self, router):
+        links = StationLinks.from_router(router)
+        shut = {w: {s for s, c in zip(links.station_ids, links.closed(Weather.uniform(w))) if c} for w in range(13)}
+        assert shut[6] == set()  # within every own boat's limit on sheltered water (7) and open sea (6)
+        # 东极 (庙子湖) and 枸杞 put to sea into open water only: force 7 is above the workboat's open-sea limit
+        assert shut[7] == {"ST-07", "ST-12"}
+        # at force 8 only the teams riding conventional ferries over sheltered water (limit 8) get out:
+        # 定海 and 沈家门 (舟山岛) and 高亭 (岱山岛); 菜园 (泗礁) has a ferry team, but its sailings cross open sea
+        assert shut[8] == set(links.station_ids) - {"ST-01", "ST-03", "ST-08"}
+        assert shut[9] == set(links.station_ids) == set(router.arch.teams.station_id)
+
+    def test_p_links_close_is_the_share_counted_from_the_members_replayed_directly(self, router, short, tiny,
+                                                                                  exits):
+        base = forecast_track(short)
+        _, seeds = member_seeds(tiny.seed, tiny.members)
+        hours = np.zeros((tiny.members, len(exits)))
+        sids = sorted(exits)
+        for k, s in enumerate(seeds):
+            tr = member_track(base, ErrorModel(), np.random.Generator(np.random.PCG64(s)), k)
+            rp = replay(router, tr, "1h")
+            hourly = tr.interpolate("1h")
+            for i, step in enumerate(rp.steps):
+                at = pd.Timestamp(step.time).to_pydatetime()
+                w = StormWeather(hourly.vortex(i), step.time, tr.name).with_notices(
+                    tuple(Suspension(0, "route", fid, at, None, "lead-time rule") for fid in step.suspended))
+                hours[k] += [_shut(router, w, exits[sid]) for sid in sids]
+            # the start of each island's longest isolation, as the replay names it
+            first = {st.time: n for n, st in enumerate(rp.steps)}
+            for j, iid in enumerate(tiny.island_ids):
+                summary = next(x for x in rp.islands if x.id == iid)
+                want = np.nan if summary.longest_from is None else first[summary.longest_from]
+                assert np.array_equal(tiny.cut_from_h[k, j], want, equal_nan=True), (k, iid)
+        assert hours.sum() > 0  # the window does close links
+        odds = {o.id: o for o in tiny.stations}
+        assert sorted(odds) == sids
+        for j, sid in enumerate(sids):
+            assert np.array_equal(tiny.links_closed_h[:, tiny.station_ids.index(sid)], hours[:, j]), sid
+            assert odds[sid].p_links_close == np.mean(hours[:, j] >= 1), sid
+            assert odds[sid].hours_closed_mean == pytest.approx(hours[:, j].mean()), sid
+
+    def test_the_answer_lists_every_station_with_a_team_most_likely_closed_first(self, arch, tiny):
+        d = tiny.to_dict()
+        assert {s["id"] for s in d["stations"]} == set(arch.teams.station_id)
+        for s in d["stations"]:
+            assert set(s) >= {"id", "name_zh", "p_links_close", "hours_closed_mean", "hours_closed_p90"}
+            assert s["name_zh"] == arch.stations.at[s["id"], "name_zh"]
+            assert 0 <= s["p_links_close"] <= 1 and s["hours_closed_p90"] >= 0
+        keys = [(-s["p_links_close"], -s["hours_closed_mean"], s["id"]) for s in d["stations"]]
+        assert keys == sorted(keys)
+        assert "p_links_close" in d["definitions"]
+
+
+class TestPrepareOdds:
+    def test_islands_are_ranked_by_probability_times_people(self, router, short, tiny):
+        arch = router.arch
+        plan = prepare_odds(router, tiny, short, now=_t("2022-09-14T02:00+08:00"))
+        odds = {o.id: o.p_cut_off for o in tiny.islands}
+        own = set(arch.stations.loc[arch.teams.station_id, "island_id"])
+        assert {i.id for i in plan.items} == {iid for iid, p in odds.items() if p > 0 and iid not in own}
+        assert set(plan.skipped_own_team) == {iid for iid, p in odds.items() if p > 0 and iid in own}
+        pop = arch.islands.population
+        known = [iid for iid in odds if odds[iid] > 0 and iid not in own and pd.notna(pop[iid])]
+        by_hand = sorted(known, key=lambda iid: (-odds[iid] * int(pop[iid]), -odds[iid], iid))
+        assert [i.id for i in plan.items[:len(known)]] == by_hand
+        rest = plan.items[len(known):]
+        assert all(i.population is None for i in rest)
+        assert [i.p_cut_off for i in rest] == sorted((i.p_cut_off for i in rest), reverse=True)
+        for i in plan.items[:len(known)]:
+            assert i.expected_people == pytest.approx(odds[i.id] * int(pop[i.id]))
+        assert plan.expected_people == pytest.approx(sum(odds[iid] * int(pop[iid]) for iid in known))
+        assert plan.to_dict()["ranking"].startswith("p_cut_off × population")
+
+    def test_each_team_arrives_by_the_earliest_likely_cut_off_and_goes_once(self, router, short, tiny):
+        plan = prepare_odds(router, tiny, short, now=_t("2022-09-14T02:00+08:00"))
+        sent = [i.team.team_id for i in plan.items if i.team is not None]
+        assert sent and len(sent) == len(set(sent))
+        start = pd.Timestamp(tiny.start)
+        for i in plan.items:
+            k = tiny.island_ids.index(i.id)
+            begins = sorted(tiny.cut_from_h[tiny.longest_h[:, k] > tiny.hours, k])
+            assert pd.Timestamp(i.cut_off_from) == start + pd.Timedelta(hours=begins[0])  # 10th pct of 3: the least
+            if i.team is not None:
+                arrive = pd.Timestamp(i.team.latest_departure) + pd.Timedelta(minutes=i.team.eta_min)
+                assert arrive <= pd.Timestamp(i.cut_off_from)
+                assert pd.Timestamp(i.team.latest_departure).minute == 0  # on the hour
+
+    def test_an_island_likely_cut_off_keeps_its_last_team(self, router, short, tiny):
+        arch = router.arch
+        plan = prepare_odds(router, tiny, short, now=_t("2022-09-14T02:00+08:00"))
+        likely = {o.id for o in tiny.islands if o.p_cut_off >= 0.5}
+        home = arch.teams.station_id.map(arch.stations.island_id)
+        sent = {i.team.team_id for i in plan.items if i.team is not None}
+        for iid in likely & set(home):
+            mine = set(home.index[home == iid])
+            assert mine - sent, iid
+
+    def test_a_track_that_is_not_the_ensembles_is_refused(self, router, short, tiny, muifa):
+        with pytest.raises(EnsembleError, match="track and start the ensemble was run with"):
+            prepare_odds(router, tiny, muifa)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import datetime
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from islandcover.situation import Suspension
 from islandcover.travel.weather import Weather
-from islandcover.typhoon.replay import prepare, replay
+from islandcover.typhoon.replay import CutOffTracker, Isolation, cut_off_hours, prepare, replay
 from islandcover.typhoon.tracks import shipped_track
 from islandcover.typhoon.wind_field import StormWeather, Vortex
 
@@ -120,6 +120,58 @@ class TestReplayInvariants:
             assert isl.peak_bft == max(s.wind_bft[isl.id] for s in run.steps)
         hours = [i.hours_cut_off for i in run.islands]
         assert hours == sorted(hours, reverse=True)
+
+
+class TestCutOffHours:
+    """The replay's core, as the typhoon ensemble runs it: the same answer as the router's, found from
+    certificates (CutOffTracker) and the wind at few links."""
+
+    def test_certificates_give_the_routers_answer(self, router):
+        # storms placed at random around Zhoushan, some with sailings stopped by the lead-time rule: the
+        # cut-off islands from certificates equal Router.cutoff's from the components of every link, first
+        # with no certificate kept (every island searched), then from the certificates kept
+        rng = np.random.default_rng(3)
+        routes = sorted({str(r) for r in router.net.edge_name[router.net.edge_mode == "ferry"]})
+        cases = []
+        for k in range(12):
+            v = Vortex.from_state(rng.uniform(121.0, 124.0), rng.uniform(28.8, 31.4), rng.uniform(18, 55), None,
+                                  vt_east_ms=rng.uniform(-6, 6), vt_north_ms=rng.uniform(-6, 6))
+            stopped = tuple(sorted(rng.choice(routes, size=int(rng.integers(1, 6)), replace=False))) if k % 2 else ()
+            notices = tuple(Suspension(0, "route", f, datetime(2022, 9, 14, tzinfo=UTC), None, "rule") for f in stopped)
+            w = StormWeather(v, "2022-09-14T12:00:00+08:00", "T").with_notices(notices)
+            cases.append((v, tuple(str(x) for x in stopped), sorted(c.id for c in router.cutoff(w))))
+        assert any(expect for *_, expect in cases) and any(not expect for *_, expect in cases)
+        tracker = CutOffTracker(router)
+        for v, stopped, expect in cases + cases[::-1]:
+            assert sorted(np.array(tracker.ids)[tracker.cut_off(v, stopped)]) == expect
+        calm = Weather.uniform(0).with_notices(
+            tuple(Suspension(0, "route", f, datetime(2022, 9, 14, tzinfo=UTC), None, "rule") for f in routes))
+        assert (sorted(np.array(tracker.ids)[tracker.cut_off(None, tuple(routes))])
+                == sorted(c.id for c in router.cutoff(calm)))
+
+    def test_the_core_is_what_the_replay_shows(self, router, run, muifa):
+        hours = cut_off_hours(router, muifa)
+        assert len(hours.times) == len(run.steps) and not hours.weathers and not hours.signatures
+        for i, s in enumerate(run.steps):
+            assert tuple(sorted(np.array(hours.island_ids)[hours.cut_off[i]])) == s.cut_off
+            assert dict(zip(hours.island_ids, hours.wind_bft[i].tolist())) == s.wind_bft
+            assert hours.suspended[i] == s.suspended
+            # without the replay's display, the wind on the links is given by its bound
+            assert hours.max_bft[i] >= s.max_bft
+        iso = Isolation.of(hours)
+        by_id = {x.id: x for x in run.islands}
+        for j, iid in enumerate(hours.island_ids):
+            assert iso.hours_cut_off[j] == by_id[iid].hours_cut_off
+            assert iso.longest_h[j] == by_id[iid].longest_isolation_h
+            assert iso.peak_bft[j] == by_id[iid].peak_bft
+            first = by_id[iid].longest_from
+            assert (run.steps[iso.longest_first[j]].time if iso.longest_first[j] >= 0 else None) == first
+
+    def test_a_track_at_its_steps_is_not_interpolated_again(self, router, muifa):
+        hourly = muifa.interpolate("1h")
+        a, b = cut_off_hours(router, muifa), cut_off_hours(router, hourly)
+        assert np.array_equal(a.cut_off, b.cut_off) and np.array_equal(a.wind_bft, b.wind_bft)
+        assert a.suspended == b.suspended and a.times == b.times
 
 
 class TestMuifa:

@@ -15,9 +15,14 @@ from islandcover.typhoon.wind_field import (
     Vortex,
     WindFieldError,
     beaufort,
+    bounds_ms,
+    force_ranges,
+    forces_bft,
     holland_b,
     pressure_from_wind,
     rmax_km,
+    speeds_at,
+    speeds_ms,
     wind_from_pressure,
 )
 
@@ -186,3 +191,82 @@ class TestStormWeather:
         w = a.wind_at(np.array([122.1, 123.5, 140.0]), np.array([30.3, 30.3, 30.0]))
         assert w.dtype == np.int64 and w.shape == (3,)
         assert w[0] >= 10 and w[0] >= w[1] >= w[2] and w[2] <= 4
+
+
+# ---------------------------------------------------------------------- many states at once, and bounds
+def _published_speed(v: Vortex, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """The field as Vortex.speed_ms computed it, one state at a time, before it was vectorised over states
+    (written out again: the vectorised field must give these numbers to the last bit)."""
+    dx = np.radians(lon - v.lon) * np.cos(np.radians(0.5 * (lat + v.lat)))
+    dy = np.radians(lat - v.lat)
+    rad = np.maximum(np.hypot(dx, dy), 1e-12)
+    d = np.maximum(rad * 6371.0088, v.rmax_km)
+    r = np.maximum(d, 1e-3)
+    y = v.rmax_km / r if v.b == 1.0 else (v.rmax_km / r) ** v.b
+    speed = v.v_sym_ms * np.sqrt(y * np.exp(1.0 - y))
+    vt = math.hypot(v.vt_east_ms, v.vt_north_ms)
+    if vt > 0:
+        cos_a = (-dy * v.vt_east_ms + dx * v.vt_north_ms) / (rad * vt)
+        speed += vt * (v.rmax_km * d / (v.rmax_km ** 2 + d ** 2)) * cos_a
+    return np.maximum(speed, 0.0)
+
+
+def _states(rng: np.random.Generator, n: int) -> list[Vortex]:
+    import dataclasses
+
+    out = []
+    for k in range(n):
+        moving = k % 5 != 0  # some storms stand still (no motion term)
+        v = Vortex.from_state(rng.uniform(119, 126), rng.uniform(25, 33), rng.uniform(12, 70),
+                              rng.uniform(900, 1000) if k % 3 else None, vt_east_ms=rng.uniform(-9, 9) * moving,
+                              vt_north_ms=rng.uniform(-9, 9) * moving, calibration=rng.uniform(0.1, 1.2))
+        if k % 7 == 0:  # numpy computes x ** 2 and x ** 0.5 by shortcuts of their own: they must be kept
+            v = dataclasses.replace(v, b=(2.0, 0.5, 1.0, 2.5)[k % 4])
+        out.append(v)
+    return out
+
+
+class TestManyStates:
+    def test_all_steps_at_once_are_each_step_to_the_last_bit(self):
+        rng = np.random.default_rng(11)
+        states = _states(rng, 60)
+        lon, lat = rng.uniform(121, 124, 700), rng.uniform(29, 31.5, 700)
+        at_once = speeds_ms(states, lon, lat)
+        which = rng.integers(0, len(states), 700)
+        pairs = speeds_at(states, which, lon, lat)
+        for k, v in enumerate(states):
+            published = _published_speed(v, lon, lat)
+            assert np.array_equal(at_once[k], published), k
+            assert np.array_equal(v.speed_ms(lon, lat), published), k
+            assert np.array_equal(pairs[which == k], published[which == k]), k
+        assert np.array_equal(forces_bft(states, lon, lat), beaufort(at_once))
+        assert speeds_ms([], lon, lat).shape == (0, 700)
+
+    def test_bounds_at_a_distance_are_each_states_bound(self):
+        states = _states(np.random.default_rng(12), 40)
+        distance = np.linspace(0, 900, 40)
+        assert np.array_equal(bounds_ms(states, distance), [v.bound_ms(d) for v, d in zip(states, distance)])
+
+    @settings(max_examples=40, deadline=None)
+    @given(seed=st.integers(0, 10_000), size=st.floats(0.0, 1.5))
+    def test_force_ranges_hold_every_force_in_the_box(self, seed, size):
+        rng = np.random.default_rng(seed)
+        states = _states(rng, 8)
+        west, south = rng.uniform(120.5, 124, 8), rng.uniform(28.5, 31.5, 8)
+        east, north = west + rng.uniform(0, size, 8), south + rng.uniform(0, size, 8)
+        which = np.arange(8)
+        low, high = force_ranges(states, which, west, south, east, north)
+        for k, v in enumerate(states):
+            lon = np.concatenate([[west[k], east[k], west[k], east[k]], rng.uniform(west[k], east[k], 400)])
+            lat = np.concatenate([[south[k], south[k], north[k], north[k]], rng.uniform(south[k], north[k], 400)])
+            force = v.bft(lon, lat)
+            assert low[k] <= force.min() and force.max() <= high[k], (k, low[k], high[k], force.min(), force.max())
+        one = states[0].bft_range(west[:1], south[:1], east[:1], north[:1])
+        assert (one[0][0], one[1][0]) == (low[0], high[0])
+
+    def test_force_ranges_settle_boxes_far_away_and_near_the_core(self):
+        v = Vortex.from_state(122.3, 29.9, 42, None, vt_north_ms=5.0)
+        low, high = v.bft_range(np.array([140.0, 122.25]), np.array([20.0, 29.88]), np.array([140.2, 122.3]),
+                                np.array([20.2, 29.9]))
+        assert high[0] <= 3  # 2,000 km away: calm, whatever the box holds
+        assert low[1] >= 12  # inside the radius of maximum wind
