@@ -148,11 +148,14 @@ class TestChart:
 
 
 # ---------------------------------------------------------------------- /nearest and /cutoff
+# A fixed departure time: by default teams leave now, and a ferry team's wait for its next sailing
+# (and so its answer) changes when the minute turns between the kept and the recomputed answer.
+LEAVING = "2026-12-03T23:00+08:00"
 QUERIES = [
-    {"island": "蚂蚁岛"},
-    {"island": "ZS-0033", "wind": 7, "k": 1},
-    {"island": "mayi", "wind": 5, "k": 5},
-    {"island": "东福山岛", "lon": 123.0, "lat": 29.5, "r7": 300, "r10": 100},
+    {"island": "蚂蚁岛", "at": LEAVING},
+    {"island": "ZS-0033", "wind": 7, "k": 1, "at": LEAVING},
+    {"island": "mayi", "wind": 5, "k": 5, "at": LEAVING},
+    {"island": "东福山岛", "lon": 123.0, "lat": 29.5, "r7": 300, "r10": 100, "at": LEAVING},
 ]
 
 
