@@ -42,6 +42,8 @@ __all__ = [
     "StepError",
     "WindFieldError",
     "EnsembleError",
+    # work on a cluster
+    "ClusterError",
     # seasons
     "UnknownTerm",
     "YearOutOfRange",
@@ -179,8 +181,13 @@ class WindFieldError(IslandcoverError):
 
 
 class EnsembleError(IslandcoverError):
-    """A typhoon ensemble that cannot be run as asked: members, hours, spread or start out of range, or
-    no dask scheduler at the address given."""
+    """A typhoon ensemble that cannot be run as asked: members, hours, spread or start out of range."""
+
+
+# ---------------------------------------------------------------------- work on a cluster
+class ClusterError(IslandcoverError):
+    """Work that cannot go to workers as asked: a negative number of workers, a scheduler address not
+    of the form ``tcp://HOST:PORT``, no scheduler answering there, or dask.distributed missing."""
 
 
 # ---------------------------------------------------------------------- seasons

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import logging
 import queue
-import re
 import threading
 import uuid
 from collections import OrderedDict
@@ -71,8 +70,6 @@ RETRY_AFTER_S = 60
 
 JobState = Literal["queued", "running", "done", "failed"]
 
-#: "member 3/10 done" (serial) and "3/10 members done" (on workers): run_ensemble's progress messages.
-_DONE = re.compile(r"(\d+)/(\d+)")
 
 
 # ---------------------------------------------------------------------- the request and the answer
@@ -280,13 +277,8 @@ def post_ensemble(state: State, _role: Planner, body: EnsembleIn, request: Reque
     router_ = state.router
 
     def work(progress: Callable[[int], None]) -> dict[str, Any]:
-        def report(msg: str) -> None:
-            m = _DONE.search(msg)
-            if m:
-                progress(int(m.group(1)))
-
         ens = run_ensemble(router_, track, body.members, hours=body.hours, seed=body.seed, model=model,
-                           start=body.start, workers=body.workers, progress=report)
+                           start=body.start, workers=body.workers, progress=lambda done, _total: progress(done))
         return ens.to_dict()
 
     accepted = body.model_dump(mode="json")

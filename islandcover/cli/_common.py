@@ -31,6 +31,7 @@ __all__ = [
     "at_args",
     "at_of",
     "count",
+    "count_progress",
     "data_args",
     "data_folder",
     "live_args",
@@ -153,6 +154,20 @@ def scenario_of(args: argparse.Namespace, name: str = "scenario") -> Scenario:
 
 def progress(args: argparse.Namespace) -> Callable[[str], None] | None:
     return None if getattr(args, "json", False) else (lambda m: print(f"  {m}", file=sys.stderr))
+
+
+def count_progress(what: str, quiet: bool = False) -> Callable[[int, int], None] | None:
+    """A progress callback of (done, total) that prints ``  done/total WHAT done`` on stderr at
+    about every tenth of the work and at the end; None when ``quiet``."""
+    if quiet:
+        return None
+    shown = [0]
+
+    def report(done: int, total: int) -> None:
+        if done == total or done - shown[0] >= max(1, total // 10):
+            shown[0] = done
+            print(f"  {done}/{total} {what} done", file=sys.stderr)
+    return report
 
 
 def open_store(args: argparse.Namespace) -> Store:

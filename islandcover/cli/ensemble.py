@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from islandcover.cli._common import data_args, pad, parse_time, router_of
+from islandcover.cli._common import count_progress, data_args, pad, parse_time, router_of
 from islandcover.clock import beijing_text
 from islandcover.errors import IslandcoverError
 from islandcover.typhoon.ensemble import Ensemble, ErrorModel, check_options, run_ensemble
@@ -39,7 +39,7 @@ def cmd_ensemble(args: argparse.Namespace) -> int:
     track = resolve_track(args.track, storm=args.storm)
     quiet = args.json or args.csv
     router = router_of(argparse.Namespace(**{**vars(args), "json": quiet}))
-    progress = None if quiet else (lambda m: print(f"  {m}", file=sys.stderr))
+    progress = count_progress("members", quiet)
     ens = run_ensemble(router, track, args.members, hours=args.hours, seed=args.seed, model=model, start=start,
                        workers=args.workers, scheduler=args.scheduler, progress=progress,
                        lead_hours=LEAD_HOURS if args.lead_rule else None)

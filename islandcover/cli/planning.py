@@ -14,6 +14,7 @@ from islandcover._plumbing import write_text_atomic
 from islandcover.cli._common import (
     at_args,
     at_of,
+    count_progress,
     data_args,
     open_store,
     positive,
@@ -22,12 +23,13 @@ from islandcover.cli._common import (
     scenario_of,
     state_args,
 )
+from islandcover.distributed import check_cluster
 from islandcover.errors import IslandcoverError, ScenarioError, SitingError
 from islandcover.planning.capacity import CAPACITY_MODELS, parse_capacity
 from islandcover.planning.coverage import THRESHOLDS_MIN, CoverageModel, read_assignments
 from islandcover.planning.scenario import Scenario
 from islandcover.planning.siting import UNITS
-from islandcover.planning.sweep import check_cluster, read_sweep, run_sweep
+from islandcover.planning.sweep import read_sweep, run_sweep
 
 __all__ = ["add_commands", "cmd_compare", "cmd_coverage", "cmd_matrix", "cmd_site", "cmd_map"]
 
@@ -94,16 +96,9 @@ def _coverage_sweep(args: argparse.Namespace) -> int:
     entries = read_sweep(args.sweep, vessel=args.vessel, at=at_of(args))
     model = CoverageModel(router_of(args))
     n = len(entries)
-    shown = [0]
-
-    def progress(done: int, total: int) -> None:
-        if done == total or done - shown[0] >= max(1, total // 10):
-            shown[0] = done
-            print(f"  {done}/{total} scenarios done", file=sys.stderr)
-
     t0 = time.perf_counter()
     table = run_sweep(model, entries, args.minutes or list(THRESHOLDS_MIN), workers=args.workers,
-                      scheduler=args.scheduler, progress=progress, source=args.sweep.name)
+                      scheduler=args.scheduler, progress=count_progress("scenarios"), source=args.sweep.name)
     text = table.to_csv(index=False, lineterminator="\n")
     where = table.attrs.get("runner", "serial")
     if args.out is not None:

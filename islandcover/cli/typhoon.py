@@ -19,6 +19,7 @@ from typing import Any
 
 from islandcover.cli._common import (
     at_of,
+    count_progress,
     data_args,
     live_args,
     open_store,
@@ -183,7 +184,7 @@ def _prepare_odds(args: argparse.Namespace) -> int:
     router = router_of(args)
     situation = situation_of(args)
     lead = LEAD_HOURS if args.lead_rule else None
-    progress = None if args.json else (lambda m: print(f"  {m}", file=sys.stderr))
+    progress = count_progress("members", args.json)
     ens = run_ensemble(router, track, args.members, hours=args.hours, seed=args.seed, model=model, start=start,
                        workers=workers, scheduler=args.scheduler, progress=progress, lead_hours=lead)
     plan = prepare_odds(router, ens, track, start=start, situation=situation, now=now, lead_hours=lead)

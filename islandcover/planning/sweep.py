@@ -17,8 +17,8 @@ network is built once; a scenario is a mask over its links and a set of stations
 row per scenario (:func:`sweep_columns`). The scenarios are the file's alone: no live suspension
 notices are added (as ``compare``).
 
-Distribution follows the typhoon ensemble (:mod:`islandcover.typhoon.ensemble`), through
-:func:`map_batches`, which is not specific to sweeps: serially in this process, on a
+Distribution is the typhoon ensemble's (:mod:`islandcover.typhoon.ensemble`), through
+:func:`islandcover.distributed.map_batches`: serially in this process, on a
 ``dask.distributed`` LocalCluster of processes with one thread each, or on a running scheduler;
 the shared inputs (the archipelago, the network, the travel parameters, the demand) are sent to
 each worker once, each worker builds its model on its first batch and keeps it (its cache of
@@ -33,25 +33,23 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from islandcover.errors import EnsembleError, IslandcoverError, SweepError
+from islandcover.distributed import check_cluster, map_batches
+from islandcover.errors import IslandcoverError, SweepError
 from islandcover.planning.coverage import THRESHOLDS_MIN, CoverageModel, parse_site
 from islandcover.planning.scenario import SPEC_FIELDS, Scenario
 from islandcover.planning.travel_matrix import Demand
 from islandcover.travel.routing import Router
-from islandcover.typhoon.ensemble import check_options
 
 __all__ = [
     "AUTO_SERIAL_BELOW",
     "SweepEntry",
     "SweepInputs",
-    "check_cluster",
     "check_sweep",
-    "map_batches",
     "read_sweep",
     "run_sweep",
     "sweep_batch",
@@ -59,8 +57,6 @@ __all__ = [
     "sweep_row",
 ]
 
-T = TypeVar("T")
-R = TypeVar("R")
 
 #: With ``workers=None``, sweeps of fewer scenarios than this run serially in this process (a
 #: report takes a fraction of a second; starting a cluster takes seconds); longer ones on a
@@ -307,17 +303,6 @@ def sweep_row(model: CoverageModel, entry: SweepEntry, minutes: Sequence[float] 
 
 
 # ---------------------------------------------------------------------- on workers
-def check_cluster(workers: int | None, scheduler: str | None) -> None:
-    """Refuse bad ``workers`` or ``scheduler`` before any work (the typhoon ensemble's checks).
-
-    Raises
-    ------
-    EnsembleError
-        ``workers`` not a whole number 0 or more, or ``scheduler`` not of the form ``tcp://HOST:PORT``.
-    """
-    check_options(1, 0.0, scheduler=scheduler, workers=None if scheduler else workers)
-
-
 class SweepInputs:
     """What a worker needs to evaluate scenarios, sent to it once: the archipelago, the network,
     the travel parameters, the demand and the thresholds. It builds its :class:`CoverageModel` on
@@ -358,104 +343,6 @@ def sweep_batch(inputs: SweepInputs, entries: list[SweepEntry]) -> list[dict[str
     """The rows of ``entries`` on this process's model (the task a worker runs)."""
     model = inputs.model()
     return [sweep_row(model, e, inputs.minutes) for e in entries]
-
-
-def _batches(n: int, k: int) -> list[tuple[int, int]]:
-    """``n`` items in ``k`` contiguous batches of near-equal size: (first, count)."""
-    k = max(1, min(n, k))
-    sizes = [n // k + (1 if i < n % k else 0) for i in range(k)]
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    return [(int(s), int(c)) for s, c in zip(starts, sizes)]
-
-
-def map_batches(func: Callable[[Any, list[T]], list[R]], shared: Any, items: Sequence[T], *, workers: int = 0,
-                scheduler: str | None = None, batches_per_worker: int = 3,
-                progress: Callable[[int, int], None] | None = None,
-                connect_timeout_s: float = 10.0) -> tuple[list[R], str]:
-    """``func(shared, batch)`` over ``items`` in contiguous batches, here or on dask workers; results in order.
-
-    Parameters
-    ----------
-    func : callable
-        Takes the shared object and a list of items, returns one result per item. Must be
-        importable by the workers (a module-level function).
-    shared : object
-        What every batch needs (a model, a network); sent to each worker once
-        (``client.scatter(..., broadcast=True)``), so a worker may cache in it what it builds.
-    items : sequence
-        The work.
-    workers : int
-        0: serially in this process (dask is not imported), one item at a time; else a
-        ``distributed.LocalCluster`` of that many processes with one thread each. Ignored with
-        ``scheduler``.
-    scheduler : str, optional
-        Address of a running scheduler (``tcp://HOST:8786``).
-    batches_per_worker : int
-        About how many batches each worker gets.
-    progress : callable, optional
-        Called with (items done, items) as results come in.
-    connect_timeout_s : float
-        How long to try to reach ``scheduler``, seconds.
-
-    Returns
-    -------
-    results : list
-        One per item, in the order of ``items``.
-    runner : str
-        ``serial``, ``dask LocalCluster, N worker processes`` or ``dask scheduler ADDRESS``.
-
-    Raises
-    ------
-    EnsembleError
-        ``workers`` negative, a scheduler address not of the form ``tcp://HOST:PORT``, no
-        scheduler answering there, or dask.distributed not installed (the checks of the typhoon
-        ensemble, :func:`islandcover.typhoon.ensemble.check_options`).
-    """
-    check_cluster(workers, scheduler)
-    n = len(items)
-    if scheduler is None and workers == 0:
-        out: list[R] = []
-        for k, item in enumerate(items):
-            out.extend(func(shared, [item]))
-            if progress is not None:
-                progress(k + 1, n)
-        return out, "serial"
-    try:
-        from distributed import Client, LocalCluster, as_completed
-    except ImportError as exc:  # pragma: no cover - a dependency, but say what to do
-        raise EnsembleError("running on workers needs dask.distributed: pip install 'dask[distributed]' "
-                            "(or --workers 0 to run serially)") from exc
-    cluster = None
-    try:
-        if scheduler is not None:
-            try:
-                client = Client(scheduler, timeout=f"{connect_timeout_s}s")
-            except (OSError, TimeoutError) as exc:
-                msg = (f"no dask scheduler answered at {scheduler} within {connect_timeout_s:g} s ({exc}); start one "
-                       "with `dask scheduler` and workers with `dask worker ADDRESS`, or leave out --scheduler")
-                raise EnsembleError(msg) from None
-            runner = f"dask scheduler {scheduler}"
-        else:
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
-            client = Client(cluster)
-            runner = f"dask LocalCluster, {workers} worker process{'es' if workers != 1 else ''}"
-        with client:
-            n_workers = max(1, len(client.scheduler_info().get("workers", {})))
-            [remote] = client.scatter([shared], broadcast=True, hash=False)
-            futures = {client.submit(func, remote, list(items[first:first + count]), pure=False): first
-                       for first, count in _batches(n, n_workers * batches_per_worker)}
-            parts: dict[int, list[R]] = {}
-            done = 0
-            for fut in as_completed(list(futures)):
-                part = fut.result()
-                parts[futures[fut]] = part
-                done += len(part)
-                if progress is not None:
-                    progress(done, n)
-    finally:
-        if cluster is not None:
-            cluster.close()
-    return [r for first in sorted(parts) for r in parts[first]], runner
 
 
 # ---------------------------------------------------------------------- the sweep
@@ -499,7 +386,7 @@ def run_sweep(model: CoverageModel, entries: Sequence[SweepEntry], minutes: Sequ
     SweepError
         A scenario names a station or place the model lacks (naming its row and field).
     IslandcoverError
-        A threshold out of range; :class:`EnsembleError` for bad ``workers`` or ``scheduler``.
+        A threshold out of range; :class:`ClusterError` for bad ``workers`` or ``scheduler``.
     """
     mins = _minutes(minutes)
     if workers is None and scheduler is None:

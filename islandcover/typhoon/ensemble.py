@@ -60,7 +60,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import re
 import time as _time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
@@ -76,6 +75,7 @@ from scipy.sparse.csgraph import connected_components
 from islandcover._plumbing import LRUCache
 from islandcover.archipelago import Archipelago
 from islandcover.clock import iso_beijing
+from islandcover.distributed import check_cluster, map_batches
 from islandcover.errors import EnsembleError
 from islandcover.facts import FERRY_MODE
 from islandcover.travel.network import TravelNetwork
@@ -110,7 +110,8 @@ __all__ = [
     "run_ensemble",
 ]
 
-Progress = Callable[[str], None] | None
+#: Called with (members done, members) as members finish.
+Progress = Callable[[int, int], None] | None
 
 #: Lead time (h) → the CMA's (NMC subjective) mean track forecast error (km), 2015; source in the
 #: module docstring. 0 at lead time 0.
@@ -143,7 +144,6 @@ _KM_PER_DEG = 6371.0088 * math.pi / 180.0
 _RAYLEIGH = math.sqrt(math.pi / 2.0)  # mean of a Rayleigh (and mean |x| · this = σ of a normal)
 _VMAX_RANGE = (5.0, 94.0)
 _MAX_MEMBERS = 100_000
-_ADDRESS = re.compile(r"^(tcp|tls|ucx|ws|wss)://(\[[0-9a-fA-F:]+\]|[A-Za-z0-9._-]+):(\d{1,5})$")
 
 
 def _table(table: dict[float, float], lead_h: np.ndarray) -> np.ndarray:
@@ -391,10 +391,12 @@ class _WorkerInputs:
     keeps it (the scattered object stays in the worker's memory between tasks)."""
 
     def __init__(self, arch: Archipelago, net: TravelNetwork, params: TravelParameters, base: Track,
-                 model: ErrorModel, lead_hours: dict[str, float] | None) -> None:
+                 model: ErrorModel, lead_hours: dict[str, float] | None, ids: Sequence[str],
+                 router: EnsembleRouter | None = None) -> None:
         self.arch, self.net, self.params = arch, net, params
         self.base, self.model, self.lead_hours = base, model, lead_hours
-        self._router: EnsembleRouter | None = None
+        self.ids = list(ids)
+        self._router = router
 
     def router(self) -> EnsembleRouter:
         if self._router is None:
@@ -425,11 +427,6 @@ def _stack(results: Sequence[_MemberResult]) -> dict[str, np.ndarray]:
     return {f.name: np.stack([getattr(r, f.name) for r in results]) for f in fields(_MemberResult)}
 
 
-def _concat(parts: Sequence[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
-    """Batches' stacked results (in member order), joined."""
-    return {f.name: np.concatenate([p[f.name] for p in parts]) for f in fields(_MemberResult)}
-
-
 def _run_member(router: Router, inputs: _WorkerInputs, ids: Sequence[str], member: int,
                 seed: np.random.SeedSequence) -> _MemberResult:
     rng = np.random.Generator(np.random.PCG64(seed))
@@ -446,12 +443,10 @@ def _run_member(router: Router, inputs: _WorkerInputs, ids: Sequence[str], membe
                          links.closed_hours(tr, hc.max_bft, hc.suspended, step_h=hc.step_h, vortices=hc.vortices))
 
 
-def _run_batch(inputs: _WorkerInputs, ids: list[str], first: int,
-               seeds: list[np.random.SeedSequence]) -> tuple[int, dict[str, np.ndarray]]:
-    """Members ``first`` … ``first + len(seeds) - 1`` on this worker's router, stacked (:func:`_stack`)."""
+def _run_members(inputs: _WorkerInputs, members: list[tuple[int, np.random.SeedSequence]]) -> list[_MemberResult]:
+    """The members given as (index, seed) on this process's router (the task a worker runs)."""
     router = inputs.router()
-    out = [_run_member(router, inputs, ids, first + k, s) for k, s in enumerate(seeds)]
-    return first, _stack(out)
+    return [_run_member(router, inputs, inputs.ids, k, s) for k, s in members]
 
 
 # ---------------------------------------------------------------------- the answer
@@ -551,20 +546,16 @@ def check_options(members: int, hours: float, *, scheduler: str | None = None, w
     Raises
     ------
     EnsembleError
-        ``members`` not 1–100000, ``hours`` not 0–720, ``workers`` negative, or a scheduler
-        address not of the form ``tcp://HOST:PORT``.
+        ``members`` not 1–100000 or ``hours`` not 0–720.
+    ClusterError
+        ``workers`` negative, or a scheduler address not of the form ``tcp://HOST:PORT``
+        (:func:`islandcover.distributed.check_cluster`).
     """
     if isinstance(members, bool) or not isinstance(members, int | np.integer) or not 1 <= members <= _MAX_MEMBERS:
         raise EnsembleError(f"members must be a whole number from 1 to {_MAX_MEMBERS:,}, got {members!r}")
     if isinstance(hours, bool) or not isinstance(hours, int | float) or not 0 <= hours <= 720 or math.isnan(hours):
         raise EnsembleError(f"hours must be between 0 and 720, got {hours!r}")
-    if workers is not None and (not isinstance(workers, int) or workers < 0):
-        raise EnsembleError(f"workers must be 0 (serial, in this process) or more, got {workers!r}")
-    if scheduler is not None:
-        m = _ADDRESS.match(str(scheduler).strip())
-        if not m or not 1 <= int(m.group(3)) <= 65535:
-            raise EnsembleError(f"scheduler address {scheduler!r} is not of the form tcp://HOST:PORT "
-                                "(e.g. tcp://10.0.0.5:8786, as `dask scheduler` prints it)")
+    check_cluster(workers, scheduler)
 
 
 def run_ensemble(router: Router, track: Track, members: int, *, hours: float = 12.0, seed: int | None = None,
@@ -601,7 +592,7 @@ def run_ensemble(router: Router, track: Track, members: int, *, hours: float = 1
     lead_hours : dict, optional
         The replay's lead-time rule (None: wind limits alone).
     progress : callable, optional
-        Called with a short message as members finish (the library is silent otherwise).
+        Called with (members done, members) as members finish (the library is silent otherwise).
     connect_timeout_s : float
         How long to try to reach ``scheduler``.
 
@@ -612,23 +603,23 @@ def run_ensemble(router: Router, track: Track, members: int, *, hours: float = 1
     Raises
     ------
     EnsembleError
-        Bad options (:func:`check_options`), or no scheduler at ``scheduler``.
+        Bad members or hours (:func:`check_options`).
+    ClusterError
+        Bad ``workers`` or ``scheduler``, or no scheduler answering at ``scheduler``
+        (:func:`islandcover.distributed.map_batches`).
     """
     check_options(members, hours, scheduler=scheduler, workers=None if scheduler else workers)
     t0 = _time.perf_counter()
     model = model or ErrorModel()
     base = forecast_track(track, start)
     entropy, seeds = member_seeds(seed, members)
-    inputs = _WorkerInputs(router.arch, router.net, router.params, base, model, lead_hours)
     ids = [i for i in router.arch.powered.index if i in router.net.island_node]
-    if scheduler is None and workers == 0:
-        if isinstance(router, EnsembleRouter):
-            inputs._router = router
-        _, res = _serial(inputs, ids, seeds, progress)
-        runner = "serial"
-    else:
-        res, runner = _distributed(inputs, ids, seeds, workers, scheduler, batches_per_worker,
-                                   progress, connect_timeout_s)
+    inputs = _WorkerInputs(router.arch, router.net, router.params, base, model, lead_hours, ids,
+                           router=router if isinstance(router, EnsembleRouter) else None)
+    results, runner = map_batches(_run_members, inputs, list(enumerate(seeds)), workers=workers,
+                                  scheduler=scheduler, batches_per_worker=batches_per_worker, progress=progress,
+                                  connect_timeout_s=connect_timeout_s)
+    res = _stack(results)
     hrs, longest, peak = res["hours"], res["longest_h"], res["peak_bft"]
     islands = _odds(router, ids, hrs, longest, peak, hours)
     links = router.station_links if isinstance(router, EnsembleRouter) else StationLinks.from_router(router)
@@ -639,69 +630,6 @@ def run_ensemble(router: Router, track: Track, members: int, *, hours: float = 1
                     stations=_station_odds(router, links, res["links_closed_h"]),
                     station_ids=list(links.station_ids), links_closed_h=res["links_closed_h"],
                     cut_from_h=res["cut_from_h"])
-
-
-def _serial(inputs: _WorkerInputs, ids: list[str], seeds: list[np.random.SeedSequence],
-            progress: Progress) -> tuple[int, dict[str, np.ndarray]]:
-    router = inputs.router()
-    out = []
-    for k, s in enumerate(seeds):
-        out.append(_run_member(router, inputs, ids, k, s))
-        if progress is not None:
-            progress(f"member {k + 1}/{len(seeds)} done")
-    return 0, _stack(out)
-
-
-def _batches(n: int, k: int) -> list[tuple[int, int]]:
-    """``n`` members in ``k`` contiguous batches of near-equal size: (first, count)."""
-    k = max(1, min(n, k))
-    sizes = [n // k + (1 if i < n % k else 0) for i in range(k)]
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    return [(int(s), int(c)) for s, c in zip(starts, sizes)]
-
-
-def _distributed(inputs: _WorkerInputs, ids: list[str], seeds: list[np.random.SeedSequence], workers: int,
-                 scheduler: str | None, batches_per_worker: int, progress: Progress,
-                 connect_timeout_s: float) -> tuple[dict[str, np.ndarray], str]:
-    try:
-        from distributed import Client, LocalCluster, as_completed
-    except ImportError as exc:  # pragma: no cover - a dependency, but say what to do
-        raise EnsembleError("the ensemble on workers needs dask.distributed: pip install 'dask[distributed]' "
-                            "(or --workers 0 to run serially)") from exc
-    cluster = None
-    try:
-        if scheduler is not None:
-            try:
-                client = Client(scheduler, timeout=f"{connect_timeout_s}s")
-            except (OSError, TimeoutError) as exc:
-                msg = (f"no dask scheduler answered at {scheduler} within {connect_timeout_s:g} s ({exc}); start one "
-                       "with `dask scheduler` and workers with `dask worker ADDRESS`, or leave out --scheduler")
-                raise EnsembleError(msg) from None
-            runner = f"dask scheduler {scheduler}"
-        else:
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
-            client = Client(cluster)
-            runner = f"dask LocalCluster, {workers} worker processes"
-        with client:
-            n_workers = max(1, len(client.scheduler_info().get("workers", {})))
-            if progress is not None:
-                progress(f"sending the network to {n_workers} workers")
-            [shared] = client.scatter([inputs], broadcast=True, hash=False)
-            futures = [client.submit(_run_batch, shared, ids, first, seeds[first:first + count], pure=False)
-                       for first, count in _batches(len(seeds), n_workers * batches_per_worker)]
-            parts = []
-            done = 0
-            for fut in as_completed(futures):
-                part = fut.result()
-                parts.append(part)
-                done += len(part[1]["hours"])
-                if progress is not None:
-                    progress(f"{done}/{len(seeds)} members done")
-    finally:
-        if cluster is not None:
-            cluster.close()
-    parts.sort(key=lambda p: p[0])
-    return _concat([p[1] for p in parts]), runner
 
 
 def _odds(router: Router, ids: list[str], hrs: np.ndarray, longest: np.ndarray, peak: np.ndarray,

@@ -75,7 +75,7 @@ class TestJobs:
         small = run_ensemble(router, shipped_track("梅花"), 1, seed=1, start=datetime.fromisoformat(TAIL), workers=0)
 
         def held(router, track, members, *, progress, **kw):
-            progress(f"member 1/{members} done")  # the serial runner's message
+            progress(1, members)  # (members done, members), as run_ensemble reports it
             entered.set()
             gate.wait()
             return small

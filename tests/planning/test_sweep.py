@@ -8,12 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from islandcover.errors import EnsembleError, IslandcoverError, ScenarioError, SweepError
+from islandcover.errors import IslandcoverError, ScenarioError, SweepError
 from islandcover.planning.coverage import CoverageModel
 from islandcover.planning.scenario import Scenario
 from islandcover.planning.sweep import (
     check_sweep,
-    map_batches,
     read_sweep,
     run_sweep,
     sweep_columns,
@@ -109,24 +108,6 @@ class TestSynthetic:
     def test_thresholds_give_their_columns_once(self):
         assert sweep_columns([45, 45.0, 37.5])[9:13] == ["islands_within_45_share", "people_within_45_share",
                                                          "islands_within_37.5_share", "people_within_37.5_share"]
-
-
-class TestBatches:
-    def test_serial_results_keep_the_order_and_report_progress(self):
-        seen = []
-        out, runner = map_batches(_square, 10, [1, 2, 3], workers=0, progress=lambda d, n: seen.append((d, n)))
-        assert out == [10, 40, 90] and runner == "serial"
-        assert seen == [(1, 3), (2, 3), (3, 3)]
-
-    def test_bad_cluster_options_are_refused_before_any_work(self):
-        with pytest.raises(EnsembleError, match="scheduler"):
-            map_batches(_square, 1, [1], scheduler="localhost")
-        with pytest.raises(EnsembleError, match="workers"):
-            map_batches(_square, 1, [1], workers=-1)
-
-
-def _square(factor: int, batch: list[int]) -> list[int]:
-    return [factor * x * x for x in batch]
 
 
 class TestErrorsWarnings:

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from islandcover.errors import EnsembleError, IslandcoverError
+from islandcover.errors import ClusterError, EnsembleError, IslandcoverError
 from islandcover.situation import Suspension
 from islandcover.travel.weather import Weather
 from islandcover.typhoon.ensemble import (
@@ -137,13 +137,14 @@ class TestErrorsWarnings:
         (0, 12, None, "members"), (-3, 12, None, "members"), (2, -1, None, "hours"), (2, math.nan, None, "hours"),
         (2, 12, "localhost", "scheduler"), (2, 12, "tcp://host:99999", "scheduler")])
     def test_bad_options_are_refused(self, members, hours, scheduler, word):
-        with pytest.raises(EnsembleError, match=word) as exc:
+        error = ClusterError if scheduler else EnsembleError
+        with pytest.raises(error, match=word) as exc:
             check_options(members, hours, scheduler=scheduler)
         assert isinstance(exc.value, IslandcoverError) and isinstance(exc.value, ValueError)
 
     def test_no_scheduler_at_the_address_is_an_error_naming_it(self, router, muifa):
         pytest.importorskip("distributed")
-        with pytest.raises(EnsembleError, match="127.0.0.1:9"):
+        with pytest.raises(ClusterError, match="127.0.0.1:9"):
             run_ensemble(router, muifa, 1, scheduler="tcp://127.0.0.1:9", connect_timeout_s=2, start=_t(ISSUED))
 
     def test_a_start_outside_the_track_is_refused(self, muifa):
