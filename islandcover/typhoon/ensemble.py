@@ -87,8 +87,8 @@ from islandcover.typhoon.wind_field import (
     BEAUFORT_LOWER_MS,
     P_ENV_HPA,
     RMAX_CALIBRATION,
-    StormWeather,
     Vortex,
+    forces_bft,
 )
 
 __all__ = [
@@ -789,19 +789,37 @@ class StationLinks:
             Sailings (route ids, ``F-18``) stopped whatever the wind: the replay's
             :attr:`ReplayStep.suspended`.
         """
-        if len(self.limit) == 0:
-            return self.n_groups == 0
         wind = np.asarray(weather.wind_at(self.lon, self.lat), dtype=np.int64)
-        link_wind = np.maximum.reduceat(wind[self.order], self.starts)
-        shut = link_wind > self.limit
-        stopped = [self.routes[r] for r in suspended if r in self.routes]
-        if stopped:
-            hit = np.zeros(len(self.routes) + 1, dtype=bool)  # the last entry: lanes (code -1), never stopped
-            hit[stopped] = True
-            shut |= hit[self.route]
-        group_open = np.bincount(self.link_group, weights=~shut, minlength=len(self.group_station)) > 0
-        shut_groups = np.bincount(self.group_station, weights=~group_open, minlength=len(self.station_ids))
-        return shut_groups == self.n_groups
+        return self.closed_given(wind[None, :], [tuple(suspended)])[0]
+
+    def closed_given(self, wind: np.ndarray, suspended: Sequence[Sequence[str]]) -> np.ndarray:
+        """Whether each station's links are all closed at each of several steps (steps × stations).
+
+        Parameters
+        ----------
+        wind : numpy.ndarray
+            Steps × link points: the force at :attr:`lon`/:attr:`lat` at each step.
+        suspended : sequence of sequences of str
+            Per step, the sailings stopped whatever the wind.
+        """
+        n = len(wind)
+        if len(self.limit) == 0:
+            return np.broadcast_to(self.n_groups == 0, (n, len(self.station_ids))).copy()
+        link_wind = np.maximum.reduceat(np.asarray(wind)[:, self.order], self.starts, axis=1)
+        shut = link_wind > self.limit[None, :]
+        for i, routes in enumerate(suspended):
+            stopped = [self.routes[r] for r in routes if r in self.routes]
+            if stopped:
+                hit = np.zeros(len(self.routes) + 1, dtype=bool)  # the last entry: lanes (code -1), never stopped
+                hit[stopped] = True
+                shut[i] |= hit[self.route]
+        link_in = np.zeros((len(self.limit), len(self.group_station)), dtype=np.int32)  # link × group
+        link_in[np.arange(len(self.limit)), self.link_group] = 1
+        group_in = np.zeros((len(self.group_station), len(self.station_ids)), dtype=np.int32)  # group × station
+        group_in[np.arange(len(self.group_station)), self.group_station] = 1
+        group_shut = ((~shut).astype(np.int32) @ link_in) == 0  # no link of the group open
+        shut_groups = group_shut.astype(np.int32) @ group_in
+        return shut_groups == self.n_groups[None, :]
 
     def closed_hours(self, track: Track, max_bft: Sequence[int] | np.ndarray,
                      suspended: Sequence[Sequence[str]], *, step_h: float = 1.0,
@@ -839,9 +857,11 @@ class StationLinks:
         # is closed at every step)
         lowest = int(self.threshold[~never].min()) if (~never).any() else np.iinfo(np.int64).max
         count = never.astype(np.int64) * len(bound)
-        for i in np.flatnonzero(bound > lowest):
-            vortex = vortices[i] if vortices is not None else track.vortex(int(i))
-            count += self.closed(StormWeather(vortex, "", track.name), suspended[i]) & ~never
+        steps = np.flatnonzero(bound > lowest)
+        if len(steps):
+            states = [vortices[i] if vortices is not None else track.vortex(int(i)) for i in steps]
+            closed = self.closed_given(forces_bft(states, self.lon, self.lat), [suspended[i] for i in steps])
+            count += (closed & ~never[None, :]).sum(axis=0)
         return count * float(step_h)
 
 

@@ -218,13 +218,14 @@ def _calm_limit(router: Router, modes: list[str]) -> int:
     return MAX_WIND_FORCE + 1
 
 
-def _nearest_distance_km(lon: float, lat: float, box: tuple[float, float, float, float]) -> float:
-    """Great-circle distance (km) from a point to the nearest point of a lon/lat box (0 inside)."""
+def _nearest_distance_km(lon: np.ndarray, lat: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray:
+    """Great-circle distance (km) from each point to the nearest point of a lon/lat box (0 inside)."""
     w, s, e, n = box
-    qlon, qlat = min(max(lon, w), e), min(max(lat, s), n)
-    p0, p1 = math.radians(lat), math.radians(qlat)
-    a = math.sin((p1 - p0) / 2) ** 2 + math.cos(p0) * math.cos(p1) * math.sin(math.radians(qlon - lon) / 2) ** 2
-    return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(a))) * 0.98  # 2% margin for the box's curvature
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    qlon, qlat = np.clip(lon, w, e), np.clip(lat, s, n)
+    p0, p1 = np.radians(lat), np.radians(qlat)
+    a = np.sin((p1 - p0) / 2) ** 2 + np.cos(p0) * np.cos(p1) * np.sin(np.radians(qlon - lon) / 2) ** 2
+    return 2 * 6371.0088 * np.arcsin(np.minimum(1.0, np.sqrt(a))) * 0.98  # 2% margin for the box's curvature
 
 
 def _box(lon: np.ndarray, lat: np.ndarray) -> tuple[float, float, float, float]:
@@ -233,7 +234,8 @@ def _box(lon: np.ndarray, lat: np.ndarray) -> tuple[float, float, float, float]:
 
 def _bounds_bft(vortices: list[Vortex], box: tuple[float, float, float, float]) -> np.ndarray:
     """Per storm state, an upper bound of the wind force anywhere in ``box`` (int64)."""
-    distance = np.array([_nearest_distance_km(v.lon, v.lat, box) for v in vortices], dtype=float)
+    distance = _nearest_distance_km(np.array([v.lon for v in vortices], dtype=float),
+                                    np.array([v.lat for v in vortices], dtype=float), box)
     return beaufort(bounds_ms(vortices, distance))
 
 
@@ -293,18 +295,11 @@ class _Step:
 
     def bounds(self, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The lowest and the highest force the field can give in each of ``cells`` (the tracker's
-        cells of edge midpoints, :meth:`Vortex.bft_range`), worked out once per cell and step."""
-        t = self.links
-        if self._cell_lo is None:
-            self._cell_lo = np.full(len(t.cell_box), -1, dtype=np.int8)
-            self._cell_hi = np.full(len(t.cell_box), -1, dtype=np.int8)
-        lo, hi = self._cell_lo, self._cell_hi
-        new = cells[lo[cells] < 0]
-        if len(new):
-            new = np.unique(new)
-            b = t.cell_box[new]
-            lo[new], hi[new] = self.vortex.bft_range(b[:, 0], b[:, 1], b[:, 2], b[:, 3])  # type: ignore[union-attr]
-        return lo[cells], hi[cells]  # type: ignore[index]
+        cells of edge midpoints, :meth:`Vortex.bft_range`), worked out for all cells on first use."""
+        if self._cell_lo is None:  # every cell at once: one evaluation costs less than many small ones
+            b = self.links.cell_box
+            self._cell_lo, self._cell_hi = self.vortex.bft_range(b[:, 0], b[:, 1], b[:, 2], b[:, 3])  # type: ignore[union-attr]
+        return self._cell_lo[cells], self._cell_hi[cells]  # type: ignore[index]
 
     def open(self, mode: str, edges: np.ndarray) -> np.ndarray:
         """Whether each of ``edges`` is open to ``mode``: within its wind limit, no notice on it.
@@ -343,19 +338,19 @@ class _Kept:
         for j, c in enumerate(certs):
             self.settles[j, list(c[2])] = True
         self.targets = np.array([c[3] for c in certs], dtype=np.int64)
-        chunks = [ch for c in certs for ch in c[4]]
-        self.edges = [np.concatenate([ch[0] for ch in c[4]]) if c[4] else np.zeros(0, dtype=np.int64) for c in certs]
-        self.chunk_count = np.array([len(c[4]) for c in certs], dtype=np.int64)
+        packed = [c[4] for c in certs]  # per cert: its chunks' edges end to end, edges per chunk, boxes, limits, windy
+        self.edges = [p[0] for p in packed]
+        self.chunk_count = np.array([len(p[1]) for p in packed], dtype=np.int64)
         self.chunk_start = np.cumsum(self.chunk_count) - self.chunk_count
-        self.edge_count = np.array([len(ch[0]) for ch in chunks], dtype=np.int64)
+        self.edge_count = np.concatenate([p[1] for p in packed]) if packed else np.zeros(0, dtype=np.int64)
         self.edge_start = np.cumsum(self.edge_count) - self.edge_count
-        self.flat = np.concatenate([ch[0] for ch in chunks]) if chunks else np.zeros(0, dtype=np.int64)
-        self.box = np.array([ch[1] for ch in chunks], dtype=float).reshape(-1, 4)
-        self.limit = np.array([ch[2] for ch in chunks], dtype=np.int64)
-        self.windy = np.array([ch[3] for ch in chunks], dtype=bool)
+        self.flat = np.concatenate(self.edges) if packed else np.zeros(0, dtype=np.int64)
+        self.box = np.concatenate([p[2] for p in packed]) if packed else np.zeros((0, 4))
+        self.limit = np.concatenate([p[3] for p in packed]) if packed else np.zeros(0, dtype=np.int64)
+        self.windy = np.concatenate([p[4] for p in packed]) if packed else np.zeros(0, dtype=bool)
         # whether a stopped sailing may close a link of the chunk, whatever the wind
         self.stoppable = (np.logical_or.reduceat(stoppable[self.flat], self.edge_start) if stoppable is not None
-                          and len(self.flat) else np.zeros(len(chunks), dtype=bool))
+                          and len(self.flat) else np.zeros(len(self.edge_count), dtype=bool))
 
 
 class _ModeCertificates:
@@ -388,8 +383,9 @@ class _ModeCertificates:
         self.homes: dict[int, set[object]] = {}
         for node, home in zip(nodes, homes):
             self.homes.setdefault(int(node), set()).add(home)
-        # certificates: id -> (a path?, edges, islands it settles, the base node a path ends at, chunks)
-        self.certs: dict[int, tuple[bool, np.ndarray, set[int], int, list[Any]]] = {}
+        # certificates: id -> (a path?, edges, islands it settles, the base node a path ends at, its chunks
+        # packed: their edges end to end, edges per chunk, boxes, wind limits, windy; see add)
+        self.certs: dict[int, tuple[bool, np.ndarray, set[int], int, tuple[np.ndarray, ...]]] = {}
         self.kept: list[list[list[int]]] = [[[], []] for _ in tracker.ids]  # island -> [paths, cuts] (cert ids)
         self.next_id = 0
         self.flat: dict[tuple[bool, int], _Kept] | None = None
@@ -438,9 +434,13 @@ class _ModeCertificates:
             limits = t.limits[self.mode][part]
             chunks.append((part, (float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())),
                            int(limits.min() if is_path else limits.max()), True))
+        packed = (np.concatenate([ch[0] for ch in chunks]) if chunks else np.zeros(0, dtype=np.int64),
+                  np.array([len(ch[0]) for ch in chunks], dtype=np.int64),
+                  np.array([ch[1] for ch in chunks], dtype=float).reshape(-1, 4),
+                  np.array([ch[2] for ch in chunks], dtype=np.int64), np.array([ch[3] for ch in chunks], dtype=bool))
         cid = self.next_id
         self.next_id += 1
-        self.certs[cid] = (is_path, edges, set(islands), target, chunks)
+        self.certs[cid] = (is_path, edges, set(islands), target, packed)
         kind = 0 if is_path else 1
         for k in islands:
             kept = self.kept[k][kind]
@@ -781,6 +781,7 @@ class CutOffTracker:
         self._scratch = {m: np.zeros(self.n_edges, dtype=bool) for m in self.limits}
         self._scratch_set = {m: np.zeros(0, dtype=np.int64) for m in self.limits}
         self._calm: dict[tuple[str, ...], np.ndarray] = {}
+        self._watched: tuple[tuple[int, ...] | None, np.ndarray] = (None, np.zeros(0, dtype=np.int64))
         self._lock = threading.RLock()  # a tracker's certificates and masks serve one track at a time
 
     @classmethod
@@ -857,26 +858,30 @@ class CutOffTracker:
 
     def watched(self) -> np.ndarray:
         """The edges of the kept paths whose force the wind decides (evaluated for all of a
-        track's steps at once)."""
-        parts = [c.arrays(True).flat for c in self.per_mode.values()]
-        edges = np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
-        windy = np.zeros(len(edges), dtype=bool)
-        for lim in self.limits.values():
-            windy |= (lim[edges] >= 0) & (lim[edges] < MAX_WIND_FORCE)
-        return edges[windy]
+        track's steps at once); worked out again only when certificates were kept since."""
+        key = tuple(c.next_id for c in self.per_mode.values())
+        if self._watched[0] != key:
+            parts = [c.arrays(True).flat for c in self.per_mode.values()]
+            edges = np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+            windy = np.zeros(len(edges), dtype=bool)
+            for lim in self.limits.values():
+                windy |= (lim[edges] >= 0) & (lim[edges] < MAX_WIND_FORCE)
+            self._watched = (key, edges[windy])
+        return self._watched[1]
 
     @staticmethod
     def _notice(route: str) -> Suspension:
         """The lead-time rule's notice stopping ``route`` (what it closes does not depend on its times)."""
         return Suspension(0, "route", route, datetime(2000, 1, 1, tzinfo=UTC), None, LEAD_SOURCE)
 
-    def _paths_hold(self, watched: np.ndarray, known: np.ndarray,
-                    stopped: list[tuple[str, ...]]) -> dict[str, tuple[_Kept, np.ndarray]]:
+    def _paths_hold(self, watched: np.ndarray, known: np.ndarray, stopped: list[tuple[str, ...]],
+                    since: dict[str, int] | None = None) -> dict[str, tuple[_Kept, np.ndarray]]:
         """Per travel mode, its kept paths and whether each holds at each step (rows of ``known``:
-        the forces at ``watched``, :meth:`watched`; ``stopped``: the sailings stopped then)."""
+        the forces at ``watched``, :meth:`watched`; ``stopped``: the sailings stopped then;
+        ``since``: per mode, only the paths kept from that certificate number on)."""
         out = {}
         for m, certs in self.per_mode.items():
-            kept = certs.arrays(True)
+            kept = certs.arrays(True, (since or {}).get(m, 0))
             if not kept.n:
                 continue
             flat = kept.flat
@@ -894,11 +899,12 @@ class CutOffTracker:
             out[m] = (kept, valid)
         return out
 
-    def _cuts_hold(self, vortices: list[Vortex], stopped: list[tuple[str, ...]],
-                   asked: np.ndarray) -> dict[str, tuple[_Kept, np.ndarray]]:
+    def _cuts_hold(self, vortices: list[Vortex], stopped: list[tuple[str, ...]], asked: np.ndarray,
+                   since: dict[str, int] | None = None) -> dict[str, tuple[_Kept, np.ndarray]]:
         """Per travel mode, its kept cuts and whether each holds under each of ``vortices`` (rows;
         ``stopped``: the sailings stopped then), for all at once; only the cuts of islands
-        ``asked`` at a row (rows × islands) are read (the others are given as not holding).
+        ``asked`` at a row (rows × islands) are read (the others are given as not holding);
+        ``since``: per mode, only the cuts kept from that certificate number on.
 
         Chunk by chunk: bounds of the field over its box show it all closed, or one of its links
         open (the cut is broken then); the wind is read at the links of the other chunks of the
@@ -906,7 +912,7 @@ class CutOffTracker:
         out = {}
         n = len(vortices)
         for m, certs in self.per_mode.items():
-            kept = certs.arrays(False)
+            kept = certs.arrays(False, (since or {}).get(m, 0))
             if not kept.n:
                 continue
             wanted = (asked.astype(np.int32) @ kept.settles.T.astype(np.int32)) > 0  # rows × certs
@@ -1032,22 +1038,56 @@ class CutOffTracker:
                     reached[near] |= (valid.astype(np.int32) @ kept.settles.astype(np.int32)) > 0
             # at the other near steps, the kept cuts, for those steps at once
             open_steps = np.flatnonzero(near & ~reached.all(axis=1))
+            # per mode, the islands a kept cut shows cut off at each step (an island is cut off when
+            # one holds in every mode): where paths and cuts settle every island, that is the answer
+            cut_by = {m: np.zeros((n, len(self.ids)), dtype=bool) for m in self.per_mode}
             if len(open_steps):
                 cut_row = np.full(n, -1, dtype=np.int64)
                 cut_row[open_steps] = np.arange(len(open_steps))
-                for m, (kept, valid) in self._cuts_hold([vortices[i] for i in open_steps], [stopped[i] for i in open_steps],
-                                                        ~reached[open_steps]).items():
+                held = self._cuts_hold([vortices[i] for i in open_steps], [stopped[i] for i in open_steps],
+                                       ~reached[open_steps])
+                for m, (kept, valid) in held.items():
                     self.per_mode[m].batch[False] = (kept, valid, cut_row, self.per_mode[m].next_id)
+                    cut_by[m][open_steps] = (valid.astype(np.int32) @ kept.settles.astype(np.int32)) > 0
             try:
                 for i, v in enumerate(vortices):
                     if not near[i]:
                         cut[i] = self.cut_off(None, stopped[i])
-                    elif not reached[i].all():
-                        cut[i] = self.cut_off(v, stopped[i], (watched, known[near_row[i]]), i)  # type: ignore[index]
+                        continue
+                    if (reached[i] | _all_modes(cut_by, reached, i)).all():
+                        cut[i] = ~reached[i]
+                        continue
+                    before = {m: c.next_id for m, c in self.per_mode.items()}
+                    cut[i] = self.cut_off(v, stopped[i], (watched, known[near_row[i]]), i)  # type: ignore[index]
+                    if any(c.next_id != before[m] for m, c in self.per_mode.items()):
+                        self._recheck(vortices, stopped, near, i, before, reached, cut_by)
             finally:
                 for certs in self.per_mode.values():
                     certs.batch = {}
             return cut, bound
+
+    def _recheck(self, vortices: list[Vortex], stopped: list[tuple[str, ...]], near: np.ndarray, i: int,
+                 since: dict[str, int], reached: np.ndarray, cut_by: dict[str, np.ndarray]) -> None:
+        """After step ``i`` kept new certificates (numbers from ``since`` on), where they hold at the
+        later near steps still unsettled: islands they show reached (``reached``) or cut off by a
+        travel mode (``cut_by``), both updated, so that those steps need no step-by-step check."""
+        rest = slice(i + 1, None)
+        later = np.flatnonzero(near[rest] & ~(reached[rest] | _all_modes(cut_by, reached, rest)).all(axis=1)) + i + 1
+        if not len(later):
+            return
+        states, stops = [vortices[j] for j in later], [stopped[j] for j in later]
+        new_paths = [c.arrays(True, since[m]).flat for m, c in self.per_mode.items()]
+        edges = np.unique(np.concatenate(new_paths)) if new_paths else np.zeros(0, dtype=np.int64)
+        windy = np.zeros(len(edges), dtype=bool)
+        for lim in self.limits.values():
+            windy |= (lim[edges] >= 0) & (lim[edges] < MAX_WIND_FORCE)
+        edges = edges[windy]
+        if any(len(p) for p in new_paths):
+            known = self.known_forces(states, edges)
+            for m, (kept, valid) in self._paths_hold(edges, known, stops, since).items():
+                reached[later] |= (valid.astype(np.int32) @ kept.settles.astype(np.int32)) > 0
+        for m, (kept, valid) in self._cuts_hold(states, stops, ~reached[later], since).items():
+            cut_by[m][later] |= (valid.astype(np.int32) @ kept.settles.astype(np.int32)) > 0
 
     def cut_off(self, vortex: Vortex | None, stopped: tuple[str, ...] = (),
                 known: tuple[np.ndarray, np.ndarray] | None = None, row: int | None = None) -> np.ndarray:
@@ -1086,6 +1126,12 @@ class CutOffTracker:
                 self._calm.clear()
             self._calm[stopped] = out.copy()
         return out
+
+
+def _all_modes(cut_by: dict[str, np.ndarray], reached: np.ndarray, rows: int | slice) -> np.ndarray:
+    """Islands a kept cut shows cut off in every travel mode at ``rows`` (none when there is no mode)."""
+    parts = [c[rows] for c in cut_by.values()]
+    return np.logical_and.reduce(parts) if parts else np.zeros_like(reached[rows])
 
 
 @dataclass(frozen=True)

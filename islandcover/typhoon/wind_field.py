@@ -180,11 +180,16 @@ def _profile_at(r_km: np.ndarray, v_sym: np.ndarray, rm: np.ndarray, b: np.ndarr
     for element the same numbers (numpy's shortcuts for the exponents 2 and ½ included)."""
     r = np.maximum(np.asarray(r_km, dtype=float), 1e-3)
     x = rm / r
-    y = np.power(x, b)
-    for special, same in ((1.0, np.positive), (2.0, np.square), (0.5, np.sqrt)):
-        at = b == special
-        if np.any(at):
-            y = np.where(at, same(x), y)
+    b = np.asarray(b, dtype=float)
+    specials = ((1.0, np.positive), (2.0, np.square), (0.5, np.sqrt))
+    y = next((same(x) for special, same in specials if np.all(b == special)), None)  # one exponent for all
+    if y is None:
+        y = np.asarray(np.power(x, b))
+        for special, same in specials:  # only where b is special, as numpy computes x**special
+            at = b == special
+            if np.any(at):
+                mask = np.broadcast_to(at, y.shape)
+                y[mask] = same(np.broadcast_to(x, y.shape)[mask])
     return v_sym * np.sqrt(y * np.exp(1.0 - y))
 
 
