@@ -19,6 +19,7 @@ milliseconds would drown in scheduler overhead), results come back in the order 
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -85,7 +86,7 @@ def batches(n: int, k: int) -> list[tuple[int, int]]:
 def map_batches(func: Callable[[Any, list[T]], list[R]], shared: Any, items: Sequence[T], *, workers: int = 0,
                 scheduler: str | None = None, batches_per_worker: int = 3,
                 progress: Callable[[int, int], None] | None = None,
-                connect_timeout_s: float = 10.0) -> tuple[list[R], str]:
+                connect_timeout_s: float = 10.0, head_start: bool = True) -> tuple[list[R], str]:
     """``func(shared, batch)`` over ``items`` in batches: serially, on a LocalCluster or on a scheduler.
 
     Parameters
@@ -111,6 +112,10 @@ def map_batches(func: Callable[[Any, list[T]], list[R]], shared: Any, items: Seq
         Called with (items done, items) as results come in.
     connect_timeout_s : float
         How long to try to reach ``scheduler``, seconds.
+    head_start : bool
+        While the cluster starts (or the scheduler is reached), work on the first items in this
+        process, one at a time; ``shared`` is sent to the workers after, with whatever this
+        process kept in it (so it may carry what they would otherwise build again).
 
     Returns
     -------
@@ -135,38 +140,79 @@ def map_batches(func: Callable[[Any, list[T]], list[R]], shared: Any, items: Seq
                 progress(k + 1, n)
         return out, "serial"
     try:
-        from distributed import Client, LocalCluster, as_completed
+        from distributed import as_completed
     except ImportError as exc:  # pragma: no cover - a dependency, but say what to do
         raise ClusterError("running on workers needs dask.distributed: pip install 'dask[distributed]' "
                            "(or --workers 0 to run serially)") from exc
-    cluster = None
+    started: dict[str, Any] = {}
+    starting = threading.Thread(target=_start, args=(started, workers, scheduler, connect_timeout_s),
+                                name="islandcover-cluster-start", daemon=True)
+    starting.start()
+    here: list[R] = []  # the head start: the first items, in this process, until the cluster is up
+    try:
+        while head_start and starting.is_alive() and len(here) < n:
+            here.extend(func(shared, [items[len(here)]]))
+            if progress is not None:
+                progress(len(here), n)
+    except BaseException:
+        starting.join()
+        _close(started)
+        raise
+    starting.join()
+    if "error" in started:
+        _close(started)
+        raise started["error"]
+    client, runner = started["client"], started["runner"]
+    first, rest = len(here), n - len(here)
+    parts: dict[int, list[R]] = {0: here}
+    try:
+        with client:
+            if rest:
+                n_workers = max(1, len(client.scheduler_info().get("workers", {})))
+                [remote] = client.scatter([shared], broadcast=True, hash=False)
+                futures = {client.submit(func, remote, list(items[first + a:first + a + count]), pure=False): first + a
+                           for a, count in batches(rest, n_workers * batches_per_worker)}
+                done = first
+                for fut in as_completed(list(futures)):
+                    part = fut.result()
+                    parts[futures[fut]] = part
+                    done += len(part)
+                    if progress is not None:
+                        progress(done, n)
+    finally:
+        _close(started)
+    return [r for at in sorted(parts) for r in parts[at]], runner
+
+
+def _start(started: dict[str, Any], workers: int, scheduler: str | None, connect_timeout_s: float) -> None:
+    """Start a LocalCluster of ``workers`` processes, or reach ``scheduler``; put the client, the
+    cluster and the runner's name (or the error) in ``started``."""
+    from distributed import Client, LocalCluster
+
     try:
         if scheduler is not None:
             try:
-                client = Client(scheduler, timeout=f"{connect_timeout_s}s")
+                started["client"] = Client(scheduler, timeout=f"{connect_timeout_s}s")
             except (OSError, TimeoutError) as exc:
                 msg = (f"no dask scheduler answered at {scheduler} within {connect_timeout_s:g} s ({exc}); start one "
                        "with `dask scheduler` and workers with `dask worker ADDRESS`, or leave out --scheduler")
-                raise ClusterError(msg) from None
-            runner = f"dask scheduler {scheduler}"
+                started["error"] = ClusterError(msg)
+                return
+            started["runner"] = f"dask scheduler {scheduler}"
         else:
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
-            client = Client(cluster)
-            runner = f"dask LocalCluster, {workers} worker process{'es' if workers != 1 else ''}"
-        with client:
-            n_workers = max(1, len(client.scheduler_info().get("workers", {})))
-            [remote] = client.scatter([shared], broadcast=True, hash=False)
-            futures = {client.submit(func, remote, list(items[first:first + count]), pure=False): first
-                       for first, count in batches(n, n_workers * batches_per_worker)}
-            parts: dict[int, list[R]] = {}
-            done = 0
-            for fut in as_completed(list(futures)):
-                part = fut.result()
-                parts[futures[fut]] = part
-                done += len(part)
-                if progress is not None:
-                    progress(done, n)
-    finally:
-        if cluster is not None:
-            cluster.close()
-    return [r for first in sorted(parts) for r in parts[first]], runner
+            started["cluster"] = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                              dashboard_address=None)
+            started["client"] = Client(started["cluster"])
+            started["runner"] = f"dask LocalCluster, {workers} worker process{'es' if workers != 1 else ''}"
+    except Exception as exc:  # noqa: BLE001 - handed to the caller's thread, raised there
+        started["error"] = exc
+
+
+def _close(started: dict[str, Any]) -> None:
+    """Close the client and the LocalCluster of :func:`_start`, if any."""
+    client = started.pop("client", None)
+    if client is not None:
+        client.close()
+    cluster = started.pop("cluster", None)
+    if cluster is not None:
+        cluster.close()

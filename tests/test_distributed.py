@@ -2,6 +2,8 @@
 and one LocalCluster run against the serial answer."""
 from __future__ import annotations
 
+import time
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -56,7 +58,44 @@ def test_a_local_cluster_gives_the_serial_answer_in_order():
     pytest.importorskip("distributed")
     items = list(range(23))
     seen = []
-    out, runner = map_batches(_square, 3, items, workers=1, batches_per_worker=4,
+    out, runner = map_batches(_square, 3, items, workers=1, batches_per_worker=4, head_start=False,
                               progress=lambda d, n: seen.append((d, n)))
     assert out == [3 * x * x for x in items] and runner == "dask LocalCluster, 1 worker process"
     assert seen[-1] == (23, 23) and len(seen) == 4  # one report per batch
+
+
+class _Counter:
+    """A shared object that counts the items run with it (the workers get the count so far); items
+    take 0.2 s in the process that made it (so the cluster is up before they are all done), none
+    on the workers."""
+
+    def __init__(self) -> None:
+        self.here = 0
+        self.slow = True
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "slow": False}
+
+
+def _tagged(shared: _Counter, batch: list[int]) -> list[tuple[int, int]]:
+    out = [(x, shared.here) for x in batch]
+    shared.here += len(batch)
+    if shared.slow:
+        time.sleep(0.2 * len(batch))
+    return out
+
+
+def test_the_head_start_runs_the_first_items_here_and_sends_what_it_kept():
+    pytest.importorskip("distributed")
+    items = list(range(400))
+    shared = _Counter()
+    seen = []
+    out, _ = map_batches(_tagged, shared, items, workers=1, batches_per_worker=2,
+                         progress=lambda d, n: seen.append((d, n)))
+    assert [x for x, _ in out] == items  # in order, each once
+    k = shared.here  # items run in this process while the cluster started: the first k
+    assert 1 <= k < 400
+    assert [tag for _, tag in out[:k]] == list(range(k))
+    # the workers' copy left this process after the head start: it carries the count, k
+    assert all(tag >= k for _, tag in out[k:])
+    assert seen[:k] == [(j + 1, 400) for j in range(k)] and seen[-1] == (400, 400)

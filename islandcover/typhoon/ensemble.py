@@ -45,16 +45,18 @@ which perturbs along-track, cross-track, intensity and radius by the official er
 Determinism: member ``i`` draws from ``numpy.random.Generator(PCG64(SeedSequence(seed).spawn(n)[i]))``,
 whatever process runs it, so one seed gives the same answer serially and on any cluster.
 
-Distribution (``dask.distributed``, imported only when used): members go to the workers in
-batches (about three per worker: tasks of a few milliseconds would drown in scheduler
-overhead, and a member here takes seconds); the model and the travel network are scattered
-to every worker once (``client.scatter(..., broadcast=True)``: a cluster started with ``dask
-scheduler`` / ``dask worker`` need not share a disk or a network cache with the client), and
-each worker builds one :class:`EnsembleRouter` from them on its first batch and keeps it for
-every later batch, and with it the router's :class:`islandcover.typhoon.replay.CutOffTracker`:
-the certificates it keeps (open paths from the islands to the teams, closed links around the
-pieces cut off) serve all the members the worker runs, which mostly check them instead of
-searching the network again.
+Distribution (``dask.distributed``, imported only when used; :func:`islandcover.distributed.map_batches`):
+members go to the workers in batches (about three per worker: tasks of a few milliseconds would
+drown in scheduler overhead, and a member here takes a tenth of a second); the model and the
+travel network are scattered to every worker once (``client.scatter(..., broadcast=True)``: a
+cluster started with ``dask scheduler`` / ``dask worker`` need not share a disk or a network
+cache with the client), and each worker builds one :class:`EnsembleRouter` from them on its
+first batch and keeps it for every later batch, and with it the router's
+:class:`islandcover.typhoon.replay.CutOffTracker`: the certificates it keeps (open paths from
+the islands to the teams, closed links around the pieces cut off) serve all the members the
+worker runs, which mostly check them instead of searching the network again. While the cluster
+starts, the first members run in the calling process (a *head start*), and the certificates
+kept there go to the workers with the network, so they start warm.
 """
 from __future__ import annotations
 
@@ -81,7 +83,7 @@ from islandcover.facts import FERRY_MODE
 from islandcover.travel.network import TravelNetwork
 from islandcover.travel.routing import CutOffIsland, Router
 from islandcover.travel.vessels import TravelParameters
-from islandcover.typhoon.replay import LEAD_HOURS, Isolation, cut_off_hours
+from islandcover.typhoon.replay import LEAD_HOURS, CutOffTracker, Isolation, cut_off_hours
 from islandcover.typhoon.tracks import Track
 from islandcover.typhoon.wind_field import (
     BEAUFORT_LOWER_MS,
@@ -397,15 +399,20 @@ class _WorkerInputs:
         self.base, self.model, self.lead_hours = base, model, lead_hours
         self.ids = list(ids)
         self._router = router
+        self._certificates: dict[str, Any] | None = None
 
     def router(self) -> EnsembleRouter:
         if self._router is None:
             self._router = EnsembleRouter(self.arch, self.net, self.params)
+            if self._certificates:  # a head start: what the sending process kept
+                CutOffTracker.for_router(self._router).adopt(self._certificates)
         return self._router
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
-        state["_router"] = None  # never shipped: each process builds its own
+        state["_router"] = None  # never shipped: each process builds its own, with the certificates kept here
+        if self._router is not None:
+            state["_certificates"] = CutOffTracker.for_router(self._router).certificates()
         return state
 
 
@@ -562,7 +569,7 @@ def run_ensemble(router: Router, track: Track, members: int, *, hours: float = 1
                  model: ErrorModel | None = None, start: datetime | pd.Timestamp | None = None,
                  workers: int = 2, scheduler: str | None = None, batches_per_worker: int = 3,
                  lead_hours: dict[str, float] | None = LEAD_HOURS, progress: Progress = None,
-                 connect_timeout_s: float = 10.0) -> Ensemble:
+                 connect_timeout_s: float = 10.0, head_start: bool = True) -> Ensemble:
     """Perturb ``track`` into ``members`` tracks, replay each, and give each island's odds.
 
     Parameters
@@ -595,6 +602,11 @@ def run_ensemble(router: Router, track: Track, members: int, *, hours: float = 1
         Called with (members done, members) as members finish (the library is silent otherwise).
     connect_timeout_s : float
         How long to try to reach ``scheduler``.
+    head_start : bool
+        On workers: run the first members in this process while the cluster starts, and send
+        the workers the certificates of cut-off islands kept meanwhile
+        (:meth:`CutOffTracker.certificates <islandcover.typhoon.replay.CutOffTracker.certificates>`),
+        so that they start warm (:func:`islandcover.distributed.map_batches`).
 
     Returns
     -------
@@ -618,7 +630,7 @@ def run_ensemble(router: Router, track: Track, members: int, *, hours: float = 1
                            router=router if isinstance(router, EnsembleRouter) else None)
     results, runner = map_batches(_run_members, inputs, list(enumerate(seeds)), workers=workers,
                                   scheduler=scheduler, batches_per_worker=batches_per_worker, progress=progress,
-                                  connect_timeout_s=connect_timeout_s)
+                                  connect_timeout_s=connect_timeout_s, head_start=head_start)
     res = _stack(results)
     hrs, longest, peak = res["hours"], res["longest_h"], res["peak_bft"]
     islands = _odds(router, ids, hrs, longest, peak, hours)

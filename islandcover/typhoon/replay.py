@@ -784,6 +784,28 @@ class CutOffTracker:
         self._watched: tuple[tuple[int, ...] | None, np.ndarray] = (None, np.zeros(0, dtype=np.int64))
         self._lock = threading.RLock()  # a tracker's certificates and masks serve one track at a time
 
+    def certificates(self) -> dict[str, Any]:
+        """The kept certificates of every travel mode, to give another tracker of the same network,
+        teams and statuses a head start (:meth:`adopt`; a typhoon ensemble's workers)."""
+        with self._lock:
+            return {m: (dict(c.certs), [[list(p), list(q)] for p, q in c.kept], c.next_id)
+                    for m, c in self.per_mode.items()}
+
+    def adopt(self, certificates: dict[str, Any]) -> None:
+        """Keep ``certificates`` (:meth:`certificates` of a tracker of the same network, teams and
+        statuses) in place of this tracker's own. They are checked at every step they are used at,
+        as the tracker's own are: they only save searches."""
+        with self._lock:
+            for m, (certs, kept, next_id) in certificates.items():
+                mine = self.per_mode.get(m)
+                if mine is None or len(kept) != len(mine.kept):
+                    continue
+                mine.certs = {cid: (c[0], c[1], set(c[2]), c[3], c[4]) for cid, c in certs.items()}
+                mine.kept = [[list(p), list(q)] for p, q in kept]
+                mine.next_id = max(mine.next_id, int(next_id))
+                mine.flat = None
+            self._watched = (None, np.zeros(0, dtype=np.int64))
+
     @classmethod
     def for_router(cls, router: Router, statuses: dict[str, str] | None = None) -> CutOffTracker:
         """The tracker of ``router`` and ``statuses``, built on first use and kept while the router lives."""

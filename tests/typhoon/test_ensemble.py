@@ -109,7 +109,9 @@ class TestRuns:
         # 4 small members from the day before landfall: the LocalCluster's start-up dominates (< 60 s)
         serial = run_ensemble(router, muifa, 4, seed=2022, start=_t(ISSUED), workers=0)
         again = run_ensemble(router, muifa, 4, seed=2022, start=_t(ISSUED), workers=0)
-        spread = run_ensemble(router, muifa, 4, seed=2022, start=_t(ISSUED), workers=2, batches_per_worker=1)
+        # no head start: every member on the workers
+        spread = run_ensemble(router, muifa, 4, seed=2022, start=_t(ISSUED), workers=2, batches_per_worker=1,
+                              head_start=False)
         assert spread.runner.startswith("dask LocalCluster")
         for other in (again, spread):
             assert np.array_equal(serial.hours_cut_off, other.hours_cut_off)
@@ -124,6 +126,30 @@ class TestRuns:
         assert set(d["islands"][0]) == {"id", "name_zh", "name_en", "p_cut_off", "hours_mean", "hours_p90",
                                         "p_force10"}
         assert all(0 <= i["p_cut_off"] <= 1 and i["hours_p90"] >= 0 for i in d["islands"])
+
+
+    def test_a_router_given_another_routers_certificates_gives_the_same_answers_with_fewer_searches(
+            self, arch, net, muifa, monkeypatch):
+        from islandcover.typhoon import replay as replay_module
+
+        searches = []
+        search = replay_module._ModeCertificates.search
+        monkeypatch.setattr(replay_module._ModeCertificates, "search",
+                            lambda self, *a: (searches.append(1), search(self, *a))[1])
+        warm = EnsembleRouter(arch, net)
+        run_ensemble(warm, muifa, 6, seed=5, start=_t(ISSUED), workers=0)  # keeps certificates
+        kept = replay_module.CutOffTracker.for_router(warm).certificates()
+        assert sum(len(c[0]) for c in kept.values()) > 0
+        searches.clear()
+        cold = run_ensemble(EnsembleRouter(arch, net), muifa, 6, seed=11, start=_t(ISSUED), workers=0)
+        cold_searches = len(searches)
+        searches.clear()
+        adopted = EnsembleRouter(arch, net)
+        replay_module.CutOffTracker.for_router(adopted).adopt(kept)
+        given = run_ensemble(adopted, muifa, 6, seed=11, start=_t(ISSUED), workers=0)
+        assert len(searches) < cold_searches
+        for f in ("hours_cut_off", "longest_h", "peak_bft", "links_closed_h", "cut_from_h"):
+            assert np.array_equal(getattr(cold, f), getattr(given, f), equal_nan=True), f
 
 
 def _t(text: str):
