@@ -46,7 +46,7 @@ Determinism: member ``i`` draws from ``numpy.random.Generator(PCG64(SeedSequence
 whatever process runs it, so one seed gives the same answer serially and on any cluster.
 
 Distribution (``dask.distributed``, imported only when used; :func:`islandcover.distributed.map_batches`):
-members go to the workers in batches (about three per worker: tasks of a few milliseconds would
+members go to the workers in batches (about eight per worker: tasks of a few milliseconds would
 drown in scheduler overhead, and a member here takes a tenth of a second); the model and the
 travel network are scattered to every worker once (``client.scatter(..., broadcast=True)``: a
 cluster started with ``dask scheduler`` / ``dask worker`` need not share a disk or a network
@@ -567,7 +567,7 @@ def check_options(members: int, hours: float, *, scheduler: str | None = None, w
 
 def run_ensemble(router: Router, track: Track, members: int, *, hours: float = 12.0, seed: int | None = None,
                  model: ErrorModel | None = None, start: datetime | pd.Timestamp | None = None,
-                 workers: int = 2, scheduler: str | None = None, batches_per_worker: int = 3,
+                 workers: int = 2, scheduler: str | None = None, batches_per_worker: int = 8,
                  lead_hours: dict[str, float] | None = LEAD_HOURS, progress: Progress = None,
                  connect_timeout_s: float = 10.0, head_start: bool = True) -> Ensemble:
     """Perturb ``track`` into ``members`` tracks, replay each, and give each island's odds.
@@ -595,7 +595,9 @@ def run_ensemble(router: Router, track: Track, members: int, *, hours: float = 1
     scheduler : str, optional
         Address of a running scheduler (``tcp://HOST:8786``).
     batches_per_worker : int
-        Tasks per worker (members are split into about this many batches per worker).
+        Tasks per worker (members are split into about this many batches per worker; 8: members
+        take from a few milliseconds to half a second, and a worker left idle at the end costs more
+        than a few more tasks).
     lead_hours : dict, optional
         The replay's lead-time rule (None: wind limits alone).
     progress : callable, optional

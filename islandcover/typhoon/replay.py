@@ -896,6 +896,38 @@ class CutOffTracker:
         """The lead-time rule's notice stopping ``route`` (what it closes does not depend on its times)."""
         return Suspension(0, "route", route, datetime(2000, 1, 1, tzinfo=UTC), None, LEAD_SOURCE)
 
+    def deciding_forces(self, vortices: list[Vortex], edges: np.ndarray) -> np.ndarray:
+        """Per storm state (rows) and edge (columns, int8), a force that decides every travel mode's
+        wind limit at the edge as its true force does: the true force (:meth:`known_forces`), or,
+        where bounds of the field over the edge's cell settle every mode at once, the bound that
+        settles them (the highest force the cell can see, when it is within the edge's lowest
+        limit; the lowest, when it exceeds its highest). Only the links' open or closed state may
+        be read from it, never the wind itself.
+        """
+        n, out = len(vortices), np.zeros((len(vortices), len(edges)), dtype=np.int8)
+        if not n or not len(edges):
+            return out
+        cell = self.cell_of[edges]  # -1: a sailing (read along its crossing): always evaluated
+        lim = np.stack([self.limits[m][edges] for m in self.limits])
+        windy = (lim >= 0) & (lim < MAX_WIND_FORCE)
+        lowest = np.where(windy, lim, MAX_WIND_FORCE).min(axis=0)
+        highest = np.where(windy, lim, -1).max(axis=0)
+        cells, at = np.unique(np.maximum(cell, 0), return_inverse=True)
+        b = self.cell_box[cells]
+        rows = np.repeat(np.arange(n), len(cells))
+        lo, hi = force_ranges(vortices, rows, np.tile(b[:, 0], n), np.tile(b[:, 1], n), np.tile(b[:, 2], n),
+                              np.tile(b[:, 3], n))
+        lo, hi = lo.reshape(n, len(cells))[:, at], hi.reshape(n, len(cells))[:, at]
+        has_cell = (cell >= 0)[None, :]
+        below = has_cell & (hi <= lowest[None, :])
+        above = has_cell & (lo > highest[None, :]) & ~below
+        out[below] = hi[below]
+        out[above] = lo[above]
+        row, col = np.nonzero(~(below | above))
+        if len(row):
+            out[row, col] = self.pair_forces(vortices, row, edges[col])
+        return out
+
     def _paths_hold(self, watched: np.ndarray, known: np.ndarray, stopped: list[tuple[str, ...]],
                     since: dict[str, int] | None = None) -> dict[str, tuple[_Kept, np.ndarray]]:
         """Per travel mode, its kept paths and whether each holds at each step (rows of ``known``:
@@ -1052,7 +1084,7 @@ class CutOffTracker:
             # the wind at the kept paths' links at every near step at once, and the steps at which
             # they show every island reached: those need nothing more
             watched = self.watched()
-            known = self.known_forces([v for v, x in zip(vortices, near) if x], watched) if near.any() else None
+            known = self.deciding_forces([v for v, x in zip(vortices, near) if x], watched) if near.any() else None
             reached = np.zeros((n, len(self.ids)), dtype=bool)
             if known is not None:
                 for m, (kept, valid) in self._paths_hold(watched, known, [x for x, y in zip(stopped, near) if y]).items():
@@ -1080,7 +1112,7 @@ class CutOffTracker:
                         cut[i] = ~reached[i]
                         continue
                     before = {m: c.next_id for m, c in self.per_mode.items()}
-                    cut[i] = self.cut_off(v, stopped[i], (watched, known[near_row[i]]), i)  # type: ignore[index]
+                    cut[i] = self.cut_off(v, stopped[i], row=i)
                     if any(c.next_id != before[m] for m, c in self.per_mode.items()):
                         self._recheck(vortices, stopped, near, i, before, reached, cut_by)
             finally:
@@ -1105,7 +1137,7 @@ class CutOffTracker:
             windy |= (lim[edges] >= 0) & (lim[edges] < MAX_WIND_FORCE)
         edges = edges[windy]
         if any(len(p) for p in new_paths):
-            known = self.known_forces(states, edges)
+            known = self.deciding_forces(states, edges)
             for m, (kept, valid) in self._paths_hold(edges, known, stops, since).items():
                 reached[later] |= (valid.astype(np.int32) @ kept.settles.astype(np.int32)) > 0
         for m, (kept, valid) in self._cuts_hold(states, stops, ~reached[later], since).items():

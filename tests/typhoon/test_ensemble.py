@@ -152,6 +152,24 @@ class TestRuns:
             assert np.array_equal(getattr(cold, f), getattr(given, f), equal_nan=True), f
 
 
+    def test_deciding_forces_open_and_close_every_link_as_the_true_forces_do(self, router, muifa):
+        from islandcover.typhoon.replay import CutOffTracker
+
+        t = CutOffTracker.for_router(router)
+        rng = np.random.default_rng(3)
+        windy = np.zeros(t.n_edges, dtype=bool)
+        for lim in t.limits.values():
+            windy |= (lim >= 0) & (lim < 17)
+        edges = np.sort(rng.choice(np.flatnonzero(windy), 3000, replace=False))
+        hourly = muifa.interpolate("1h")
+        vortices = [hourly.vortex(i) for i in range(100, 180, 4)]  # the days 梅花 passed Zhoushan
+        true, deciding = t.known_forces(vortices, edges), t.deciding_forces(vortices, edges)
+        assert (deciding != true).any()  # bounds stood in for some forces ...
+        for lim in t.limits.values():  # ... and decide every mode's limits as the true forces do
+            use = (lim[edges] >= 0) & (lim[edges] < 17)
+            assert np.array_equal((true <= lim[edges])[:, use], (deciding <= lim[edges])[:, use])
+
+
 def _t(text: str):
     from datetime import datetime
 
