@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.sparse import csc_array
 
-__all__ = ["BranchResult", "available", "branch_and_bound"]
+__all__ = ["MAX_NODES", "BranchResult", "available", "branch_and_bound"]
 
 try:  # scipy's private highspy binding (scipy ≥ 1.15); without it callers use scipy.optimize.milp
     from scipy.optimize._highspy import _core as _hc
@@ -35,6 +35,8 @@ except ImportError:  # pragma: no cover - depends on the scipy build
 
 #: Fractional sites tried both ways (strong branching) before choosing the branching site.
 _STRONG = 4
+#: LPs solved before :mod:`islandcover.planning.siting` hands the model to HiGHS's MIP instead.
+MAX_NODES = 200
 #: A value this close to 0 or 1 counts as integral.
 _INT_TOL = 1e-6
 
@@ -62,6 +64,8 @@ class BranchResult:
         Proven lower bound on the model's optimum, or on the cutoff when nothing beats it.
     mip_node_count : int
         Nodes whose LP was solved (strong-branching probes included).
+    stopped : str
+        With status 1, why: ``time`` or ``nodes`` (``max_nodes`` reached); else empty.
     """
 
     status: int
@@ -69,11 +73,12 @@ class BranchResult:
     fun: float
     mip_dual_bound: float
     mip_node_count: int
+    stopped: str = ""
 
 
 def branch_and_bound(c: np.ndarray, a: csc_array, row_lo: np.ndarray, row_hi: np.ndarray, branch_cols: np.ndarray,
                      cutoff: float, *, rel_gap: float = 1e-9, deadline: float | None = None,
-                     presolve: bool = True) -> BranchResult:
+                     presolve: bool = True, max_nodes: int | None = None) -> BranchResult:
     """Minimise ``c x`` over ``row_lo ≤ a x ≤ row_hi``, ``0 ≤ x ≤ 1``, ``x[branch_cols]`` binary.
 
     Depth-first, each node's LP warm-started from the previous one's basis; the branching
@@ -100,6 +105,9 @@ def branch_and_bound(c: np.ndarray, a: csc_array, row_lo: np.ndarray, row_hi: np
     presolve : bool
         HiGHS's presolve before the root LP (it does not watch the clock: off for large models
         under a time limit, as in :func:`islandcover.planning.siting._milp`).
+    max_nodes : int, optional
+        Stop (status 1, ``stopped="nodes"``) once this many LPs are solved: the tree is not
+        settling quickly, and a MIP solver with cuts may do better.
 
     Returns
     -------
@@ -133,6 +141,7 @@ def branch_and_bound(c: np.ndarray, a: csc_array, row_lo: np.ndarray, row_hi: np
     best_x: np.ndarray | None = None
     best = float(cutoff)
     nodes = 0
+    stop = {"why": "time"}
 
     def tol() -> float:
         return rel_gap * max(1.0, abs(best)) if np.isfinite(best) else 0.0
@@ -145,6 +154,9 @@ def branch_and_bound(c: np.ndarray, a: csc_array, row_lo: np.ndarray, row_hi: np
             at = np.searchsorted(bcols, list(fix))
             lower[at] = upper[at] = list(fix.values())
         h.changeColsBounds(len(bcols), bcols.astype(np.int32), lower, upper)
+        if max_nodes is not None and nodes >= max_nodes:
+            stop["why"] = "nodes"
+            return None
         if deadline is not None:
             left = deadline - time.perf_counter()
             if left <= 0:
@@ -167,7 +179,7 @@ def branch_and_bound(c: np.ndarray, a: csc_array, row_lo: np.ndarray, row_hi: np
     bcols = bcols[order]
     root = solve({})
     if root is None:
-        return BranchResult(1, None, np.inf, -np.inf, nodes)
+        return BranchResult(1, None, np.inf, -np.inf, nodes, stop["why"])
     stack: list[tuple[float, dict[int, float]]] = [(root[0], {})]
     known: dict[tuple[tuple[int, float], ...], tuple[float, np.ndarray | None, np.ndarray | None]] = {(): root}
     timed_out = False
@@ -230,7 +242,7 @@ def branch_and_bound(c: np.ndarray, a: csc_array, row_lo: np.ndarray, row_hi: np
     if timed_out:
         open_bounds = [b for b, _ in stack]
         lower = min(open_bounds + [best]) if open_bounds else best
-        return BranchResult(1, best_x, best if best_x is not None else np.inf, lower, nodes)
+        return BranchResult(1, best_x, best if best_x is not None else np.inf, lower, nodes, stop["why"])
     if best_x is None:
         return BranchResult(2, None, np.inf, float(cutoff), nodes)
     return BranchResult(0, best_x, best, best, nodes)

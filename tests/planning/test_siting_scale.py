@@ -268,11 +268,12 @@ def _full_levels(c: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
     return levels, np.array([len(lv) - 1 for lv in levels])
 
 
-@settings(max_examples=60, deadline=None)
-@given(inst=euclidean(), cut=st.sampled_from(["none", "optimum", "above"]))
-def test_radius_model_by_branching_equals_the_textbook_model(inst, cut):
+@settings(max_examples=80, deadline=None)
+@given(inst=euclidean(), cut=st.sampled_from(["none", "optimum", "above"]), max_nodes=st.sampled_from([200, 1]))
+def test_radius_model_by_branching_equals_the_textbook_model(inst, cut, max_nodes):
     """The radius model with every level, solved by the LP branch-and-bound (as the p-median's
-    last step is): the textbook optimum, or with the optimum as cutoff "nothing better"."""
+    last step is; with ``max_nodes`` 1, mostly handed on to HiGHS's MIP): the textbook optimum,
+    or with the optimum as cutoff "nothing better"."""
     from islandcover.planning import branching
     from islandcover.planning.siting import _radius_model
 
@@ -284,7 +285,11 @@ def test_radius_model_by_branching_equals_the_textbook_model(inst, cut):
     opt = textbook_pmedian(c, w, p)
     levels, k_of = _full_levels(c)
     cutoff = {"none": np.inf, "optimum": opt, "above": opt * 1.01 + 1.0}[cut]
-    res, y, bound = _radius_model(c, w, levels, k_of, np.zeros(len(c), dtype=bool), p, None, cutoff=cutoff)
+    kept, branching.MAX_NODES = branching.MAX_NODES, max_nodes
+    try:
+        res, y, bound = _radius_model(c, w, levels, k_of, np.zeros(len(c), dtype=bool), p, None, cutoff=cutoff)
+    finally:
+        branching.MAX_NODES = kept
     if cut == "optimum":  # nothing strictly better than the optimum exists
         assert res.status in (0, 2)
         if res.status == 0:  # (found again within the tolerance)
