@@ -28,7 +28,9 @@ __all__ = ["MAX_NODES", "BranchResult", "available", "branch_and_bound"]
 try:  # scipy's private highspy binding (scipy ≥ 1.15); without it callers use scipy.optimize.milp
     from scipy.optimize._highspy import _core as _hc
 
-    _OK = all(hasattr(_hc, name) for name in ("_Highs", "HighsLp", "MatrixFormat", "HighsModelStatus", "kHighsInf"))
+    _OK = all(hasattr(_hc, name) for name in ("_Highs", "HighsLp", "MatrixFormat", "HighsModelStatus", "kHighsInf")) \
+        and all(hasattr(_hc._Highs, name) for name in ("passModel", "changeColsBounds", "setOptionValue", "run",
+                                                        "getSolution", "getInfo", "getModelStatus"))
 except ImportError:  # pragma: no cover - depends on the scipy build
     _hc = None
     _OK = False
