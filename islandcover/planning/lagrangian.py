@@ -267,7 +267,7 @@ def interchange_median(c: np.ndarray, cap: np.ndarray, open_cols: np.ndarray, *,
 def lagrangian_median(c: np.ndarray, cap: np.ndarray, p: int, upper: float, *, deadline: float | None = None,
                       max_iter: int = 3000, tol: float = 1e-9, start: np.ndarray | None = None,
                       allowed: np.ndarray | None = None, on_choice=None,  # type: ignore[no-untyped-def]
-                      step: float = _PI0) -> LagrangianBound:
+                      step: float = _PI0, min_gain: float = 0.0, window: int = 100) -> LagrangianBound:
     """Subgradient optimisation of the p-median Lagrangian (assignment constraints relaxed).
 
     Parameters
@@ -296,6 +296,11 @@ def lagrangian_median(c: np.ndarray, cap: np.ndarray, p: int, upper: float, *, d
         Called with the relaxed choice of sites (indices into ``c``) when the bound improves
         markedly; returns a (possibly better) incumbent cost, which then drives the steps
         (a Lagrangian heuristic).
+    min_gain : float
+        Stop once the best bound has risen by less than ``min_gain × |upper|`` over the last
+        ``window`` iterations (the tail of a stalled search; 0 never stops for this).
+    window : int
+        Iterations over which ``min_gain`` is measured.
 
     Returns
     -------
@@ -318,6 +323,8 @@ def lagrangian_median(c: np.ndarray, cap: np.ndarray, p: int, upper: float, *, d
     ceiling = np.minimum(ceiling, cap)  # above the cap λ_i only loses
     finite_vals = np.where(np.isfinite(vals), vals, _BIG)
     flat_part = np.ascontiguousarray(part).ravel()
+    full_k = k >= mm  # every site of every demand: plain column sums instead of bincount
+    red = np.empty_like(finite_vals)  # one buffer for every iteration
     if start is None:
         srt = np.sort(np.where(np.isfinite(vals), vals, np.inf), axis=1)
         lam = srt[:, min(1, srt.shape[1] - 1)].copy()
@@ -329,10 +336,12 @@ def lagrangian_median(c: np.ndarray, cap: np.ndarray, p: int, upper: float, *, d
     best = LagrangianBound(-np.inf, np.zeros(m), 0.0, lam.copy(), 0)
     pi, stall, it, last_call = step, 0, 0, -10**9
     pp = min(p, mm)
+    history: list[float] = []  # best bound after each iteration (for min_gain)
     while it < max_iter:
         it += 1
-        red = np.minimum(finite_vals - lam[:, None], 0.0)
-        rho = np.bincount(flat_part, weights=red.ravel(), minlength=mm)
+        np.subtract(finite_vals, lam[:, None], out=red)
+        np.minimum(red, 0.0, out=red)
+        rho = red.sum(axis=0) if full_k else np.bincount(flat_part, weights=red.ravel(), minlength=mm)
         order = np.argpartition(rho, pp - 1)[:pp] if pp < mm else np.arange(mm)
         const = float(lam.sum() + np.minimum(capf - lam, 0.0).sum())
         value = const + float(rho[order].sum())
@@ -352,9 +361,13 @@ def lagrangian_median(c: np.ndarray, cap: np.ndarray, p: int, upper: float, *, d
             break
         if deadline is not None and time.perf_counter() > deadline:
             break
+        if min_gain > 0:
+            history.append(best.bound)
+            if len(history) > window and history[-1] - history[-1 - window] < min_gain * max(1.0, abs(upper)):
+                break
         y = np.zeros(mm, dtype=bool)
         y[order] = True
-        served = ((red < 0) & y[part]).sum(axis=1) + (capf < lam)
+        served = ((red[:, order] < 0).sum(axis=1) if full_k else ((red < 0) & y[part]).sum(axis=1)) + (capf < lam)
         g = 1.0 - served
         g[(g > 0) & (lam >= ceiling)] = 0.0  # λ_i is held at its ceiling
         norm = float(g @ g)

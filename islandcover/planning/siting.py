@@ -13,7 +13,10 @@ the instance without changing its optimum:
   relaxation (subgradient) for the bound, sites fixed by their reduced costs (again without the
   closed ones while that helps), then the *radius formulation* of García, Labbé & Marín (2011,
   INFORMS J. Computing 23(4)) on what is left, each demand's levels cut where its reduced cost
-  proves no better solution serves it farther (see :mod:`islandcover.planning.lagrangian`);
+  proves no better solution serves it farther (see :mod:`islandcover.planning.lagrangian`),
+  solved by a branch-and-bound over the sites on warm-started HiGHS LPs, looking only for
+  solutions better than the incumbent (:mod:`islandcover.planning.branching`; HiGHS's MIP
+  when scipy's HiGHS LP object is not available);
 * the set cover starts from greedy plus 2-for-1 swaps, bounded below by demand points no site
   covers two of; HiGHS then looks for a cover with fewer sites;
 * the p-center is a bisection over the sorted distinct times, each step the question "can
@@ -39,10 +42,10 @@ import numpy as np
 import pandas as pd
 import scipy
 from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import coo_array, csc_array, csr_array, issparse
+from scipy.sparse import coo_array, csc_array, csr_array, issparse, vstack
 
 from islandcover.errors import SitingError
-from islandcover.planning import lagrangian
+from islandcover.planning import branching, lagrangian
 
 __all__ = ["MAXIMISE", "MODELS", "MODEL_PARAMS", "PRECISION_MIN", "UNITS", "SitingProblem", "SitingResult"]
 
@@ -71,6 +74,10 @@ _MIP_MARGIN = 0.15
 _MERGE_MAX = 2_000_000
 #: With a time limit, HiGHS's presolve (which does not watch the clock) is skipped above this many nonzeros.
 _PRESOLVE_MAX_NNZ = 300_000
+#: Without a time limit, the p-median's subgradient stops once 100 iterations raise its bound by less
+#: than this fraction of the incumbent (1000 x 100 bench case: the last 550 of 950 iterations added
+#: 5e-5 of it, and the three restricted rounds after them 600-900 iterations each).
+_LAG_MIN_GAIN = 1e-5
 #: Random swaps without improvement before a set-cover local search gives up.
 _PLATEAU = 20
 
@@ -442,7 +449,8 @@ class SitingProblem:
         :mod:`islandcover.planning.lagrangian`); when they meet the answer is proven. Otherwise
         sites are fixed by their Lagrangian reduced costs, each demand's distance levels are cut
         where its multiplier proves no better solution serves it farther, and the radius
-        formulation on what is left is solved by HiGHS in the time that remains.
+        formulation on what is left is solved in the time that remains (branch-and-bound over
+        the sites on HiGHS LPs, see :mod:`islandcover.planning.branching`).
         """
         t0 = time.perf_counter()
         deadline = None if time_limit is None else t0 + float(time_limit)
@@ -476,6 +484,8 @@ class SitingProblem:
         if np.isfinite(ub):
             inc = {"cols": best_cols, "ub": ub}
             lag_end = _share(deadline, 0.6)
+            # without a time limit the exact search finishes the job: a stalled subgradient is cut short
+            tail = _LAG_MIN_GAIN if deadline is None else 0.0
             spent = {"heuristic": 0.0, "since": time.perf_counter()}
 
             def heuristic(choice: np.ndarray) -> float:
@@ -492,7 +502,7 @@ class SitingProblem:
                 spent["heuristic"] += time.perf_counter() - now
                 return inc["ub"]
 
-            lag = lagrangian.lagrangian_median(wc, cap, p, ub, deadline=lag_end, on_choice=heuristic)
+            lag = lagrangian.lagrangian_median(wc, cap, p, ub, deadline=lag_end, on_choice=heuristic, min_gain=tail)
             best_cols, ub = inc["cols"], inc["ub"]
             lb = min(lag.bound, ub)
             stats.update(lagrangian_bound=lag.bound, lagrangian_iterations=lag.iterations)
@@ -507,7 +517,7 @@ class SitingProblem:
                     if not closed.any() or (stop is not None and time.perf_counter() > stop):
                         break
                     sub = lagrangian.lagrangian_median(wc, cap, p, ub, allowed=~closed, start=lag.multipliers,
-                                                       deadline=stop)
+                                                       deadline=stop, min_gain=tail)
                     if not sub.bound > lag.bound + _REL_GAP * max(1.0, abs(ub)):
                         break
                     lag = sub
@@ -591,10 +601,12 @@ class SitingProblem:
         if budget is not None and (budget <= 0.05 or k_of.sum() > 1e5 * budget):
             stats.update(mip="skipped: too large for the time left")
             return "time_limit", lb, None
-        # (handing HiGHS the incumbent's cost as objective_bound made it slower here: 22-34 s against 18-19 s)
+        # only solutions below the incumbent are looked for (with HiGHS's MIP, handing it the cost as
+        # objective_bound had made it slower: 22-34 s against 18-19 s; the LP branching prunes by it)
         res, y, bound = _radius_model(dk, w, levels, k_of, capped, p_left,
-                                      None if budget is None else time.perf_counter() + budget)
-        stats.update(mip_status=int(res.status))
+                                      None if budget is None else time.perf_counter() + budget, cutoff=ub)
+        stats.update(mip_status=int(res.status), mip_nodes=int(getattr(res, "mip_node_count", 0) or 0),
+                     mip_method="LP branch-and-bound" if isinstance(res, branching.BranchResult) else "HiGHS MIP")
         if res.status == 2:
             if np.isfinite(ub):
                 return "optimal", ub, None  # no solution better than the incumbent exists
@@ -680,7 +692,8 @@ def _mclp_reduced(a: np.ndarray, w: np.ndarray, p: int, t0: float,
 
 
 def _radius_model(d: np.ndarray, w: np.ndarray, levels: list[np.ndarray], k_of: np.ndarray,
-                  capped: np.ndarray, p: int, deadline: float | None):  # type: ignore[no-untyped-def]
+                  capped: np.ndarray, p: int, deadline: float | None,
+                  cutoff: float = np.inf):  # type: ignore[no-untyped-def]
     """Solve the truncated radius formulation.
 
     For demand i with distinct times L_0 < L_1 < … (capped at a fixed site's time when
@@ -689,6 +702,10 @@ def _radius_model(d: np.ndarray, w: np.ndarray, levels: list[np.ndarray], k_of: 
     Cost Σ_i w_i (L_0 + Σ_k (L_k − L_{k−1}) z_i^k). With K_i short of the last level this is a
     relaxation (a demand is charged at most L_{K_i}); with all levels of an uncapped demand the
     constraint Σ_{d_ij = L_last} y_j ≥ z_i^last makes sure some site serves it.
+
+    Solved by :func:`islandcover.planning.branching.branch_and_bound` when HiGHS's LP object is
+    available (only solutions below ``cutoff``, the incumbent's cost, are looked for: status 2
+    then means none exists), otherwise by HiGHS's MIP.
 
     Returns
     -------
@@ -699,39 +716,61 @@ def _radius_model(d: np.ndarray, w: np.ndarray, levels: list[np.ndarray], k_of: 
     nz = int(starts[-1])
     cost = np.zeros(m + nz)
     const = 0.0
+    # per demand: rows t = 0..k-1 (z^{t+1} against the sites at level t; level 0: every site within
+    # L_0), then, when all levels are kept (and no cap), row t = k for the sites at the last level
+    final = np.array([int(k_of[i]) == len(levels[i]) - 1 and not capped[i] for i in range(n)], dtype=bool)
+    n_rows = k_of.astype(int) + final
+    rstart = np.concatenate([[0], np.cumsum(n_rows)]).astype(int)
+    r = int(rstart[-1])
+    lo = np.zeros(r)
     r_idx: list[np.ndarray] = []
     c_idx: list[np.ndarray] = []
-    vals: list[np.ndarray] = []
-    lo: list[float] = []
-    r = 0
     for i in range(n):
         lv, k = levels[i], int(k_of[i])
         const += w[i] * lv[0]
-        z0 = m + starts[i]
-        for kk in range(1, k + 1):
-            zi = z0 + kk - 1
-            cost[zi] = w[i] * (lv[kk] - lv[kk - 1])
-            js = np.flatnonzero(d[i] <= lv[0]) if kk == 1 else np.flatnonzero(d[i] == lv[kk - 1])
-            extra = [zi] if kk == 1 else [zi, zi - 1]
-            r_idx.append(np.full(len(js) + len(extra), r))
-            c_idx.append(np.concatenate([js, extra]))
-            vals.append(np.concatenate([np.ones(len(js)), [1.0] if kk == 1 else [1.0, -1.0]]))
-            lo.append(1.0 if kk == 1 else 0.0)
-            r += 1
-        if k == len(lv) - 1 and not capped[i]:
-            js = np.flatnonzero(d[i] == lv[-1]) if k > 0 else np.flatnonzero(d[i] <= lv[0])
-            extra = [z0 + k - 1] if k > 0 else []
-            r_idx.append(np.full(len(js) + len(extra), r))
-            c_idx.append(np.concatenate([js, extra]).astype(int))
-            vals.append(np.concatenate([np.ones(len(js)), [-1.0] * len(extra)]))
-            lo.append(0.0 if k > 0 else 1.0)
-            r += 1
+        if k:
+            cost[m + starts[i]: m + starts[i] + k] = w[i] * np.diff(lv[: k + 1])
+        if n_rows[i]:
+            lo[rstart[i]] = 1.0 if k > 0 or final[i] else 0.0
+        top = k if final[i] else k - 1  # the last level whose sites appear in a row
+        if top < 0:
+            continue
+        t = np.searchsorted(lv, d[i])  # level of each site (0 for every site within L_0)
+        js = np.flatnonzero((d[i] <= lv[top]) & ((t == 0) | (lv[np.minimum(t, len(lv) - 1)] == d[i])))
+        r_idx.append(rstart[i] + t[js])
+        c_idx.append(js)
+    # the z's: +z^{t+1} in row t (t < k), −z^t in row t (1 ≤ t ≤ k)
+    zr = np.repeat(rstart[:-1], k_of) + (np.arange(nz) - np.repeat(starts[:-1], k_of))
+    zc = m + np.arange(nz)
+    last = np.ones(nz, dtype=bool)
+    if nz:
+        last[starts[1:][k_of > 0] - 1] = False  # z^k of a demand appears in row k only with the final row
+    keep_next = last | np.repeat(final, k_of)
+    r_all = [np.concatenate(r_idx) if r_idx else np.zeros(0, int), zr, (zr + 1)[keep_next]]
+    c_all = [np.concatenate(c_idx) if c_idx else np.zeros(0, int), zc, zc[keep_next]]
+    v_all = [np.ones(len(r_all[0])), np.ones(nz), -np.ones(int(keep_next.sum()))]
+    r_idx, c_idx = r_all, c_all
+    vals = v_all
     cons = [LinearConstraint(csr_array(np.ones((1, m + nz)) * np.concatenate([np.ones(m), np.zeros(nz)])), p, p)]
     if r:
         a = coo_array((np.concatenate(vals), (np.concatenate(r_idx), np.concatenate(c_idx))), shape=(r, m + nz)).tocsr()
-        cons.append(LinearConstraint(a, np.asarray(lo), np.inf))
+        cons.append(LinearConstraint(a, lo, np.inf))
     limit = None if deadline is None else max(deadline - time.perf_counter(), 0.01)  # the build counts too
-    res = _milp(cost, cons, np.concatenate([np.ones(m), np.zeros(nz)]), limit)
+    if branching.available():
+        # our own branching on warm-started LPs: the LP is often half-integral, and one or two
+        # branchings settle it, where HiGHS's MIP spends rounds of cuts and a restart on it
+        a_all = vstack([c.A for c in cons], format="csc")
+        row_lo = np.concatenate([np.broadcast_to(np.asarray(c.lb, dtype=float), c.A.shape[0]) for c in cons])
+        row_hi = np.concatenate([np.broadcast_to(np.asarray(c.ub, dtype=float), c.A.shape[0]) for c in cons])
+        res = branching.branch_and_bound(cost, a_all, row_lo, row_hi, np.arange(m), cutoff - const,
+                                         rel_gap=_REL_GAP, deadline=None if limit is None else time.perf_counter() + limit,
+                                         presolve=limit is None or a_all.nnz <= _PRESOLVE_MAX_NNZ,
+                                         max_nodes=branching.MAX_NODES)
+        if res.status == 1 and res.stopped == "nodes":  # the tree does not settle: HiGHS's cuts may
+            left = None if deadline is None else max(deadline - time.perf_counter(), 0.01)
+            res = _milp(cost, cons, np.concatenate([np.ones(m), np.zeros(nz)]), left)
+    else:
+        res = _milp(cost, cons, np.concatenate([np.ones(m), np.zeros(nz)]), limit)
     if res.x is None:
         return res, np.zeros(m, dtype=bool), -np.inf
     dual = res.mip_dual_bound if res.mip_dual_bound is not None and np.isfinite(res.mip_dual_bound) else None

@@ -261,3 +261,72 @@ def test_locate_allocate_and_swaps_on_nearest_sites_never_hurt(inst, k):
     assert len(set(cols.tolist())) == p and value == pytest.approx(lagrangian.median_cost(wc, cap, cols))
     again, value2, swaps = lagrangian.interchange_median(wc, cap, cols)  # full pricing finds nothing more
     assert swaps == 0 and value2 == pytest.approx(value)
+
+
+def _full_levels(c: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+    levels = [np.unique(row) for row in c]
+    return levels, np.array([len(lv) - 1 for lv in levels])
+
+
+@settings(max_examples=80, deadline=None)
+@given(inst=euclidean(), cut=st.sampled_from(["none", "optimum", "above"]), max_nodes=st.sampled_from([200, 1]))
+def test_radius_model_by_branching_equals_the_textbook_model(inst, cut, max_nodes):
+    """The radius model with every level, solved by the LP branch-and-bound (as the p-median's
+    last step is; with ``max_nodes`` 1, mostly handed on to HiGHS's MIP): the textbook optimum,
+    or with the optimum as cutoff "nothing better"."""
+    from islandcover.planning import branching
+    from islandcover.planning.siting import _radius_model
+
+    if not branching.available():
+        pytest.skip("scipy without HiGHS's LP object")
+    c, w, p = inst
+    pos = w > 0
+    c, w = c[pos], w[pos]
+    opt = textbook_pmedian(c, w, p)
+    levels, k_of = _full_levels(c)
+    cutoff = {"none": np.inf, "optimum": opt, "above": opt * 1.01 + 1.0}[cut]
+    kept, branching.MAX_NODES = branching.MAX_NODES, max_nodes
+    try:
+        res, y, bound = _radius_model(c, w, levels, k_of, np.zeros(len(c), dtype=bool), p, None, cutoff=cutoff)
+    finally:
+        branching.MAX_NODES = kept
+    if cut == "optimum":  # nothing strictly better than the optimum exists
+        assert res.status in (0, 2)
+        if res.status == 0:  # (found again within the tolerance)
+            assert float((w * c[:, y].min(axis=1)).sum()) == pytest.approx(opt, rel=1e-9, abs=1e-6)
+        return
+    assert res.status == 0 and int(y.sum()) == p
+    assert float((w * c[:, y].min(axis=1)).sum()) == pytest.approx(opt, rel=1e-9, abs=1e-6)
+    assert bound == pytest.approx(opt, rel=1e-9, abs=1e-6)
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(1, 8), m=st.integers(2, 8), seed=st.integers(0, 2**31 - 1))
+def test_branch_and_bound_equals_milp_on_small_binary_models(n, m, seed):
+    """branching.branch_and_bound on random covering-type models with a cardinality row: the
+    same optimum as scipy's milp (or infeasible both), binaries and continuous mixed."""
+    from scipy.sparse import csc_array
+
+    from islandcover.planning import branching
+
+    if not branching.available():
+        pytest.skip("scipy without HiGHS's LP object")
+    rng = np.random.default_rng(seed)
+    a = (rng.random((n, m)) < 0.4).astype(float)
+    k = int(rng.integers(1, m))
+    nb = int(rng.integers(1, m + 1))  # the first nb columns binary
+    c = rng.integers(-5, 10, m).astype(float)
+    mat = np.vstack([a, np.ones((1, m))])
+    lo, hi = np.r_[np.ones(n), k], np.r_[np.full(n, np.inf), k]
+    integ = np.r_[np.ones(nb), np.zeros(m - nb)]
+    ref = milp(c, integrality=integ, bounds=Bounds(0, 1), constraints=[LinearConstraint(mat, lo, hi)],
+               options={"mip_rel_gap": 1e-12})
+    got = branching.branch_and_bound(c, csc_array(mat), lo, hi, np.arange(nb), np.inf)
+    if ref.status == 2:
+        assert got.status == 2
+        return
+    assert got.status == 0
+    assert got.fun == pytest.approx(ref.fun, abs=1e-7)
+    x = got.x
+    assert np.allclose(x[:nb], np.round(x[:nb]), atol=1e-6)
+    assert np.all(mat @ x >= lo - 1e-7) and np.all(mat @ x <= hi + 1e-7)
