@@ -1214,6 +1214,26 @@ class _Crossings:
         return cls(np.array(routes, dtype=str), services, lon, lat, starts)
 
 
+def _force7_on(crossings: _Crossings, vortices: list[Vortex]) -> np.ndarray:
+    """Whether force 7 or more blows somewhere on each sailing's crossing (steps × sailings): from
+    bounds of the field over the crossing's box where they settle it, else from the field at the
+    midpoints of its legs."""
+    n, k = len(vortices), len(crossings.starts)
+    count = np.diff(np.append(crossings.starts, len(crossings.lon)))
+    west, east = np.minimum.reduceat(crossings.lon, crossings.starts), np.maximum.reduceat(crossings.lon, crossings.starts)
+    south, north = np.minimum.reduceat(crossings.lat, crossings.starts), np.maximum.reduceat(crossings.lat, crossings.starts)
+    rows, cols = np.repeat(np.arange(n), k), np.tile(np.arange(k), n)
+    lo, hi = force_ranges(vortices, rows, west[cols], south[cols], east[cols], north[cols])
+    out = lo >= 7
+    unsure = np.flatnonzero(~out & (hi >= 7))
+    if len(unsure):
+        c = count[cols[unsure]]
+        points = _spans(crossings.starts[cols[unsure]], c)
+        f = beaufort(speeds_at(vortices, np.repeat(rows[unsure], c), crossings.lon[points], crossings.lat[points]))
+        out[unsure] = np.logical_or.reduceat(f >= 7, np.cumsum(c) - c)
+    return out.reshape(n, k)
+
+
 def _lead_rule(crossings: _Crossings, vortices: list[Vortex], step_h: float,
                lead_hours: dict[str, float]) -> list[tuple[str, ...]]:
     """Per step, the sailings the lead-time rule stops: force 7 or more is forecast somewhere on the
@@ -1224,8 +1244,7 @@ def _lead_rule(crossings: _Crossings, vortices: list[Vortex], step_h: float,
     strong = np.zeros((len(routes), n), dtype=bool)
     near = np.flatnonzero(_bounds_bft(vortices, _box(crossings.lon, crossings.lat)) >= 7)  # elsewhere no force 7
     if len(near):
-        seven = forces_bft([vortices[i] for i in near], crossings.lon, crossings.lat) >= 7
-        strong[:, near] = np.maximum.reduceat(seven, crossings.starts, axis=1).T
+        strong[:, near] = _force7_on(crossings, [vortices[i] for i in near]).T
     # a sailing stops at step i when force 7 comes within its lead: any strong step in i .. i + lead
     leads = [lead_hours.get(svc) for svc in crossings.services]
     ruled = np.array([lead is not None for lead in leads], dtype=bool)
