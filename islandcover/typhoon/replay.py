@@ -1318,13 +1318,6 @@ def replay(router: Router, track: Track, step: str | pd.Timedelta = "1h", *, pro
                   _weathers=hc.weathers, _signatures=hc.signatures)
 
 
-def _population(router: Router, iid: str) -> int | None:
-    pop = router.arch.islands.at[iid, "population"] if "population" in router.arch.islands.columns else None
-    if pop is None or (isinstance(pop, float) and math.isnan(pop)) or pd.isna(pop):
-        return None
-    return int(pop)
-
-
 def _own_team(router: Router) -> set[str]:
     return set(router.arch.teams.station_id.map(router.arch.stations.island_id))
 
@@ -1384,7 +1377,7 @@ def _summaries(router: Router, hours: CutOffHours) -> list[IslandSummary]:
         a, b = int(iso.longest_first[j]), int(iso.longest_last[j])
         out.append(IslandSummary(
             id=iid, name_zh=isl.name_zh or "", name_en=isl.name_en or "", has_own_team=iid in own,
-            population=_population(router, iid), hours_cut_off=float(iso.hours_cut_off[j]),
+            population=isl.population, hours_cut_off=float(iso.hours_cut_off[j]),
             longest_isolation_h=float(iso.longest_h[j]),
             longest_from=when[a] if a >= 0 else None, longest_until=when[b] if b >= 0 else None,
             peak_bft=int(iso.peak_bft[j])))
