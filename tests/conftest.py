@@ -140,6 +140,18 @@ def browser():
         b.close()
 
 
+# ---------------------------------------------------------------------- typhoons
+@pytest.fixture(scope="session")
+def muifa_replay(router):
+    """梅花 (Muifa) 2022's whole shipped track (``muifa_2022``, 256 hourly steps) replayed hour by hour, once for
+    the session (about 8 s): the replay, prepare and ensemble tests read it; none changes it (plans made on it
+    share its travel times, as the library's plans on one replay do)."""
+    from islandcover.typhoon.replay import replay
+    from islandcover.typhoon.tracks import shipped_track
+
+    return replay(router, shipped_track("muifa_2022"), "1h")
+
+
 # ---------------------------------------------------------------------- forecast files
 #: 梅花 (Muifa) 2022's CMA best-track points around its landfall (every 3 h, 14–15 Sep), written as the rows of a
 #: forecast file in Beijing time.

@@ -92,9 +92,9 @@ class TestRouter:
 
 
 class TestRuns:
-    def test_one_member_without_spread_is_the_plain_replay(self, router, muifa):
+    def test_one_member_without_spread_is_the_plain_replay(self, router, muifa, muifa_replay):
         ens = run_ensemble(router, muifa, 1, seed=1, model=ErrorModel().scaled(0), workers=0)
-        plain = {s.id: s for s in replay(router, muifa).islands}
+        plain = {s.id: s for s in muifa_replay.islands}  # replay(router, muifa), the session's
         assert ens.island_ids
         for k, iid in enumerate(ens.island_ids):
             assert ens.hours_cut_off[0, k] == plain[iid].hours_cut_off, iid

@@ -28,8 +28,9 @@ def muifa():
 
 
 @pytest.fixture(scope="module")
-def run(router, muifa):
-    return replay(router, muifa, "1h")
+def run(muifa_replay):
+    """``replay(router, muifa, "1h")``, the session's (conftest)."""
+    return muifa_replay
 
 
 @pytest.fixture(scope="module")
