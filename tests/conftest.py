@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import pytest
 from pg import BACKENDS
@@ -137,3 +138,49 @@ def browser():
         b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
         yield b
         b.close()
+
+
+# ---------------------------------------------------------------------- typhoons
+@pytest.fixture(scope="session")
+def muifa_replay(router):
+    """梅花 (Muifa) 2022's whole shipped track (``muifa_2022``, 256 hourly steps) replayed hour by hour, once for
+    the session (about 8 s): the replay, prepare and ensemble tests read it; none changes it (plans made on it
+    share its travel times, as the library's plans on one replay do)."""
+    from islandcover.typhoon.replay import replay
+    from islandcover.typhoon.tracks import shipped_track
+
+    return replay(router, shipped_track("muifa_2022"), "1h")
+
+
+# ---------------------------------------------------------------------- forecast files
+#: 梅花 (Muifa) 2022's CMA best-track points around its landfall (every 3 h, 14–15 Sep), written as the rows of a
+#: forecast file in Beijing time.
+MUIFA_LANDFALL_ROWS = (
+    "2022-09-14T02:00+08:00,123.5,27.2,42,955",
+    "2022-09-14T05:00+08:00,123.4,27.6,42,955",
+    "2022-09-14T08:00+08:00,123.2,28.0,42,955",
+    "2022-09-14T11:00+08:00,123.0,28.4,48,945",
+    "2022-09-14T14:00+08:00,122.7,28.8,48,945",
+    "2022-09-14T17:00+08:00,122.5,29.3,45,950",
+    "2022-09-14T20:00+08:00,122.3,29.9,40,965",
+    "2022-09-14T23:00+08:00,121.9,30.5,40,965",
+    "2022-09-15T02:00+08:00,121.5,31.2,33,975",
+    "2022-09-15T05:00+08:00,121.2,31.9,30,980",
+    "2022-09-15T08:00+08:00,120.8,32.6,28,985",
+)
+
+
+@pytest.fixture(scope="session")
+def muifa_forecast(tmp_path_factory) -> Callable[..., Path]:
+    """``muifa_forecast(first, last, name="fc.csv")`` writes a forecast file (CSV, Beijing time) of 梅花's
+    best-track points from ``first`` to ``last`` (``"2022-09-14T08:00"``, both included) in a folder of its
+    own, and returns its path. The typhoon tests (``replay``, ``prepare``) and the ensemble commands use it."""
+
+    def write(first: str, last: str, name: str = "fc.csv") -> Path:
+        rows = [r for r in MUIFA_LANDFALL_ROWS if first <= r[:16] <= last]
+        assert rows and rows[0].startswith(first) and rows[-1].startswith(last), (first, last)
+        path = tmp_path_factory.mktemp("forecast") / name
+        path.write_text("time,lon,lat,vmax_ms,pressure_hpa\n" + "\n".join(rows) + "\n", encoding="utf-8")
+        return path
+
+    return write

@@ -150,20 +150,7 @@ def cmd_prepare(args: argparse.Namespace) -> int:
     situation = situation_of(args)
     plan = prepare(router, track, args.hours, step=step, progress=_progress(args), situation=situation, now=now,
                    lead_hours=LEAD_HOURS if args.lead_rule else None)
-    applied: list[tuple[str, str]] = []
-    if args.apply:
-        applied = _apply(args, plan, router)
-    if args.json:
-        out = plan.to_dict()
-        out["state"] = situation.describe()
-        out["applied"] = [{"team_id": t, "island_id": i} for t, i in applied]
-        print(json.dumps(out, ensure_ascii=False, indent=2))
-        return 0
-    _print_plan(plan)
-    print(f"  {situation.describe()}")
-    for t, i in applied:
-        print(f"  applied: {t} now planned at {i} (islandcover team {t} --return undoes it)")
-    return 0
+    return _emit_plan(args, plan, situation, router, _print_plan)
 
 
 def _prepare_odds(args: argparse.Namespace) -> int:
@@ -188,6 +175,13 @@ def _prepare_odds(args: argparse.Namespace) -> int:
     ens = run_ensemble(router, track, args.members, hours=args.hours, seed=args.seed, model=model, start=start,
                        workers=workers, scheduler=args.scheduler, progress=progress, lead_hours=lead)
     plan = prepare_odds(router, ens, track, start=start, situation=situation, now=now, lead_hours=lead)
+    return _emit_plan(args, plan, situation, router, _print_odds_plan)
+
+
+def _emit_plan(args: argparse.Namespace, plan: PreparePlan | OddsPlan, situation: Any, router: Any,
+               printer: Callable[[Any], None]) -> int:
+    """Apply the plan if asked (``--apply``), then show it: JSON with ``state`` and ``applied``
+    (``--json``), or ``printer``'s table, the state and one "applied:" line per move written."""
     applied: list[tuple[str, str]] = []
     if args.apply:
         applied = _apply(args, plan, router)
@@ -197,7 +191,7 @@ def _prepare_odds(args: argparse.Namespace) -> int:
         out["applied"] = [{"team_id": t, "island_id": i} for t, i in applied]
         print(json.dumps(out, ensure_ascii=False, indent=2))
         return 0
-    _print_odds_plan(plan)
+    printer(plan)
     print(f"  {situation.describe()}")
     for t, i in applied:
         print(f"  applied: {t} now planned at {i} (islandcover team {t} --return undoes it)")

@@ -246,7 +246,30 @@ def solve_capacitated(problem: SitingProblem, model: str, capacity: Capacity, *,
                       minutes: float | None = None, time_limit: float | None = None) -> SitingResult:
     """Solve the capacitated variant of ``model`` (``mclp`` or ``pmedian``).
 
-    :meth:`SitingProblem.solve` calls this when given a ``capacity``.
+    :meth:`SitingProblem.solve` calls this when given a ``capacity``; :func:`capacitated_pmedian`
+    and :func:`capacitated_mclp` are this with the model named. The checks of the arguments and
+    the set-up common to both models are here.
+
+    Parameters
+    ----------
+    problem : SitingProblem
+        Cost matrix (minutes), weights and the sites kept open.
+    model : str
+        ``pmedian`` or ``mclp``.
+    capacity : float, mapping or sequence
+        Demand weight each site may serve (:func:`capacity_array`).
+    p : int
+        New sites to open (both models need it).
+    minutes : float, optional
+        Coverage threshold of ``mclp`` (needed there; ``pmedian`` ignores it).
+    time_limit : float, optional
+        Seconds; the best solution found is returned with its bound and gap.
+
+    Raises
+    ------
+    SitingError
+        For another model, a missing or bad ``p`` or ``minutes``, a bad ``capacity``, or a model
+        that cannot be solved (see :func:`capacitated_pmedian`).
     """
     if model not in CAPACITY_MODELS:
         raise SitingError(f"capacity applies to {' and '.join(CAPACITY_MODELS)}, not to {model}")
@@ -255,92 +278,12 @@ def solve_capacitated(problem: SitingProblem, model: str, capacity: Capacity, *,
     if model == "mclp":
         if minutes is None:
             raise SitingError("model mclp needs minutes")
-        return capacitated_mclp(problem, p, minutes, capacity, time_limit=time_limit)
-    return capacitated_pmedian(problem, p, capacity, time_limit=time_limit)
-
-
-def capacitated_pmedian(problem: SitingProblem, p: int, capacity: Capacity, *,
-                        time_limit: float | None = None) -> SitingResult:
-    """Capacitated p-median: open ``p`` more sites to minimise the weighted sum of travel times,
-    each site serving at most its capacity (an island's demand may be split between sites).
-
-    Parameters
-    ----------
-    problem : SitingProblem
-        Cost matrix (minutes), weights and the sites kept open.
-    p : int
-        New sites to open.
-    capacity : float, mapping or sequence
-        Demand weight each site may serve (:func:`capacity_array`).
-    time_limit : float, optional
-        Seconds; the best solution found is returned with its bound and gap.
-
-    Raises
-    ------
-    SitingError
-        When some demand cannot be reached, when the capacity of the kept sites and the ``p``
-        largest free ones is less than the demand, or when no ``p`` sites can serve it all.
-    """
-    return _solve(problem, p, None, capacity, time_limit)
-
-
-def capacitated_mclp(problem: SitingProblem, p: int, minutes: float, capacity: Capacity, *,
-                     time_limit: float | None = None) -> SitingResult:
-    """Capacitated maximal covering: open ``p`` more sites to maximise the demand weight served
-    within ``minutes``, each site serving at most its capacity.
-
-    Parameters
-    ----------
-    problem : SitingProblem
-        Cost matrix (minutes), weights and the sites kept open.
-    p : int
-        New sites to open.
-    minutes : float
-        Coverage threshold: only pairs within it serve.
-    capacity : float, mapping or sequence
-        Demand weight each site may serve (:func:`capacity_array`).
-    time_limit : float, optional
-        Seconds.
-    """
-    if not (np.isfinite(float(minutes)) and float(minutes) > 0):
-        raise SitingError(f"minutes must be a positive number, got {minutes!r}")
-    return _solve(problem, p, float(minutes), capacity, time_limit)
-
-
-@dataclass(frozen=True)
-class _Solution:
-    open: np.ndarray | None  # bool over sites (kept ones included); None: no solution found
-    x: np.ndarray            # share of each pair
-    objective: float
-    bound: float
-    status: str
-
-
-@dataclass(frozen=True)
-class _Pairs:
-    """The demand points of positive weight (``rows``) and the pairs that may serve (``ii``: index
-    into ``rows``, ``jj``: site), with the weight and minutes of each pair."""
-
-    rows: np.ndarray
-    ii: np.ndarray
-    jj: np.ndarray
-    w: np.ndarray   # weight of each row
-    wk: np.ndarray  # weight of each pair's demand
-    d: np.ndarray   # minutes of each pair
-
-    @classmethod
-    def of(cls, problem: SitingProblem, minutes: float | None) -> _Pairs:
-        rows = np.flatnonzero(problem.weights > 0)
-        cost = problem.cost[rows]
-        ii, jj = np.nonzero(np.isfinite(cost) if minutes is None else cost <= minutes + 1e-9)
-        w = problem.weights[rows]
-        return cls(rows, ii, jj, w, w[ii], cost[ii, jj])
-
-
-def _solve(problem: SitingProblem, p: int, minutes: float | None, capacity: Capacity,
-           time_limit: float | None) -> SitingResult:
+        if not (np.isfinite(float(minutes)) and float(minutes) > 0):
+            raise SitingError(f"minutes must be a positive number, got {minutes!r}")
+        minutes = float(minutes)
+    else:
+        minutes = None
     t0 = time.perf_counter()
-    model = "pmedian" if minutes is None else "mclp"
     caps = capacity_array(problem, capacity)
     free = np.array([s not in problem.fixed for s in problem.site_ids])
     n_free = int(free.sum())
@@ -379,6 +322,82 @@ def _solve(problem: SitingProblem, p: int, minutes: float | None, capacity: Capa
     return SitingResult(model, result.sites, result.fixed, result.objective, result.status, result.bound,
                         result.gap, time.perf_counter() - t0, result.assignment, result.uncovered, result.stats,
                         baseline=baseline)
+
+
+def capacitated_pmedian(problem: SitingProblem, p: int, capacity: Capacity, *,
+                        time_limit: float | None = None) -> SitingResult:
+    """Capacitated p-median: open ``p`` more sites to minimise the weighted sum of travel times,
+    each site serving at most its capacity (an island's demand may be split between sites).
+
+    Parameters
+    ----------
+    problem : SitingProblem
+        Cost matrix (minutes), weights and the sites kept open.
+    p : int
+        New sites to open.
+    capacity : float, mapping or sequence
+        Demand weight each site may serve (:func:`capacity_array`).
+    time_limit : float, optional
+        Seconds; the best solution found is returned with its bound and gap.
+
+    Raises
+    ------
+    SitingError
+        When some demand cannot be reached, when the capacity of the kept sites and the ``p``
+        largest free ones is less than the demand, or when no ``p`` sites can serve it all.
+    """
+    return solve_capacitated(problem, "pmedian", capacity, p=p, time_limit=time_limit)
+
+
+def capacitated_mclp(problem: SitingProblem, p: int, minutes: float, capacity: Capacity, *,
+                     time_limit: float | None = None) -> SitingResult:
+    """Capacitated maximal covering: open ``p`` more sites to maximise the demand weight served
+    within ``minutes``, each site serving at most its capacity.
+
+    Parameters
+    ----------
+    problem : SitingProblem
+        Cost matrix (minutes), weights and the sites kept open.
+    p : int
+        New sites to open.
+    minutes : float
+        Coverage threshold: only pairs within it serve.
+    capacity : float, mapping or sequence
+        Demand weight each site may serve (:func:`capacity_array`).
+    time_limit : float, optional
+        Seconds.
+    """
+    return solve_capacitated(problem, "mclp", capacity, p=p, minutes=minutes, time_limit=time_limit)
+
+
+@dataclass(frozen=True)
+class _Solution:
+    open: np.ndarray | None  # bool over sites (kept ones included); None: no solution found
+    x: np.ndarray            # share of each pair
+    objective: float
+    bound: float
+    status: str
+
+
+@dataclass(frozen=True)
+class _Pairs:
+    """The demand points of positive weight (``rows``) and the pairs that may serve (``ii``: index
+    into ``rows``, ``jj``: site), with the weight and minutes of each pair."""
+
+    rows: np.ndarray
+    ii: np.ndarray
+    jj: np.ndarray
+    w: np.ndarray   # weight of each row
+    wk: np.ndarray  # weight of each pair's demand
+    d: np.ndarray   # minutes of each pair
+
+    @classmethod
+    def of(cls, problem: SitingProblem, minutes: float | None) -> _Pairs:
+        rows = np.flatnonzero(problem.weights > 0)
+        cost = problem.cost[rows]
+        ii, jj = np.nonzero(np.isfinite(cost) if minutes is None else cost <= minutes + 1e-9)
+        w = problem.weights[rows]
+        return cls(rows, ii, jj, w, w[ii], cost[ii, jj])
 
 
 def _check_feasible(problem: SitingProblem, caps: np.ndarray, free: np.ndarray, p: int, pairs: _Pairs) -> None:

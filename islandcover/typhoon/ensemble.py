@@ -648,8 +648,6 @@ def run_ensemble(router: Router, track: Track, members: int, *, hours: float = 1
 
 def _odds(router: Router, ids: list[str], hrs: np.ndarray, longest: np.ndarray, peak: np.ndarray,
           hours: float) -> list[IslandOdds]:
-    from islandcover.typhoon.replay import _population
-
     out = []
     for k, iid in enumerate(ids):
         isl = router.arch.island(iid)
@@ -657,7 +655,7 @@ def _odds(router: Router, ids: list[str], hrs: np.ndarray, longest: np.ndarray, 
             id=iid, name_zh=isl.name_zh or "", name_en=isl.name_en or "",
             p_cut_off=float(np.mean(longest[:, k] > hours)), hours_mean=float(np.mean(hrs[:, k])),
             hours_p90=float(np.percentile(hrs[:, k], 90)), p_force10=float(np.mean(peak[:, k] >= 10)),
-            population=_population(router, iid)))
+            population=isl.population))
     out.sort(key=lambda o: (-o.p_cut_off, -(o.population or 0), o.id))
     return out
 

@@ -35,7 +35,7 @@ from islandcover.errors import EnsembleError
 from islandcover.situation import SHIPPED, Situation, Suspension
 from islandcover.travel.routing import Router
 from islandcover.typhoon.ensemble import Ensemble, forecast_track
-from islandcover.typhoon.replay import LEAD_HOURS, LEAD_SOURCE, TeamOption, replay
+from islandcover.typhoon.replay import LEAD_HOURS, LEAD_SOURCE, PlanItem, TeamOption, replay
 from islandcover.typhoon.tracks import Track
 from islandcover.typhoon.wind_field import StormWeather
 
@@ -67,9 +67,13 @@ ODDS_RULE = (
     "departure is within an hour of now, 'too late' when it is past, else 'leave by' its latest departure.")
 
 
-@dataclass(frozen=True)
-class OddsItem:
+@dataclass(frozen=True, kw_only=True)
+class OddsItem(PlanItem):
     """One island of the plan: its odds, the people expected to be cut off, who to send, by when.
+
+    The island, team, options, note and urgency are those of every plan's items
+    (:class:`islandcover.typhoon.replay.PlanItem`); ``cut_off_from`` is the ISO time (+08:00) of
+    its earliest likely cut-off (the deadline of a move).
 
     Attributes
     ----------
@@ -77,33 +81,21 @@ class OddsItem:
         Share of members that cut it off continuously for longer than the threshold.
     expected_people : float or None
         ``p_cut_off × population`` (None: no published population).
-    cut_off_from : str
-        ISO time (+08:00) of its earliest likely cut-off (the deadline of a move).
-    team : TeamOption or None
-        The team sent (None: none can go; ``note`` says why).
+    hours_mean, hours_p90 : float
+        Mean and 90th percentile over the members of its longest continuous isolation, hours.
     """
 
-    id: str
-    name_zh: str
-    name_en: str
-    population: int | None
     p_cut_off: float
     expected_people: float | None
     hours_mean: float
     hours_p90: float
-    cut_off_from: str
-    team: TeamOption | None
-    options: list[TeamOption]
-    note: str = ""
-    urgency: str = ""
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "name_zh": self.name_zh, "name_en": self.name_en, "population": self.population,
-                "population_known": self.population is not None, "p_cut_off": round(self.p_cut_off, 4),
+    def cut_off_dict(self) -> dict[str, Any]:
+        """``p_cut_off``, ``expected_people``, ``hours_mean``, ``hours_p90`` (rounded) and ``cut_off_from``."""
+        return {"p_cut_off": round(self.p_cut_off, 4),
                 "expected_people": None if self.expected_people is None else round(self.expected_people, 1),
                 "hours_mean": round(self.hours_mean, 2), "hours_p90": round(self.hours_p90, 2),
-                "cut_off_from": self.cut_off_from, "team": None if self.team is None else self.team.to_dict(),
-                "options": [o.to_dict() for o in self.options], "note": self.note, "urgency": self.urgency}
+                "cut_off_from": self.cut_off_from}
 
 
 @dataclass(frozen=True)
@@ -254,9 +246,10 @@ def prepare_odds(router: Router, ens: Ensemble, track: Track, *, start: datetime
         if o.population is None:
             note = (note + "; " if note else "") + "population unknown (no published figure)"
         items.append(OddsItem(
-            o.id, o.name_zh, o.name_en, o.population, o.p_cut_off,
-            None if o.population is None else o.p_cut_off * o.population, o.hours_mean, o.hours_p90,
-            iso_beijing(t0 + pd.Timedelta(hours=deadline_h)), chosen, options[:3], note, urgency))
+            id=o.id, name_zh=o.name_zh, name_en=o.name_en, population=o.population, p_cut_off=o.p_cut_off,
+            expected_people=None if o.population is None else o.p_cut_off * o.population, hours_mean=o.hours_mean,
+            hours_p90=o.hours_p90, cut_off_from=iso_beijing(t0 + pd.Timedelta(hours=deadline_h)), team=chosen,
+            options=options[:3], note=note, urgency=urgency))
     kept = sorted(h for h, n in left_on.items() if n >= 1 and any(
         home[x.team_id] == h for i in items for x in i.options))
     return OddsPlan(storm=ens.storm, members=ens.members, hours=ens.hours, seed=ens.seed, start=ens.start,

@@ -64,7 +64,7 @@ from islandcover.typhoon.wind_field import (
     speeds_at,
 )
 
-__all__ = ["IslandSummary", "PrepareItem", "PreparePlan", "Replay", "ReplayStep", "TeamOption", "prepare", "replay"]
+__all__ = ["IslandSummary", "PlanItem", "PrepareItem", "PreparePlan", "Replay", "ReplayStep", "TeamOption", "prepare", "replay"]
 
 Progress = Callable[[str], None] | None
 
@@ -1437,13 +1437,6 @@ def replay(router: Router, track: Track, step: str | pd.Timedelta = "1h", *, pro
                   _weathers=hc.weathers, _signatures=hc.signatures)
 
 
-def _population(router: Router, iid: str) -> int | None:
-    pop = router.arch.islands.at[iid, "population"] if "population" in router.arch.islands.columns else None
-    if pop is None or (isinstance(pop, float) and math.isnan(pop)) or pd.isna(pop):
-        return None
-    return int(pop)
-
-
 def _own_team(router: Router) -> set[str]:
     return set(router.arch.teams.station_id.map(router.arch.stations.island_id))
 
@@ -1503,7 +1496,7 @@ def _summaries(router: Router, hours: CutOffHours) -> list[IslandSummary]:
         a, b = int(iso.longest_first[j]), int(iso.longest_last[j])
         out.append(IslandSummary(
             id=iid, name_zh=isl.name_zh or "", name_en=isl.name_en or "", has_own_team=iid in own,
-            population=_population(router, iid), hours_cut_off=float(iso.hours_cut_off[j]),
+            population=isl.population, hours_cut_off=float(iso.hours_cut_off[j]),
             longest_isolation_h=float(iso.longest_h[j]),
             longest_from=when[a] if a >= 0 else None, longest_until=when[b] if b >= 0 else None,
             peak_bft=int(iso.peak_bft[j])))
@@ -1540,28 +1533,73 @@ class TeamOption:
                 "eta_min": round(self.eta_min, 1), "latest_departure": self.latest_departure, "arrival": self.arrival}
 
 
-@dataclass(frozen=True)
-class PrepareItem:
-    """One island of the plan: how long it will be cut off, who to send, by when."""
+@dataclass(frozen=True, kw_only=True)
+class PlanItem:
+    """One island of a pre-positioning plan: the island, who to send, by when.
+
+    The fields and JSON every plan's items share (:class:`PrepareItem`, of one track;
+    :class:`islandcover.typhoon.prepare_odds.OddsItem`, of an ensemble); a plan adds its view of
+    the cut-off through :meth:`cut_off_dict`.
+
+    Attributes
+    ----------
+    id, name_zh, name_en : str
+        The island.
+    population : int or None
+        Published population (None: unknown, not zero).
+    cut_off_from : str
+        ISO time (+08:00) by which a team must arrive: the start of the isolation.
+    team : TeamOption or None
+        The team sent (None: none can go; ``note`` says why).
+    options : list of TeamOption
+        The fastest teams that can go, whether sent elsewhere or not.
+    note : str
+        Why no team goes, or what to know about the move.
+    urgency : str
+        ``leave now``, ``leave by`` or ``too late``, against the plan's ``now``.
+    """
 
     id: str
     name_zh: str
     name_en: str
     population: int | None
-    isolation_h: float
     cut_off_from: str
-    cut_off_until: str
     team: TeamOption | None
     options: list[TeamOption]
     note: str = ""
     urgency: str = ""
 
+    def cut_off_dict(self) -> dict[str, Any]:
+        """The plan's view of the island's cut-off: the keys of :meth:`to_dict` between the island and the team."""
+        return {"cut_off_from": self.cut_off_from}
+
     def to_dict(self) -> dict[str, Any]:
+        """The item as JSON: the island, :meth:`cut_off_dict`, then the team, options, note and urgency."""
         return {"id": self.id, "name_zh": self.name_zh, "name_en": self.name_en, "population": self.population,
-                "population_known": self.population is not None, "isolation_h": self.isolation_h,
-                "cut_off_from": self.cut_off_from, "cut_off_until": self.cut_off_until,
+                "population_known": self.population is not None, **self.cut_off_dict(),
                 "team": None if self.team is None else self.team.to_dict(),
                 "options": [o.to_dict() for o in self.options], "note": self.note, "urgency": self.urgency}
+
+
+@dataclass(frozen=True, kw_only=True)
+class PrepareItem(PlanItem):
+    """One island of the plan: how long it will be cut off, who to send, by when.
+
+    Attributes
+    ----------
+    isolation_h : float
+        Its longest continuous isolation in the replay, hours (from ``cut_off_from`` to ``cut_off_until``).
+    cut_off_until : str
+        ISO time (+08:00) of the last step of that isolation.
+    """
+
+    isolation_h: float
+    cut_off_until: str
+
+    def cut_off_dict(self) -> dict[str, Any]:
+        """``isolation_h``, ``cut_off_from`` and ``cut_off_until``."""
+        return {"isolation_h": self.isolation_h, "cut_off_from": self.cut_off_from,
+                "cut_off_until": self.cut_off_until}
 
 
 @dataclass(frozen=True)
@@ -1761,8 +1799,10 @@ def prepare(router: Router, track: Track, hours: float = 12.0, *, step: str | pd
                 urgency = "leave by"
             if chosen.latest_departure == rp.steps[0].time:
                 note = (note + "; " if note else "") + "its latest departure is the forecast's first hour"
-        items.append(PrepareItem(s.id, s.name_zh, s.name_en, s.population, s.longest_isolation_h,
-                                 s.longest_from or "", s.longest_until or "", chosen, order[:3], note, urgency))
+        items.append(PrepareItem(id=s.id, name_zh=s.name_zh, name_en=s.name_en, population=s.population,
+                                 isolation_h=s.longest_isolation_h, cut_off_from=s.longest_from or "",
+                                 cut_off_until=s.longest_until or "", team=chosen, options=order[:3], note=note,
+                                 urgency=urgency))
     people = sum(i.population for i in items if i.population is not None)
     kept = sorted(h for h, n in left_on.items() if n >= 1 and any(
         team_home.get(o.team_id) == h for i in items for o in i.options))

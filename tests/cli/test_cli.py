@@ -6,9 +6,12 @@ import subprocess
 import sys
 
 import pytest
+from commands import run_command
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
+    """``python -m islandcover.cli ARGS`` in a process of its own: the console script's entry point (the
+    summary and a usage error); the other tests run the command in the test process (tests/commands.py)."""
     return subprocess.run([sys.executable, "-m", "islandcover.cli", *args], capture_output=True, text=True,
                           timeout=120)
 
@@ -23,7 +26,7 @@ def test_summary_counts_by_district():
 
 
 def test_islands_geojson_lists_powered_islands_with_required_properties():
-    out = run("islands", "--format", "geojson", "--powered")
+    out = run_command("islands", "--format", "geojson", "--powered")
     assert out.returncode == 0, out.stderr
     doc = json.loads(out.stdout)
     props = [f["properties"] for f in doc["features"]]
@@ -36,7 +39,7 @@ def test_islands_geojson_lists_powered_islands_with_required_properties():
 
 
 def test_islands_csv_has_a_header_and_one_row_per_island():
-    out = run("islands", "--format", "csv", "--district", "嵊泗县")
+    out = run_command("islands", "--format", "csv", "--district", "嵊泗县")
     assert out.returncode == 0
     lines = out.stdout.strip().splitlines()
     assert lines[0].startswith("id,")
@@ -46,7 +49,7 @@ def test_islands_csv_has_a_header_and_one_row_per_island():
 def test_bad_stations_file_exits_2_with_one_line(tmp_path):
     p = tmp_path / "bad.csv"
     p.write_text("id,name_zh,lon,lat\nA,x,116.4,39.9\n", encoding="utf-8")
-    out = run("summary", "--stations", str(p))
+    out = run_command("summary", "--stations", str(p))
     assert out.returncode == 2
     assert out.stderr.count("\n") == 1
     assert "bad.csv, row 1, field 'lon/lat'" in out.stderr

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 
 import pytest
+from commands import run_command
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "islandcover.cli", *args], capture_output=True, text=True,
-                          timeout=300)
+    """``islandcover ARGS`` in this process (tests/commands.py): exit code, stdout, stderr."""
+    return run_command(*args)
 
 
 def test_site_with_crews_as_capacity_prints_loads_within_capacity():

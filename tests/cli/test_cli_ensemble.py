@@ -17,18 +17,6 @@ import pytest
 
 from islandcover.chart.ensemble import ODDS_COLOURS, odds_class
 
-#: 梅花's best-track points (CMA) over the day of its landfall, as a forecast file.
-MUIFA_DAY = """time,lon,lat,vmax_ms,pressure_hpa
-2022-09-14T02:00+08:00,123.5,27.2,42,955
-2022-09-14T05:00+08:00,123.4,27.6,42,955
-2022-09-14T08:00+08:00,123.2,28.0,42,955
-2022-09-14T11:00+08:00,123.0,28.4,48,945
-2022-09-14T14:00+08:00,122.7,28.8,48,945
-2022-09-14T17:00+08:00,122.5,29.3,45,950
-2022-09-14T20:00+08:00,122.3,29.9,40,965
-2022-09-14T23:00+08:00,121.9,30.5,40,965
-2022-09-15T02:00+08:00,121.5,31.2,33,975
-"""
 RUN = ["--members", "2", "--seed", "11", "--workers", "0"]
 #: URLs that may appear in the page, none loaded when it is viewed: the SVG namespace and comments in
 #: leaflet.js, its attribution, and the optional OpenStreetMap tile layer (off at first).
@@ -50,10 +38,9 @@ def _main(argv: list[str]) -> tuple[int, str, str]:
 
 
 @pytest.fixture(scope="module")
-def folder(tmp_path_factory):
-    d = tmp_path_factory.mktemp("ensemble-cli")
-    (d / "muifa_day.csv").write_text(MUIFA_DAY, encoding="utf-8")
-    return d
+def folder(muifa_forecast):
+    """The folder of the forecast file ``muifa_day.csv`` (conftest's ``muifa_forecast``), where the maps go too."""
+    return muifa_forecast("2022-09-14T02:00", "2022-09-15T02:00", name="muifa_day.csv").parent
 
 
 @pytest.fixture(scope="module")

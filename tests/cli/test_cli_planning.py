@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 
 import pandas as pd
 import pytest
+from commands import run_command
 
 from islandcover.planning.coverage import CoverageModel
 from islandcover.planning.scenario import Scenario
@@ -14,8 +14,8 @@ from islandcover.travel.weather import Weather
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "islandcover.cli", *args], capture_output=True, text=True,
-                          timeout=300)
+    """``islandcover ARGS`` in this process (tests/commands.py): exit code, stdout, stderr."""
+    return run_command(*args)
 
 
 def test_coverage_json_matches_library(router):

@@ -92,9 +92,9 @@ class TestRouter:
 
 
 class TestRuns:
-    def test_one_member_without_spread_is_the_plain_replay(self, router, muifa):
+    def test_one_member_without_spread_is_the_plain_replay(self, router, muifa, muifa_replay):
         ens = run_ensemble(router, muifa, 1, seed=1, model=ErrorModel().scaled(0), workers=0)
-        plain = {s.id: s for s in replay(router, muifa).islands}
+        plain = {s.id: s for s in muifa_replay.islands}  # replay(router, muifa), the session's
         assert ens.island_ids
         for k, iid in enumerate(ens.island_ids):
             assert ens.hours_cut_off[0, k] == plain[iid].hours_cut_off, iid
@@ -106,11 +106,11 @@ class TestRuns:
 
     def test_one_seed_gives_one_answer_serially_and_on_a_local_cluster(self, router, muifa):
         pytest.importorskip("distributed")
-        # 4 small members from the day before landfall: the LocalCluster's start-up dominates (< 60 s)
-        serial = run_ensemble(router, muifa, 4, seed=2022, start=_t(ISSUED), workers=0)
-        again = run_ensemble(router, muifa, 4, seed=2022, start=_t(ISSUED), workers=0)
-        # no head start: every member on the workers
-        spread = run_ensemble(router, muifa, 4, seed=2022, start=_t(ISSUED), workers=2, batches_per_worker=1,
+        # 3 small members from the day before landfall, in two uneven batches on the cluster (2 + 1), no
+        # head start (every member on the workers): the LocalCluster's start-up dominates (< 60 s)
+        serial = run_ensemble(router, muifa, 3, seed=2022, start=_t(ISSUED), workers=0)
+        again = run_ensemble(router, muifa, 3, seed=2022, start=_t(ISSUED), workers=0)
+        spread = run_ensemble(router, muifa, 3, seed=2022, start=_t(ISSUED), workers=2, batches_per_worker=1,
                               head_start=False)
         assert spread.runner.startswith("dask LocalCluster")
         for other in (again, spread):

@@ -11,15 +11,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from islandcover.situation import Situation, TeamNow
-from islandcover.typhoon.replay import prepare, replay
+from islandcover.typhoon.replay import prepare
 from islandcover.typhoon.tracks import resolve_track
 
 BEFORE = datetime.fromisoformat("2022-09-13T08:00+08:00")  # a day and a half before 梅花's landfall
 
 
 @pytest.fixture(scope="module")
-def muifa(router):
-    return replay(router, resolve_track("梅花"), "1h")
+def muifa(muifa_replay):
+    """``replay(router, resolve_track("梅花"), "1h")``: the session's replay of the shipped track (conftest)."""
+    return muifa_replay
 
 
 def _islands_with_teams(router, plan, sit):
@@ -79,9 +80,12 @@ def pd_time(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-def test_apply_puts_the_teams_where_they_are_sent(run_cli, tmp_path, monkeypatch):
+def test_apply_puts_the_teams_where_they_are_sent(run_cli, tmp_path, monkeypatch, muifa_forecast):
     monkeypatch.setenv("ISLANDCOVER_STATE_DIR", str(tmp_path))
-    rc, out, err = run_cli(["prepare", "梅花", "--now", "2022-09-13T08:00+08:00", "--apply", "--json"])
+    # the day of landfall as a forecast (25 hourly steps, 12 islands to send a team to): the whole track's 256
+    # steps plan the same kind of moves, three times slower
+    day = muifa_forecast("2022-09-14T08:00", "2022-09-15T08:00")
+    rc, out, err = run_cli(["prepare", str(day), "--now", "2022-09-13T08:00+08:00", "--apply", "--json"])
     assert rc == 0, err
     plan = json.loads(out)
     assert plan["applied"] and plan["now"] == "2022-09-13T08:00:00+08:00"

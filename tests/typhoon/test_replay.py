@@ -17,18 +17,9 @@ from islandcover.typhoon.replay import CutOffTracker, Isolation, cut_off_hours, 
 from islandcover.typhoon.tracks import shipped_track
 from islandcover.typhoon.wind_field import StormWeather, Vortex
 
-# Muifa's best-track points of 14 Sep 2022 (UTC), written as forecast points in Beijing time
-FORECAST = """time,lon,lat,vmax_ms,pressure_hpa
-2022-09-14T08:00+08:00,123.2,28.0,42,955
-2022-09-14T11:00+08:00,123.0,28.4,48,945
-2022-09-14T14:00+08:00,122.7,28.8,48,945
-2022-09-14T17:00+08:00,122.5,29.3,45,950
-2022-09-14T20:00+08:00,122.3,29.9,40,965
-2022-09-14T23:00+08:00,121.9,30.5,40,965
-2022-09-15T02:00+08:00,121.5,31.2,33,975
-2022-09-15T05:00+08:00,121.2,31.9,30,980
-2022-09-15T08:00+08:00,120.8,32.6,28,985
-"""
+#: Muifa's best-track points of 14 Sep 2022 (UTC), 00:00 to 00:00, as a forecast in Beijing time (conftest's
+#: ``muifa_forecast``)
+DAY = ("2022-09-14T08:00", "2022-09-15T08:00")
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +28,9 @@ def muifa():
 
 
 @pytest.fixture(scope="module")
-def run(router, muifa):
-    return replay(router, muifa, "1h")
+def run(muifa_replay):
+    """``replay(router, muifa, "1h")``, the session's (conftest)."""
+    return muifa_replay
 
 
 @pytest.fixture(scope="module")
@@ -273,9 +265,8 @@ class TestPrepare:
 # ---------------------------------------------------------------------- the commands
 # through islandcover.cli.main (conftest's run_cli), as the console script runs it
 class TestCommands:
-    def test_replay_json(self, tmp_path, run_cli):
-        f = tmp_path / "fc.csv"
-        f.write_text(FORECAST, encoding="utf-8")
+    def test_replay_json(self, muifa_forecast, run_cli):
+        f = muifa_forecast(*DAY)
         rc, out, _ = run_cli(["replay", str(f), "--json"])
         assert rc == 0
         d = json.loads(out)
@@ -285,17 +276,16 @@ class TestCommands:
         assert any(s["cut_off"] for s in d["steps"])
         assert d["wind_basis"] == "as given (m/s)"
 
-    def test_prepare_table(self, tmp_path, run_cli):
-        f = tmp_path / "fc.csv"
-        f.write_text(FORECAST, encoding="utf-8")
+    def test_prepare_table(self, muifa_forecast, run_cli):
+        f = muifa_forecast(*DAY)
         rc, out, _ = run_cli(["prepare", str(f), "--hours", "6"])
         assert rc == 0
         assert "Pre-positioning plan for fc" in out and "rule:" in out
         assert "cut off (BJT)" in out and "leave by (BJT)" in out and "UTC" not in out
 
-    def test_replay_table_in_beijing_time(self, tmp_path, run_cli):
+    def test_replay_table_in_beijing_time(self, tmp_path, muifa_forecast, run_cli):
         # the forecast written in UTC runs 00:00 to 00:00 (14 to 15 Sep): 08:00 to 08:00 in Beijing time
-        lines = FORECAST.strip().splitlines()
+        lines = muifa_forecast(*DAY).read_text(encoding="utf-8").strip().splitlines()
         utc = [lines[0]] + [f"{pd.Timestamp(ln.split(',')[0]).tz_convert('UTC'):%Y-%m-%dT%H:%MZ},{ln.split(',', 1)[1]}"
                             for ln in lines[1:]]
         assert utc[1].startswith("2022-09-14T00:00Z,") and utc[-1].startswith("2022-09-15T00:00Z,")
@@ -315,15 +305,13 @@ class TestCommandErrors:
     """
 
     @pytest.fixture()
-    def forecast(self, tmp_path):
-        f = tmp_path / "fc.csv"
-        f.write_text(FORECAST, encoding="utf-8")
-        return f
+    def forecast(self, muifa_forecast):
+        return muifa_forecast(*DAY)
 
     @pytest.fixture()
-    def out_of_order(self, tmp_path):
+    def out_of_order(self, tmp_path, muifa_forecast):
         f = tmp_path / "bad.csv"
-        f.write_text(FORECAST.replace("2022-09-14T11:00+08:00", "2022-09-14T07:00+08:00"), encoding="utf-8")
+        f.write_text(muifa_forecast(*DAY).read_text(encoding="utf-8").replace("2022-09-14T11:00+08:00", "2022-09-14T07:00+08:00"), encoding="utf-8")
         return f
 
     def _one_line(self, run_cli, argv) -> str:
