@@ -886,19 +886,23 @@ class _CenterSearch:
             sub_at = np.flatnonzero(self.lp_subset[rows])
             sub = a[sub_at]
             cols = np.flatnonzero(sub.any(axis=0))
-            res = _milp(np.ones(len(cols)), [LinearConstraint(csr_array(sub[:, cols], dtype=float), 1, np.inf)],
-                        np.zeros(len(cols)), _left(self.deadline))
-            if res.x is None:
-                return False
-            if res.fun > self.p + 1e-6:
-                return True
             y = np.zeros(a.shape[1])
-            y[cols] = res.x
+            if len(sub_at):
+                if not len(cols):
+                    return False  # a row no site covers: the LP has no solution to say no with
+                res = _milp(np.ones(len(cols)), [LinearConstraint(csr_array(sub[:, cols], dtype=float), 1, np.inf)],
+                            np.zeros(len(cols)), _left(self.deadline))
+                if res.x is None:
+                    return False
+                if res.fun > self.p + 1e-6:
+                    return True
+                y[cols] = res.x
+            res_fun = float(y.sum())  # an empty subset: no row yet, the LP's value is 0
             got = a @ y
             short = np.flatnonzero(got < 1 - 1e-6)
             # topping each short row up through one of its sites gives a full fractional cover:
             # at most p, the full LP is too and cannot say no
-            if res.fun + float((1 - got[short]).sum()) <= self.p + 1e-6:
+            if res_fun + float((1 - got[short]).sum()) <= self.p + 1e-6:
                 return False
             # spread out (no site covers two), then the most under-covered: a few hundred a round
             spread = short[lagrangian.disjoint_rows(csr_array(a[short]), limit=4 * self.p)]

@@ -75,6 +75,19 @@ def test_objective_equals_brute_force(inst, model):
     assert len(res.sites) <= (p if model != "setcover" else c.shape[1])
 
 
+def test_pcenter_with_no_weighted_demand_still_covers_every_point():
+    # found by hypothesis: every weight 0, a kept site, p = 1; the LP check began from an empty
+    # subset of the demand and handed HiGHS a model of no columns
+    nan = np.nan
+    c = np.array([[1, nan, 2, 1], [nan, 2, 1, nan], [nan, 5, nan, 1], [5, 1, 2, 2], [2, 2, 2, 2]], dtype=float)
+    cost = pd.DataFrame(c, index=[f"d{i}" for i in range(5)], columns=[f"s{j}" for j in range(4)])
+    res = SitingProblem.from_cost_matrix(cost, np.zeros(5), fixed=["s0"]).pcenter(1)
+    assert res.status == "optimal"
+    # by hand: only s1 adds both d1 and d2 (s2 misses d2, s3 misses d1), and d2 is then 5 min away
+    assert res.objective == _brute(np.where(np.isnan(c), np.inf, c), np.zeros(5), [0], 1, "pcenter", 0) == 5.0
+    assert res.sites == ["s1"]
+
+
 def test_unreachable_demand_is_named():
     df = pd.DataFrame([[5.0, np.nan], [np.nan, np.nan]], index=["a", "b"], columns=["s1", "s2"])
     prob = SitingProblem.from_cost_matrix(df)
