@@ -38,7 +38,7 @@ def _files_of(folder: Path | None) -> list[Path]:
 
 def model_key(folder: str | Path | None = None, *, stations: str | Path | None = None,
               teams: str | Path | None = None, crs: object | None = None, places: str | Path | None = None) -> str:
-    """The cache key of a load: a digest of every input file's name and content, the CRS and versions.
+    """The cache key of a load: a digest of every input file's path and content, the CRS and versions.
 
     Parameters
     ----------
@@ -54,8 +54,8 @@ def model_key(folder: str | Path | None = None, *, stations: str | Path | None =
     given = [Path(p) for p in (stations, teams, places) if p is not None]
     overlay = Path(folder) if folder is not None else None
     for label, paths in (("base", _files_of(DEFAULT_DATA_DIR)), ("overlay", _files_of(overlay)), ("given", given)):
-        for p in paths:
-            h.update(f"{label}:{p.name}\0".encode())
+        for p in paths:  # the full path: the loaded model says where its layers came from
+            h.update(f"{label}:{p.resolve()}\0".encode())
             h.update(p.read_bytes() if p.is_file() else b"<missing>")
     return h.hexdigest()[:20]
 

@@ -44,6 +44,18 @@ def test_a_changed_file_in_the_overlay_is_a_new_key_and_a_fresh_load(tmp_path: P
     assert load_archipelago(overlay, cache_dir=tmp_path / "cache").teams.at[tid, "status"] == "busy"
 
 
+def test_the_same_files_in_another_folder_are_another_key(tmp_path: Path) -> None:
+    # the loaded model names the folder its layers came from: a copy elsewhere must not reuse it
+    teams = pd.read_csv(DEFAULT_DATA_DIR / "teams.csv", dtype=str)
+    keys = []
+    for name in ("one", "two"):
+        (tmp_path / name).mkdir()
+        teams.to_csv(tmp_path / name / "teams.csv", index=False)
+        keys.append(model_key(tmp_path / name))
+    assert keys[0] != keys[1]
+    assert model_key(tmp_path / "one") == keys[0]  # and the key of one folder is stable
+
+
 def test_a_damaged_cache_file_is_replaced(tmp_path: Path) -> None:
     load_archipelago(cache_dir=tmp_path)
     (path,) = tmp_path.glob("model-*.pickle")
