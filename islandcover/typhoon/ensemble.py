@@ -12,7 +12,14 @@ the hours the replay's bound says it could close them).
 
 Perturbations (one draw per member and quantity, fully correlated along the track, so each
 member is a smooth track inside the cone; the scheme of NOAA's ``ensembleperturbation``,
-which perturbs along-track, cross-track, intensity and radius by the official error cone):
+which perturbs along-track, cross-track, intensity and radius by the official error cone).
+Neither of the field's packages is built on: ``ensembleperturbation`` is built around the US
+National Hurricane Center's forecasts and error statistics, not the CMA's; CLIMADA's
+``TCTracks.calc_perturbed_trajectories`` makes random-walk variants of *historical* tracks with
+fixed per-hour amplitudes (no lead-time-dependent forecast error), and ``pip install climada``
+needs GDAL's system headers. The wind field is checked against CLIMADA's instead: its own
+Holland (1980) profile (``_stat_holland_1980``, CLIMADA 6.1.0) gives the same speeds outside
+Rmax (``tests/typhoon/test_wind_field_climada.py``).
 
 * **Position**: along-track and cross-track offsets ``z · σ(t)`` with ``z`` standard normal and
   ``σ(t) = D(t) / √(π/2)``, where ``D(t)`` is the CMA's published mean track (distance) error
