@@ -45,7 +45,7 @@ def nearest_depends_on(calm: pd.DataFrame, d: Dispatch, k: int) -> frozenset[str
     ``k`` trips). Wind only closes links, so no team is faster under the weather than in calm
     weather: a team whose calm ETA exceeds the bound can neither enter the trips nor be listed,
     whatever its status. The answer therefore depends on the teams with calm ETA ≤ bound (ties
-    included). ``tests/test_api_cache.py`` checks this against the router, one status change at
+    included). ``tests/api/test_api_cache.py`` checks this against the router, one status change at
     a time.
 
     Parameters

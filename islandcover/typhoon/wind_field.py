@@ -50,7 +50,7 @@ matches the CMA radii; beyond Rmax the profile then decays close to r^(−B/2), 
 the bulletins' R7 : R10 ratio of about 3 asks for. The fitted Rmax is therefore a shape
 parameter of this profile, smaller than the storm's real eye radius; the winds inside
 about 30 km of the centre are not reliable (they do not matter for closing links, which are
-shut well outside). ``tests/test_wind_field.py`` compares the modelled R7/R10 (and R12, not
+shut well outside). ``tests/typhoon/test_wind_field.py`` compares the modelled R7/R10 (and R12, not
 used in the fit) with the bulletins of 梅花 Muifa 2022, 烟花 In-Fa 2021 and 贝碧嘉
 Bebinca 2024.
 
@@ -105,7 +105,7 @@ P_ENV_HPA = 1010.0
 #: Surface (10 m) over gradient-level wind over water near the core (Knaff et al. 2011).
 SURFACE_TO_GRADIENT = 0.9
 #: Calibration factor on the Willoughby et al. (2006) Rmax, fitted to the CMA bulletin radii
-#: (module docstring; tests/test_wind_field.py).
+#: (module docstring; tests/typhoon/test_wind_field.py).
 RMAX_CALIBRATION = 0.31
 #: Holland's range of B.
 B_RANGE = (1.0, 2.5)
