@@ -261,15 +261,12 @@ class _Step:
     __slots__ = ("closed", "links", "paths", "row", "vortex", "_force", "_cell_lo", "_cell_hi")
 
     def __init__(self, links: CutOffTracker, vortex: Vortex | None, closed: dict[str, np.ndarray] | None,
-                 known: tuple[np.ndarray, np.ndarray] | None = None, row: int | None = None) -> None:
+                 row: int | None = None) -> None:
         self.links, self.vortex, self.closed, self.row = links, vortex, closed, row
         self.paths: dict[str, Any] = {}  # per travel mode, the kept paths that hold (see _ModeCertificates)
         self._force: np.ndarray | None = None
         self._cell_lo: np.ndarray | None = None  # bounds of the force over each cell of midpoints (-1: not yet)
         self._cell_hi: np.ndarray | None = None
-        if known is not None and vortex is not None:  # forces already evaluated at these edges
-            self._force = np.full(links.n_edges, -1, dtype=np.int8)
-            self._force[known[0]] = known[1]
 
     def forces(self, edges: np.ndarray) -> np.ndarray:
         """Wind force (0–17) at each of ``edges``."""
@@ -861,23 +858,6 @@ class CutOffTracker:
             return edges
         return np.concatenate([edges[~along], self.crossings(edges[along])[0]])
 
-    def known_forces(self, vortices: list[Vortex], edges: np.ndarray) -> np.ndarray:
-        """Forces (steps × ``edges``, int8) at ``edges`` under each of ``vortices``, in one evaluation
-        (as :class:`_Step` reads them: a sailing the strongest along its crossing)."""
-        along = self.sailing_rank[edges] >= 0
-        plain = edges[~along]
-        sea = np.zeros(0, dtype=np.int64)
-        starts = np.zeros(0, dtype=np.int64)
-        if along.any():
-            sea, starts = self.crossings(edges[along])
-        points = np.concatenate([plain, sea])
-        f = forces_bft(vortices, self.mid_lon[points], self.mid_lat[points]).astype(np.int8)
-        out = np.empty((len(vortices), len(edges)), dtype=np.int8)
-        out[:, ~along] = f[:, :len(plain)]
-        if along.any():
-            out[:, along] = np.maximum.reduceat(f[:, len(plain):], starts, axis=1)
-        return out
-
     def watched(self) -> np.ndarray:
         """The edges of the kept paths whose force the wind decides (evaluated for all of a
         track's steps at once); worked out again only when certificates were kept since."""
@@ -898,7 +878,7 @@ class CutOffTracker:
 
     def deciding_forces(self, vortices: list[Vortex], edges: np.ndarray) -> np.ndarray:
         """Per storm state (rows) and edge (columns, int8), a force that decides every travel mode's
-        wind limit at the edge as its true force does: the true force (:meth:`known_forces`), or,
+        wind limit at the edge as its true force does: the true force (:meth:`pair_forces`), or,
         where bounds of the field over the edge's cell settle every mode at once, the bound that
         settles them (the highest force the cell can see, when it is within the edge's lowest
         limit; the lowest, when it exceeds its highest). Only the links' open or closed state may
@@ -1058,11 +1038,10 @@ class CutOffTracker:
             self._scratch_set[m] = ids[m]
         return self._scratch
 
-    def step(self, vortex: Vortex | None, stopped: tuple[str, ...] = (),
-             known: tuple[np.ndarray, np.ndarray] | None = None, row: int | None = None) -> _Step:
-        """The links at a step: ``vortex`` None for calm (no link near enough to close); ``known``:
-        edges and their forces already evaluated; ``row``: the step's number in the track of :meth:`track`."""
-        return _Step(self, vortex, self.closures(stopped), known, row)
+    def step(self, vortex: Vortex | None, stopped: tuple[str, ...] = (), row: int | None = None) -> _Step:
+        """The links at a step: ``vortex`` None for calm (no link near enough to close); ``row``: the
+        step's number in the track of :meth:`track`."""
+        return _Step(self, vortex, self.closures(stopped), row)
 
     def track(self, vortices: list[Vortex], stopped: list[tuple[str, ...]]) -> tuple[np.ndarray, np.ndarray]:
         """Whether each island is cut off at each step of a track (steps × islands), and per step an
@@ -1143,19 +1122,17 @@ class CutOffTracker:
         for m, (kept, valid) in self._cuts_hold(states, stops, ~reached[later], since).items():
             cut_by[m][later] |= (valid.astype(np.int32) @ kept.settles.astype(np.int32)) > 0
 
-    def cut_off(self, vortex: Vortex | None, stopped: tuple[str, ...] = (),
-                known: tuple[np.ndarray, np.ndarray] | None = None, row: int | None = None) -> np.ndarray:
+    def cut_off(self, vortex: Vortex | None, stopped: tuple[str, ...] = (), row: int | None = None) -> np.ndarray:
         """Whether each island (:attr:`ids`) is cut off under ``vortex`` (None: calm) with the
-        sailings ``stopped`` by the lead-time rule (``known``: edges and their forces under
-        ``vortex``, evaluated already; ``row``: the step's number in the track of :meth:`track`)."""
+        sailings ``stopped`` by the lead-time rule (``row``: the step's number in the track of
+        :meth:`track`)."""
         with self._lock:
-            return self._cut_off(vortex, stopped, known, row)
+            return self._cut_off(vortex, stopped, row)
 
-    def _cut_off(self, vortex: Vortex | None, stopped: tuple[str, ...],
-                 known: tuple[np.ndarray, np.ndarray] | None, row: int | None) -> np.ndarray:
+    def _cut_off(self, vortex: Vortex | None, stopped: tuple[str, ...], row: int | None) -> np.ndarray:
         if vortex is None and stopped in self._calm:
             return self._calm[stopped].copy()
-        step = self.step(vortex, stopped, known, row)
+        step = self.step(vortex, stopped, row)
         n = len(self.ids)
         reached = np.zeros(n, dtype=bool)
         for certs in self.per_mode.values():

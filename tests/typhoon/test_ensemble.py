@@ -163,7 +163,9 @@ class TestRuns:
         edges = np.sort(rng.choice(np.flatnonzero(windy), 3000, replace=False))
         hourly = muifa.interpolate("1h")
         vortices = [hourly.vortex(i) for i in range(100, 180, 4)]  # the days 梅花 passed Zhoushan
-        true, deciding = t.known_forces(vortices, edges), t.deciding_forces(vortices, edges)
+        rows = np.repeat(np.arange(len(vortices)), len(edges))
+        true = t.pair_forces(vortices, rows, np.tile(edges, len(vortices))).reshape(len(vortices), len(edges))
+        deciding = t.deciding_forces(vortices, edges)
         assert (deciding != true).any()  # bounds stood in for some forces ...
         for lim in t.limits.values():  # ... and decide every mode's limits as the true forces do
             use = (lim[edges] >= 0) & (lim[edges] < 17)
