@@ -52,9 +52,9 @@ from islandcover.archipelago import Archipelago
 from islandcover.chart.layers import (
     CUT_OFF_EXPLAINED,
     CUTOFF_COLOUR,
-    LANGS,
     RawHtml,
     bridge_lines,
+    check_lang,
     island_name,
     outage_footer_html,
     set_page_lang,
@@ -334,9 +334,7 @@ def beacon_chart(
     UnknownIsland, UnknownStation
         An id in ``eta_min``, ``zones`` or ``cut_off`` that is not in ``arch``.
     """
-    if lang not in LANGS:
-        msg = f"lang {lang!r} is not supported: use one of {', '.join(map(repr, LANGS))}"
-        raise IslandcoverError(msg)
+    check_lang(lang)
     text = _TEXT[lang]
     eta = _checked_eta(arch, eta_min)
     zone_of = _checked_zones(arch, zones) if zones is not None else None

@@ -40,7 +40,13 @@ import pandas as pd
 import shapely
 
 from islandcover.chart.beacon import UNPOWERED_COLOUR, beacon_chart
-from islandcover.chart.layers import CUT_OFF_EXPLAINED, LANGS, RawHtml, island_name, web_geometry
+from islandcover.chart.layers import (
+    CUT_OFF_EXPLAINED,
+    RawHtml,
+    check_lang,
+    island_name,
+    web_geometry,
+)
 from islandcover.chart.replay import storm_label
 from islandcover.clock import beijing_text
 from islandcover.errors import IslandcoverError
@@ -152,9 +158,7 @@ def ensemble_chart(router: Router, ens: Ensemble, *, lang: str = "zh") -> folium
         Unknown ``lang``, an ensemble with no islands, or one naming an island or station that
         is not in the router's archipelago.
     """
-    if lang not in LANGS:
-        msg = f"lang {lang!r} is not supported: use one of {', '.join(map(repr, LANGS))}"
-        raise IslandcoverError(msg)
+    check_lang(lang)
     arch = router.arch
     if not ens.islands:
         msg = f"the ensemble of {ens.storm} has no islands: run it on a router with powered islands"

@@ -22,7 +22,7 @@ from branca.element import Element, Figure
 from jinja2 import Template
 
 from islandcover.archipelago import Archipelago
-from islandcover.errors import DataError
+from islandcover.errors import DataError, IslandcoverError
 from islandcover.facts import METRIC_CRS, STORAGE_CRS
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "SIMPLIFY_M",
     "RawHtml",
     "bridge_lines",
+    "check_lang",
     "island_name",
     "outage_footer_html",
     "set_page_lang",
@@ -43,6 +44,18 @@ __all__ = [
 
 #: Languages of the chart's labels.
 LANGS: tuple[str, ...] = ("zh", "en")
+
+
+def check_lang(lang: str) -> None:
+    """Refuse a language the charts do not speak.
+
+    Raises
+    ------
+    IslandcoverError
+        ``lang`` is not one of :data:`LANGS`.
+    """
+    if lang not in LANGS:
+        raise IslandcoverError(f"lang {lang!r} is not supported: use one of {', '.join(map(repr, LANGS))}")
 
 
 #: Geometry simplification for the web, metres (UTM 51N), and coordinate precision, decimals.

@@ -73,9 +73,9 @@ from jinja2 import Template
 from islandcover.chart.beacon import ETA_COLOURS, beacon_chart, eta_class
 from islandcover.chart.layers import (
     CUTOFF_COLOUR,
-    LANGS,
     RawHtml,
     bridge_lines,
+    check_lang,
     island_name,
     web_geometry,
 )
@@ -206,9 +206,7 @@ def storm_label(name: str, lang: str) -> str:
     IslandcoverError
         Unknown ``lang``.
     """
-    if lang not in LANGS:
-        msg = f"lang {lang!r} is not supported: use one of {', '.join(map(repr, LANGS))}"
-        raise IslandcoverError(msg)
+    check_lang(lang)
     text = str(name).strip()
     english = STORM_ALIASES.get(text, text)  # a Chinese name of a shipped storm → its CMA name
     chinese = {_storm_key(en): zh for zh, en in STORM_ALIASES.items()}.get(_storm_key(english))
@@ -251,9 +249,7 @@ def replay_chart(router: Router, replay: Replay, *, lang: str = "zh", start: str
         Unknown ``lang``, a replay with no steps or of another archipelago, or a ``start``
         that is not a step of the replay.
     """
-    if lang not in LANGS:
-        msg = f"lang {lang!r} is not supported: use one of {', '.join(map(repr, LANGS))}"
-        raise IslandcoverError(msg)
+    check_lang(lang)
     steps = replay.steps
     if not steps:
         msg = f"the replay of {replay.storm} has no steps: replay a track with at least one point"
