@@ -35,7 +35,14 @@ from islandcover.errors import EnsembleError
 from islandcover.situation import SHIPPED, Situation, Suspension
 from islandcover.travel.routing import Router
 from islandcover.typhoon.ensemble import Ensemble, forecast_track
-from islandcover.typhoon.replay import LEAD_HOURS, LEAD_SOURCE, PlanItem, TeamOption, replay
+from islandcover.typhoon.replay import (
+    LEAD_HOURS,
+    LEAD_SOURCE,
+    PlanItem,
+    TeamOption,
+    departure_urgency,
+    replay,
+)
 from islandcover.typhoon.tracks import Track
 from islandcover.typhoon.wind_field import StormWeather
 
@@ -235,9 +242,7 @@ def prepare_odds(router: Router, ens: Ensemble, track: Track, *, start: datetime
             h = home[chosen.team_id]
             if h in guarded:
                 left_on[h] -= 1  # type: ignore[index]
-            leave = pd.Timestamp(chosen.latest_departure)
-            urgency = ("too late" if leave < clock else "leave now" if leave <= clock + pd.Timedelta(hours=1)
-                       else "leave by")
+            urgency = departure_urgency(chosen.latest_departure, clock, 1.0)  # the ensemble steps by the hour
         elif options:
             note = ("every team that can get there in time is given to an island ranked higher, or is the last team "
                     "of an island likely cut off itself")

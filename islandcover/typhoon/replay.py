@@ -64,7 +64,8 @@ from islandcover.typhoon.wind_field import (
     speeds_at,
 )
 
-__all__ = ["IslandSummary", "PlanItem", "PrepareItem", "PreparePlan", "Replay", "ReplayStep", "TeamOption", "prepare", "replay"]
+__all__ = ["IslandSummary", "PlanItem", "PrepareItem", "PreparePlan", "Replay", "ReplayStep", "TeamOption",
+           "departure_urgency", "prepare", "replay"]
 
 Progress = Callable[[str], None] | None
 
@@ -1165,6 +1166,15 @@ def _all_modes(cut_by: dict[str, np.ndarray], reached: np.ndarray, rows: int | s
     return np.logical_and.reduce(parts) if parts else np.zeros_like(reached[rows])
 
 
+def departure_urgency(latest_departure: str, clock: pd.Timestamp, window_h: float) -> str:
+    """How a plan's team stands against its latest departure at ``clock``: ``too late`` (past it),
+    ``leave now`` (within ``window_h`` hours, a step of the plan) or ``leave by``."""
+    leave = pd.Timestamp(latest_departure)
+    if leave < clock:
+        return "too late"
+    return "leave now" if leave <= clock + pd.Timedelta(hours=window_h) else "leave by"
+
+
 @dataclass(frozen=True)
 class _Crossings:
     """The sailings (route ids, their class of boat) and the midpoints of the legs of their
@@ -1767,13 +1777,7 @@ def prepare(router: Router, track: Track, hours: float = 12.0, *, step: str | pd
             note = (note + "; " if note else "") + "population unknown (no published figure)"
         urgency = ""
         if chosen is not None:
-            leave = pd.Timestamp(chosen.latest_departure)
-            if leave < clock:
-                urgency = "too late"
-            elif leave <= clock + pd.Timedelta(hours=rp.step_h):
-                urgency = "leave now"
-            else:
-                urgency = "leave by"
+            urgency = departure_urgency(chosen.latest_departure, clock, rp.step_h)
             if chosen.latest_departure == rp.steps[0].time:
                 note = (note + "; " if note else "") + "its latest departure is the forecast's first hour"
         items.append(PrepareItem(id=s.id, name_zh=s.name_zh, name_en=s.name_en, population=s.population,
