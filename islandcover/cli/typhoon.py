@@ -31,7 +31,7 @@ from islandcover.cli._common import (
 from islandcover.clock import beijing_text
 from islandcover.errors import EnsembleError, IslandcoverError
 from islandcover.typhoon.prepare_odds import OddsPlan
-from islandcover.typhoon.replay import LEAD_HOURS, PreparePlan, Replay, prepare, replay
+from islandcover.typhoon.replay import LEAD_HOURS, PlanItem, PreparePlan, Replay, prepare, replay
 from islandcover.typhoon.tracks import parse_step, resolve_track
 
 __all__ = ["add_commands", "cmd_prepare", "cmd_replay"]
@@ -198,6 +198,18 @@ def _emit_plan(args: argparse.Namespace, plan: PreparePlan | OddsPlan, situation
     return 0
 
 
+def _item_columns(it: PlanItem) -> tuple[str, str, str]:
+    """The columns both plans' tables share for an item: the island, its people, and the team sent
+    (id, vessel, latest departure, ETA, urgency) or why none is."""
+    people = f"{it.population:,}" if it.population is not None else "unknown"
+    if it.team is None:
+        return f"{it.name_zh} {it.id}", people, f"no team: {it.note.split(';')[0]}"
+    t = it.team
+    flag = {"leave by": "", "leave now": "LEAVE NOW", "too late": "TOO LATE"}.get(it.urgency, it.urgency)
+    tail = f"{t.team_id:7s} {t.vessel:8s} {_short(t.latest_departure):14s} {t.eta_min:4.0f} min  {flag}"
+    return f"{it.name_zh} {it.id}", people, tail
+
+
 def _print_odds_plan(plan: OddsPlan) -> None:
     print(f"Pre-positioning plan for {plan.storm} over an ensemble of {plan.members} members (seed {plan.seed}, "
           f"from {beijing_text(plan.start, year=True)}): powered islands cut off for more than {plan.hours:g} h in "
@@ -209,15 +221,8 @@ def _print_odds_plan(plan: OddsPlan) -> None:
         print(f" {'#':>2s} {'island':16s} {'people':>7s} {'P':>5s} {'P×people':>8s} {'cut off from':12s}  "
               f"{'team':7s} {'vessel':8s} {'leave by (BJT)':14s} {'ETA':>7s}  now ({_short(plan.now)})")
         for n, it in enumerate(plan.items, 1):
-            people = f"{it.population:,}" if it.population is not None else "unknown"
+            label, people, tail = _item_columns(it)
             expected = f"{it.expected_people:,.0f}" if it.expected_people is not None else "—"
-            label = f"{it.name_zh} {it.id}"
-            if it.team is None:
-                tail = f"no team: {it.note.split(';')[0]}"
-            else:
-                t = it.team
-                flag = {"leave by": "", "leave now": "LEAVE NOW", "too late": "TOO LATE"}.get(it.urgency, it.urgency)
-                tail = f"{t.team_id:7s} {t.vessel:8s} {_short(t.latest_departure):14s} {t.eta_min:4.0f} min  {flag}"
             print(f" {n:2d} {pad(label, 16)} {people:>7s} {it.p_cut_off:5.0%} {expected:>8s} "
                   f"{_short(it.cut_off_from):12s}  {tail}")
     print(f"  people expected to be cut off: {plan.expected_people:,.0f} (of {plan.people_known:,} living on these "
@@ -253,16 +258,9 @@ def _print_plan(plan: PreparePlan) -> None:
         print(f" {'#':>2s} {'island':16s} {'people':>7s} {'cut off (BJT)':23s} {'hours':>5s}  {'team':7s} "
               f"{'vessel':8s} {'leave by (BJT)':14s} {'ETA':>7s}  now ({_short(plan.now)})")
         for n, it in enumerate(plan.items, 1):
-            people = f"{it.population:,}" if it.population is not None else "unknown"
+            label, people, tail = _item_columns(it)
             start, until = _short(it.cut_off_from), _short(it.cut_off_until)
             span = f"{start}–{until[6:] if until[:5] == start[:5] else until}"  # the date again past midnight
-            label = f"{it.name_zh} {it.id}"
-            if it.team is None:
-                tail = f"no team: {it.note.split(';')[0]}"
-            else:
-                t = it.team
-                flag = {"leave by": "", "leave now": "LEAVE NOW", "too late": "TOO LATE"}.get(it.urgency, it.urgency)
-                tail = f"{t.team_id:7s} {t.vessel:8s} {_short(t.latest_departure):14s} {t.eta_min:4.0f} min  {flag}"
             print(f" {n:2d} {pad(label, 16)} {people:>7s} {span:23s} {it.isolation_h:5g}  {tail}")
     print(f"  people counted: {plan.people_known:,}; {plan.islands_without_population} of these islands have no "
           "population figure (unknown, not zero)")
