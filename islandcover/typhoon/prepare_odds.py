@@ -40,7 +40,9 @@ from islandcover.typhoon.replay import (
     LEAD_SOURCE,
     PlanItem,
     TeamOption,
+    TeamPool,
     departure_urgency,
+    plan_moves,
     replay,
 )
 from islandcover.typhoon.tracks import Track
@@ -136,7 +138,7 @@ class OddsPlan:
 
     def moves(self) -> list[tuple[str, str]]:
         """(team id, island id) of every move the plan makes and that can still be made (not too late)."""
-        return [(i.team.team_id, i.id) for i in self.items if i.team is not None and i.urgency != "too late"]
+        return plan_moves(self.items)
 
 
 def prepare_odds(router: Router, ens: Ensemble, track: Track, *, start: datetime | pd.Timestamp | None = None,
@@ -202,15 +204,10 @@ def prepare_odds(router: Router, ens: Ensemble, track: Track, *, start: datetime
     team_ids = [str(t) for t in arch.teams.index]
     home = {t: router.team_island(t, sit) for t in team_ids}
     available = [t for t in team_ids if sit.status(t, str(arch.teams.at[t, "status"])) == "available"]
-    guarded = {o.id for o in ens.islands if o.p_cut_off >= GUARD_P}
-    left_on: dict[str, int] = {}
-    for t in available:
-        if home[t] in guarded:
-            left_on[home[t]] = left_on.get(home[t], 0) + 1  # type: ignore[index]
+    pool = TeamPool(home, available, {o.id for o in ens.islands if o.p_cut_off >= GUARD_P})
     etas = router.travel_times(weather, situation=sit) if wanted else pd.DataFrame()
     col_of = {iid: k for k, iid in enumerate(ens.island_ids)}
 
-    used: set[str] = set()
     items = []
     for o in wanted:
         k = col_of[o.id]
@@ -230,18 +227,9 @@ def prepare_odds(router: Router, ens: Ensemble, track: Track, *, start: datetime
             options.append(TeamOption(t, str(team.station_id), str(team.boat_class), eta, iso_beijing(leave),
                                       iso_beijing(leave + pd.Timedelta(minutes=eta))))
         options.sort(key=lambda x: (x.eta_min, -pd.Timestamp(x.latest_departure).value, x.team_id))
-
-        def may_go(x: TeamOption) -> bool:
-            h = home[x.team_id]
-            return x.team_id not in used and (h not in guarded or left_on.get(h, 0) > 1)  # type: ignore[arg-type]
-
-        chosen = next((x for x in options if may_go(x)), None)
+        chosen = pool.take(options)
         note, urgency = "", ""
         if chosen is not None:
-            used.add(chosen.team_id)
-            h = home[chosen.team_id]
-            if h in guarded:
-                left_on[h] -= 1  # type: ignore[index]
             urgency = departure_urgency(chosen.latest_departure, clock, 1.0)  # the ensemble steps by the hour
         elif options:
             note = ("every team that can get there in time is given to an island ranked higher, or is the last team "
@@ -255,8 +243,7 @@ def prepare_odds(router: Router, ens: Ensemble, track: Track, *, start: datetime
             expected_people=None if o.population is None else o.p_cut_off * o.population, hours_mean=o.hours_mean,
             hours_p90=o.hours_p90, cut_off_from=iso_beijing(t0 + pd.Timedelta(hours=deadline_h)), team=chosen,
             options=options[:3], note=note, urgency=urgency))
-    kept = sorted(h for h, n in left_on.items() if n >= 1 and any(
-        home[x.team_id] == h for i in items for x in i.options))
+    kept = pool.kept(items)
     return OddsPlan(storm=ens.storm, members=ens.members, hours=ens.hours, seed=ens.seed, start=ens.start,
                     end=ens.end, now=iso_beijing(clock), items=items, skipped_own_team=skipped, kept=kept,
                     expected_people=float(sum(i.expected_people for i in items if i.expected_people is not None)),

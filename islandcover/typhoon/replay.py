@@ -37,7 +37,7 @@ import threading
 import time as _time
 import weakref
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -65,7 +65,7 @@ from islandcover.typhoon.wind_field import (
 )
 
 __all__ = ["IslandSummary", "PlanItem", "PrepareItem", "PreparePlan", "Replay", "ReplayStep", "TeamOption",
-           "departure_urgency", "prepare", "replay"]
+           "TeamPool", "departure_urgency", "plan_moves", "prepare", "replay"]
 
 Progress = Callable[[str], None] | None
 
@@ -1589,6 +1589,57 @@ class PrepareItem(PlanItem):
                 "cut_off_until": self.cut_off_until}
 
 
+class TeamPool:
+    """The teams a plan hands out to its islands, highest-ranked island first (both plans' rule).
+
+    A team goes to one island at most, and an island that will itself be cut off (``guarded``)
+    keeps its last available team.
+
+    Parameters
+    ----------
+    home : Mapping
+        Team id -> the island the team is on now (None: not on an island of the model).
+    available : Iterable of str
+        Teams that may be sent (the live status ``available``).
+    guarded : set of str
+        Islands that will themselves be cut off.
+    """
+
+    def __init__(self, home: Mapping[str, str | None], available: Iterable[str], guarded: set[str]) -> None:
+        self.home, self.guarded = home, guarded
+        self.used: set[str] = set()
+        self.left_on: dict[str, int] = {}  # guarded island -> available teams still on it
+        for tid in available:
+            h = home.get(tid)
+            if h is not None and h in guarded:
+                self.left_on[h] = self.left_on.get(h, 0) + 1
+
+    def may_go(self, option: TeamOption) -> bool:
+        """Whether the option's team is still free and not the last one on a guarded island."""
+        h = self.home.get(option.team_id)
+        return option.team_id not in self.used and (h not in self.guarded or self.left_on.get(h, 0) > 1)  # type: ignore[arg-type]
+
+    def take(self, options: Sequence[TeamOption]) -> TeamOption | None:
+        """The first of ``options`` (fastest first) whose team may go, now given; None if none may."""
+        chosen = next((o for o in options if self.may_go(o)), None)
+        if chosen is not None:
+            self.used.add(chosen.team_id)
+            h = self.home.get(chosen.team_id)
+            if h is not None and h in self.guarded:
+                self.left_on[h] -= 1
+        return chosen
+
+    def kept(self, items: Sequence[PlanItem]) -> list[str]:
+        """Guarded islands that keep a team which one of the ``items`` could otherwise have had."""
+        return sorted(h for h, n in self.left_on.items() if n >= 1 and any(
+            self.home.get(o.team_id) == h for i in items for o in i.options))
+
+
+def plan_moves(items: Sequence[PlanItem]) -> list[tuple[str, str]]:
+    """(team id, island id) of every move in ``items`` that can still be made (not too late)."""
+    return [(i.team.team_id, i.id) for i in items if i.team is not None and i.urgency != "too late"]
+
+
 @dataclass(frozen=True)
 class PreparePlan:
     """Answer of :func:`prepare`.
@@ -1617,7 +1668,7 @@ class PreparePlan:
 
     def moves(self) -> list[tuple[str, str]]:
         """(team id, island id) of every move the plan makes and that can still be made (not too late)."""
-        return [(i.team.team_id, i.id) for i in self.items if i.team is not None and i.urgency != "too late"]
+        return plan_moves(self.items)
 
 
 _RULE = ("An island is in the plan when its longest continuous isolation in the replay exceeds the threshold and no "
@@ -1689,15 +1740,10 @@ def prepare(router: Router, track: Track, hours: float = 12.0, *, step: str | pd
     index_of = {s.time: i for i, s in enumerate(rp.steps)}
     # where each team is now, and which of them may leave: an island that will itself be cut off
     # longer than the threshold keeps its last available team
-    team_home = pd.Series({str(t): router.team_island(str(t), sit) for t in router.arch.teams.index})
+    team_home = {str(t): router.team_island(str(t), sit) for t in router.arch.teams.index}
     available = {str(t) for t in router.arch.teams.index if sit.status(str(t), str(router.arch.teams.at[t, "status"]))
                  == "available"}
-    guarded = {s_.id for s_ in long}
-    left_on: dict[str, int] = {}
-    for tid in available:
-        home = team_home.get(tid)
-        if home in guarded:
-            left_on[home] = left_on.get(home, 0) + 1
+    pool = TeamPool(team_home, available, {s_.id for s_ in long})
     sit_key = repr(sorted((t.team_id, t.status, t.at_kind, t.at_ref) for t in sit.teams.values()))
 
     def etas(i: int) -> pd.DataFrame:
@@ -1713,7 +1759,6 @@ def prepare(router: Router, track: Track, hours: float = 12.0, *, step: str | pd
         return (0 if known else 1, -(s.population or 0), -s.longest_isolation_h, s.id)
 
     wanted.sort(key=ranked)
-    used: set[str] = set()
     items = []
     team_ids = [str(t) for t in router.arch.teams.index]
     step_min = rp.step_h * 60.0
@@ -1756,22 +1801,12 @@ def prepare(router: Router, track: Track, hours: float = 12.0, *, step: str | pd
                 break  # everyone placed, or the rest has no route even in the weather of all earlier steps
         order = sorted(feasible.values(), key=lambda o: (o.eta_min, -pd.Timestamp(o.latest_departure).value,
                                                           o.team_id))
-
-        def may_go(o: TeamOption) -> bool:
-            home = team_home.get(o.team_id)
-            return o.team_id not in used and (home not in guarded or left_on.get(home, 0) > 1)
-
-        chosen = next((o for o in order if may_go(o)), None)
+        chosen = pool.take(order)
         note = ""
-        if chosen is not None:
-            used.add(chosen.team_id)
-            home = team_home.get(chosen.team_id)
-            if home in guarded:
-                left_on[home] -= 1
-        elif order:
+        if chosen is None and order:
             note = ("every team that can get there is given to an island ranked higher, or is the last team of an "
                     "island that will itself be cut off")
-        else:
+        elif chosen is None:
             note = "no team can get there before it is cut off (already cut off at the first step, or no open route)"
         if s.population is None:
             note = (note + "; " if note else "") + "population unknown (no published figure)"
@@ -1785,8 +1820,7 @@ def prepare(router: Router, track: Track, hours: float = 12.0, *, step: str | pd
                                  cut_off_until=s.longest_until or "", team=chosen, options=order[:3], note=note,
                                  urgency=urgency))
     people = sum(i.population for i in items if i.population is not None)
-    kept = sorted(h for h, n in left_on.items() if n >= 1 and any(
-        team_home.get(o.team_id) == h for i in items for o in i.options))
+    kept = pool.kept(items)
     return PreparePlan(storm=rp.storm, hours=float(hours), step_h=rp.step_h, items=items, skipped_own_team=skipped,
                        people_known=int(people), islands_without_population=sum(i.population is None for i in items),
                        rule=_RULE, now=iso_beijing(clock), kept=kept)
