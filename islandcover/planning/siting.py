@@ -70,6 +70,10 @@ _SOLVER = f"HiGHS (scipy {scipy.__version__})"
 _REL_GAP = 1e-9
 #: Seconds kept back from a time limit for what follows the MIP (reading its answer, assigning).
 _MIP_MARGIN = 0.15
+#: Share of the time left that HiGHS's branch-and-bound on the MCLP may run past its own limit: on
+#: the 10,000 x 1,000 MCLP within 8 min (bench/, 2026-12-04) it ran 1.7 s past a 26.5 s limit and
+#: 4.7 s past a 56 s one, presolve on or off.
+_MIP_OVERRUN = 0.1
 #: Above this many cells, identical demand rows are not looked for (np.unique sorts the whole matrix).
 _MERGE_MAX = 2_000_000
 #: With a time limit, HiGHS's presolve (which does not watch the clock) is skipped above this many nonzeros.
@@ -78,6 +82,9 @@ _PRESOLVE_MAX_NNZ = 300_000
 #: than this fraction of the incumbent (1000 x 100 bench case: the last 550 of 950 iterations added
 #: 5e-5 of it, and the three restricted rounds after them 600-900 iterations each).
 _LAG_MIN_GAIN = 1e-5
+#: Step factor the p-median's subgradient restarts from when its step has shrunk to nothing with
+#: time left (the start is 2.0).
+_LAG_RESTART_STEP = 0.05
 #: Random swaps without improvement before a set-cover local search gives up.
 _PLATEAU = 20
 
@@ -368,6 +375,11 @@ class SitingProblem:
         of the demand (the points the last answer left out are added until a cover of the subset
         serves everyone, or none exists; Contardo, Iori & Kramer, 2019). Every "no" is proven,
         so the radius below the smallest feasible one found is a true bound at any time.
+
+        Once the radius is proven optimal, the sites are the ones of least weighted total time
+        (people × minutes) among those that keep every demand within it, by a p-median on the
+        times within the radius in the time left (``stats["tie_break"]``): many choices share the
+        worst time, and the worst-served demand alone would leave the others arbitrary.
         """
         t0 = time.perf_counter()
         deadline = None if time_limit is None else t0 + float(time_limit)
@@ -429,8 +441,36 @@ class SitingProblem:
         status = "optimal" if bound >= obj else "time_limit"
         stats.update(search.stats, distinct_times=len(values), decisions=search.log,
                      subset=int(search.subset.sum()), lp_subset=int(search.lp_subset.sum()))
+        if status == "optimal":
+            chosen, stats["tie_break"] = self._least_total_within(chosen, obj, p, deadline)
         return SitingResult("pcenter", chosen, list(self.fixed), obj, status, bound, _gap(obj, bound),
                             time.perf_counter() - t0, self._assign(chosen), [], stats)
+
+    def _least_total_within(self, chosen: list[str], radius: float, p: int,
+                            deadline: float | None) -> tuple[list[str], dict[str, object]]:
+        """Among the ``p``-site choices whose worst time is ``radius``, one of least weighted total time.
+
+        The p-center's worst-served demand pins only the sites near it; the rest would be any
+        that keep within the radius. A p-median on the times within the radius (the others made
+        unreachable; demand of weight 0 given a tiny weight so that it stays within) picks those.
+        """
+        left = None if deadline is None else deadline - time.perf_counter()
+        eps = 1e-6 * max(float(self.weights.max(initial=0.0)), 1.0)
+        w = self.weights + eps
+
+        def total(sites: Sequence[str]) -> float:
+            return float(w @ self._nearest_cost(sites))
+
+        before = total(chosen)
+        info: dict[str, object] = {"total_before": before}
+        if left is not None and left < 0.05:
+            return chosen, {**info, "status": "no time left"}
+        within = replace(self, cost=np.where(self.cost <= radius + 1e-9, self.cost, np.inf), weights=w)
+        res = within.pmedian(p, time_limit=left)
+        worst = float(self._nearest_cost(res.sites).max())
+        if not (np.isfinite(res.objective) and worst <= radius + 1e-9 and total(res.sites) < before):
+            return chosen, {**info, "status": res.status, "total_after": before}
+        return self._pad(list(res.sites), p), {**info, "status": res.status, "total_after": total(res.sites)}
 
     def _require_reachable(self, model: str, rows: np.ndarray | None = None) -> None:
         bad = np.zeros(len(self.cost), dtype=bool)
@@ -542,12 +582,24 @@ class SitingProblem:
                 if str(stats.get("mip", "")).startswith("skipped") and deadline is not None:
                     # the MIP cannot finish: the rest of the time goes to the bound (and the heuristic)
                     lag_end = deadline - _MIP_MARGIN
-                    more = lagrangian.lagrangian_median(wc, cap, p, ub, deadline=lag_end, on_choice=heuristic,
-                                                        start=lag.multipliers, step=lag.step, allowed=~closed)
+                    # a step that has shrunk to nothing restarts larger from the best multipliers: the
+                    # bound still creeps up, and each restart hands the heuristic new relaxed choices
+                    step, iters, restarts = lag.step, lag.iterations, 0
+                    while time.perf_counter() < lag_end - 0.5:
+                        more = lagrangian.lagrangian_median(wc, cap, p, inc["ub"], deadline=lag_end,
+                                                            on_choice=heuristic, start=lag.multipliers,
+                                                            step=max(step, _LAG_RESTART_STEP), allowed=~closed)
+                        iters += more.iterations
+                        restarts += 1
+                        if more.bound > lag.bound:
+                            lag = more
+                        step = more.step
+                        if inc["ub"] - lag.bound <= _REL_GAP * max(1.0, abs(inc["ub"])):
+                            break
                     best_cols, ub = inc["cols"], inc["ub"]
-                    lb = max(lb, min(more.bound, ub))
-                    stats.update(lagrangian_bound=max(lag.bound, more.bound),
-                                 lagrangian_iterations=lag.iterations + more.iterations)
+                    lb = max(lb, min(lag.bound, ub))
+                    stats.update(lagrangian_bound=lag.bound, lagrangian_iterations=iters,
+                                 lagrangian_restarts=restarts)
                     if ub - lb <= _REL_GAP * max(1.0, abs(ub)):
                         status = "optimal"
         else:  # no p sites found that reach everyone: the plain radius model decides
@@ -660,7 +712,7 @@ def _mclp_reduced(a: np.ndarray, w: np.ndarray, p: int, t0: float,
     sub, sw = a[np.ix_(~done, keep)], w[~done]
     got = float(w[done].sum())
     p_left = p - len(forced)
-    margin = 0.0 if time_limit is None else _MIP_MARGIN + 0.02 * float(time_limit)
+    margin = 0.0 if time_limit is None else _MIP_MARGIN + _MIP_OVERRUN * max(deadline - time.perf_counter(), 0.0)  # type: ignore[operator]
     budget = None if deadline is None else deadline - time.perf_counter() - margin
     if p_left <= 0 or len(keep) == 0 or (budget is not None and budget <= 0.05):
         if p_left <= 0 or len(keep) == 0:  # every better solution opens the forced sites alone

@@ -75,6 +75,39 @@ def test_objective_equals_brute_force(inst, model):
     assert len(res.sites) <= (p if model != "setcover" else c.shape[1])
 
 
+@settings(max_examples=100, deadline=None)
+@given(inst=instances())
+def test_pcenter_picks_the_least_total_time_among_its_optima(inst):
+    # by enumeration: of the p-sets whose worst time is the optimum, the least weighted total
+    # (weight-0 demand counts a millionth, so that it too stays within the radius)
+    c, w, fixed, p, _ = inst
+    df = pd.DataFrame(c, index=[f"d{i}" for i in range(len(c))], columns=[f"s{j}" for j in range(c.shape[1])])
+    c = np.where(np.isnan(c), np.inf, c)
+    radius = _brute(c, w, fixed, p, "pcenter", 0)
+    if radius is None:
+        return
+    wt = w + 1e-6 * max(w.max(), 1.0)
+    free = [j for j in range(c.shape[1]) if j not in fixed]
+    totals = [float(wt @ c[:, fixed + list(s)].min(axis=1)) for s in itertools.combinations(free, p)
+              if c[:, fixed + list(s)].min(axis=1).max() <= radius]
+    res = SitingProblem.from_cost_matrix(df, w, [f"s{j}" for j in fixed]).pcenter(p)
+    d = c[:, fixed + [df.columns.get_loc(s) for s in res.sites]].min(axis=1)
+    assert res.objective == d.max() == radius
+    assert float(wt @ d) == pytest.approx(min(totals), rel=1e-9)
+
+
+def test_pcenter_sites_beyond_the_worst_served_are_the_least_total_time_on_zhoushan(zhoushan):
+    # 5 sites from scratch: the worst island pins the radius (106.83 min); the sites are those of a
+    # p-median solved separately on the times within that radius (the same total people × minutes)
+    cost, w = zhoushan
+    prob = SitingProblem.from_cost_matrix(cost, w)
+    r = prob.pcenter(5)
+    tb = r.stats["tie_break"]
+    assert tb["total_after"] <= tb["total_before"]
+    within = SitingProblem.from_cost_matrix(cost.where(cost <= r.objective + 1e-9), w)
+    assert prob.objective_of("pmedian", r.sites) == pytest.approx(within.pmedian(5).objective, rel=1e-6)
+
+
 def test_pcenter_with_no_weighted_demand_still_covers_every_point():
     # found by hypothesis: every weight 0, a kept site, p = 1; the LP check began from an empty
     # subset of the demand and handed HiGHS a model of no columns
