@@ -594,8 +594,8 @@ class SitingProblem:
                         if more.bound > lag.bound:
                             lag = more
                         step = more.step
-                        if inc["ub"] - lag.bound <= _REL_GAP * max(1.0, abs(inc["ub"])):
-                            break
+                        if more.iterations <= 1 or inc["ub"] - lag.bound <= _REL_GAP * max(1.0, abs(inc["ub"])):
+                            break  # nothing left to move (the relaxed choice was feasible), or proven
                     best_cols, ub = inc["cols"], inc["ub"]
                     lb = max(lb, min(lag.bound, ub))
                     stats.update(lagrangian_bound=lag.bound, lagrangian_iterations=iters,
