@@ -67,7 +67,8 @@ class BranchResult:
     mip_node_count : int
         Nodes whose LP was solved (strong-branching probes included).
     stopped : str
-        With status 1, why: ``time`` or ``nodes`` (``max_nodes`` reached); else empty.
+        With status 1, why: ``time``, ``nodes`` (``max_nodes`` reached) or ``lp`` (HiGHS did not
+        solve a node's LP, for another reason than the time); else empty.
     """
 
     status: int
@@ -145,6 +146,9 @@ def branch_and_bound(c: np.ndarray, a: csc_array, row_lo: np.ndarray, row_hi: np
     nodes = 0
     stop = {"why": "time"}
 
+    def run_time() -> float:
+        return float(h.getRunTime()) if hasattr(h, "getRunTime") else 0.0
+
     def tol() -> float:
         return rel_gap * max(1.0, abs(best)) if np.isfinite(best) else 0.0
 
@@ -163,7 +167,9 @@ def branch_and_bound(c: np.ndarray, a: csc_array, row_lo: np.ndarray, row_hi: np
             left = deadline - time.perf_counter()
             if left <= 0:
                 return None
-            h.setOptionValue("time_limit", float(left))
+            # HiGHS's time limit is on its run clock, which adds up over every run of this object:
+            # the limit alone stopped the search halfway through its time (300 x 60: at 29 s of 58 s)
+            h.setOptionValue("time_limit", float(left) + run_time())
         if np.isfinite(best):  # the dual simplex stops once the bound passes the cutoff
             h.setOptionValue("objective_bound", float(best - tol()))
         h.run()
@@ -172,6 +178,8 @@ def branch_and_bound(c: np.ndarray, a: csc_array, row_lo: np.ndarray, row_hi: np
         if st in (status_of.kInfeasible, status_of.kObjectiveBound):
             return np.inf, None, None
         if st != status_of.kOptimal:
+            if st != status_of.kTimeLimit:
+                stop["why"] = "lp"
             return None
         sol = h.getSolution()
         value = float(h.getInfo().objective_function_value)

@@ -818,7 +818,7 @@ def _radius_model(d: np.ndarray, w: np.ndarray, levels: list[np.ndarray], k_of: 
                                          rel_gap=_REL_GAP, deadline=None if limit is None else time.perf_counter() + limit,
                                          presolve=limit is None or a_all.nnz <= _PRESOLVE_MAX_NNZ,
                                          max_nodes=branching.MAX_NODES)
-        if res.status == 1 and res.stopped == "nodes":  # the tree does not settle: HiGHS's cuts may
+        if res.status == 1 and res.stopped in ("nodes", "lp"):  # the tree does not settle: HiGHS's cuts may
             left = None if deadline is None else max(deadline - time.perf_counter(), 0.01)
             res = _milp(cost, cons, np.concatenate([np.ones(m), np.zeros(nz)]), left)
     else:
