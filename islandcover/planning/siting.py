@@ -72,7 +72,7 @@ _REL_GAP = 1e-9
 _MIP_MARGIN = 0.15
 #: Share of the time left that HiGHS's branch-and-bound on the MCLP may run past its own limit: on
 #: the 10,000 x 1,000 MCLP within 8 min (bench/, 2026-12-04) it ran 1.7 s past a 26.5 s limit and
-#: 4.7 s past a 56 s one, presolve on or off.
+#: 4.7 s past a 56 s one, presolve on or off (and not past a 541 s one: at most 10 s are kept).
 _MIP_OVERRUN = 0.1
 #: Above this many cells, identical demand rows are not looked for (np.unique sorts the whole matrix).
 _MERGE_MAX = 2_000_000
@@ -87,6 +87,10 @@ _LAG_MIN_GAIN = 1e-5
 _LAG_RESTART_STEP = 0.05
 #: Random swaps without improvement before a set-cover local search gives up.
 _PLATEAU = 20
+#: The same for p-center's long local search between its bounds: on 10,000 x 1,000, p = 50
+#: (bench/) it finds 50-site covers within 10.0 and 9.8 min in 3 and 7 s, where 20 swaps stop at
+#: 55-60 sites (the incumbent stayed at 10.45 min).
+_STRONG_PLATEAU = 2000
 
 
 @dataclass(frozen=True)
@@ -374,7 +378,10 @@ class SitingProblem:
         ``p + 1`` demand points no site serves two of, and otherwise by HiGHS on a growing subset
         of the demand (the points the last answer left out are added until a cover of the subset
         serves everyone, or none exists; Contardo, Iori & Kramer, 2019). Every "no" is proven,
-        so the radius below the smallest feasible one found is a true bound at any time.
+        so the radius below the smallest feasible one found is a true bound at any time. With a
+        time limit, a long set-cover local search between the bounds (up to 40 % of the time
+        left, before the exact checks) looks for a better incumbent: at scale those checks
+        settle no radius in time.
 
         Once the radius is proven optimal, the sites are the ones of least weighted total time
         (people × minutes) among those that keep every demand within it, by a p-median on the
@@ -424,6 +431,19 @@ class SitingProblem:
                 lo = mid + 1
             else:
                 top = mid
+        # with a time limit, then a long local search between the bounds (40 % of the time left at
+        # most): a cover it finds lowers the incumbent, where at scale the exact checks settle no
+        # radius in time (without a limit they settle the optimum, and this would only cost time)
+        guess, strong_end = lo, _share(deadline, 0.4)
+        while strong_end is not None and guess < hi and time.perf_counter() < strong_end:
+            mid = (guess + hi) // 2
+            ok, found = search.decide(float(values[mid]), "strong")
+            if ok:
+                sol = found  # type: ignore[assignment]
+                hi = min(mid, int(np.searchsorted(values, search.radius(sol))))
+            else:
+                guess = mid + 1
+                lo = mid + 1 if ok is False else lo
         while lo < hi and (deadline is None or time.perf_counter() < deadline):
             # "no" gets harder to prove near the optimum, which the quick phase puts near hi: step low
             mid = lo + (hi - lo) // 3
@@ -712,7 +732,8 @@ def _mclp_reduced(a: np.ndarray, w: np.ndarray, p: int, t0: float,
     sub, sw = a[np.ix_(~done, keep)], w[~done]
     got = float(w[done].sum())
     p_left = p - len(forced)
-    margin = 0.0 if time_limit is None else _MIP_MARGIN + _MIP_OVERRUN * max(deadline - time.perf_counter(), 0.0)  # type: ignore[operator]
+    margin = 0.0 if time_limit is None else \
+        _MIP_MARGIN + min(_MIP_OVERRUN * max(deadline - time.perf_counter(), 0.0), 10.0)  # type: ignore[operator]
     budget = None if deadline is None else deadline - time.perf_counter() - margin
     if p_left <= 0 or len(keep) == 0 or (budget is not None and budget <= 0.05):
         if p_left <= 0 or len(keep) == 0:  # every better solution opens the forced sites alone
@@ -917,9 +938,10 @@ class _CenterSearch:
     def decide(self, r: float, how: str = "exact") -> tuple[bool | None, np.ndarray | None]:
         """Can ``p`` sites serve every demand within ``r``? (answer, a cover when yes).
 
-        ``how``: ``quick`` (packing, then heuristics), ``lp`` (packing, then the LP relaxation,
-        no heuristics) or ``exact`` (all of these, then HiGHS). "No" is always proven; None
-        means undecided (by the checks asked for, or within the time).
+        ``how``: ``quick`` (packing, then heuristics), ``strong`` (packing, then the set-cover
+        local search run far longer), ``lp`` (packing, then the LP relaxation, no heuristics) or
+        ``exact`` (all of these, then HiGHS). "No" is always proven; None means undecided (by the
+        checks asked for, or within the time).
         """
         t = time.perf_counter()
         ok, sol, how = self._decide(r, how)
@@ -963,8 +985,13 @@ class _CenterSearch:
             self.lp_subset[rows[worst]] = True
         return False
 
-    def _yes(self, ac: csr_array, start: np.ndarray | None) -> np.ndarray | None:
-        """A cover of at most ``p`` columns of ``ac`` found by heuristics (from ``start``), or None."""
+    def _yes(self, ac: csr_array, start: np.ndarray | None, *, plateau: int = _PLATEAU,
+             share: float = 0.05) -> np.ndarray | None:
+        """A cover of at most ``p`` columns of ``ac`` found by heuristics (from ``start``), or None.
+
+        The set-cover local search gives up after ``plateau`` swaps without a gain, or at
+        ``share`` of the time left.
+        """
         n = ac.shape[0]
         a_sp = csc_array(ac, dtype=float)
         ones = np.ones(n)
@@ -974,8 +1001,8 @@ class _CenterSearch:
             return sol
         fill = lagrangian.greedy_setcover(ac, start=sol)
         if fill is not None and len(fill) > self.p:
-            fill = lagrangian.improve_setcover(ac, fill, target=self.p, plateau=_PLATEAU,
-                                               deadline=_share(self.deadline, 0.05))
+            fill = lagrangian.improve_setcover(ac, fill, target=self.p, plateau=plateau,
+                                               deadline=_share(self.deadline, share))
         return fill if fill is not None and len(fill) <= self.p else None
 
     def _decide(self, r: float, mode: str) -> tuple[bool | None, np.ndarray | None, str]:
@@ -990,6 +1017,9 @@ class _CenterSearch:
         if len(pack) > self.p:  # p + 1 demand points, no site serving two of them
             self.subset[rows[pack]] = True
             return False, None, "packing"
+        if mode == "strong":
+            sol = self._yes(ac, None, plateau=_STRONG_PLATEAU, share=0.5)
+            return (True, sol, "long local search") if sol is not None else (None, None, "long local search failing")
         if mode != "quick" and self._lp_exceeds_p(a, rows):
             return False, None, f"LP relaxation on {int(self.lp_subset[rows].sum())} demand points"
         if mode == "lp":
