@@ -474,7 +474,8 @@ class SitingProblem:
         that keep within the radius. A p-median on the times within the radius (the others made
         unreachable; demand of weight 0 given a tiny weight so that it stays within) picks those.
         """
-        left = None if deadline is None else deadline - time.perf_counter()
+        t0 = time.perf_counter()
+        left = None if deadline is None else deadline - t0
         eps = 1e-6 * max(float(self.weights.max(initial=0.0)), 1.0)
         w = self.weights + eps
 
@@ -488,9 +489,10 @@ class SitingProblem:
         within = replace(self, cost=np.where(self.cost <= radius + 1e-9, self.cost, np.inf), weights=w)
         res = within.pmedian(p, time_limit=left)
         worst = float(self._nearest_cost(res.sites).max())
-        if not (np.isfinite(res.objective) and worst <= radius + 1e-9 and total(res.sites) < before):
-            return chosen, {**info, "status": res.status, "total_after": before}
-        return self._pad(list(res.sites), p), {**info, "status": res.status, "total_after": total(res.sites)}
+        info.update(status=res.status)
+        if np.isfinite(res.objective) and worst <= radius + 1e-9 and total(res.sites) < before:
+            chosen = self._pad(list(res.sites), p)
+        return chosen, {**info, "total_after": total(chosen), "seconds": round(time.perf_counter() - t0, 3)}
 
     def _require_reachable(self, model: str, rows: np.ndarray | None = None) -> None:
         bad = np.zeros(len(self.cost), dtype=bool)
