@@ -85,6 +85,8 @@ _LAG_MIN_GAIN = 1e-5
 #: Step factor the p-median's subgradient restarts from when its step has shrunk to nothing with
 #: time left (the start is 2.0).
 _LAG_RESTART_STEP = 0.05
+#: Largest step factor a restart takes (the subgradient's own start).
+_PI_MAX = 2.0
 #: Random swaps without improvement before a set-cover local search gives up.
 _PLATEAU = 20
 #: The same for p-center's long local search between its bounds: on 10,000 x 1,000, p = 50
@@ -437,7 +439,7 @@ class SitingProblem:
         guess, strong_end = lo, _share(deadline, 0.4)
         while strong_end is not None and guess < hi and time.perf_counter() < strong_end:
             mid = (guess + hi) // 2
-            ok, found = search.decide(float(values[mid]), "strong")
+            ok, found = search.decide(float(values[mid]), "strong", until=strong_end)
             if ok:
                 sol = found  # type: ignore[assignment]
                 hi = min(mid, int(np.searchsorted(values, search.radius(sol))))
@@ -462,20 +464,24 @@ class SitingProblem:
         stats.update(search.stats, distinct_times=len(values), decisions=search.log,
                      subset=int(search.subset.sum()), lp_subset=int(search.lp_subset.sum()))
         if status == "optimal":
-            chosen, stats["tie_break"] = self._least_total_within(chosen, obj, p, deadline)
+            # its time: what is left of the limit, or without one 4× what the p-center took (2 s at least)
+            end = deadline if deadline is not None else time.perf_counter() + max(2.0, 4.0 * (time.perf_counter() - t0))
+            chosen, stats["tie_break"] = self._least_total_within(chosen, obj, p, end)
         return SitingResult("pcenter", chosen, list(self.fixed), obj, status, bound, _gap(obj, bound),
                             time.perf_counter() - t0, self._assign(chosen), [], stats)
 
     def _least_total_within(self, chosen: list[str], radius: float, p: int,
-                            deadline: float | None) -> tuple[list[str], dict[str, object]]:
+                            deadline: float) -> tuple[list[str], dict[str, object]]:
         """Among the ``p``-site choices whose worst time is ``radius``, one of least weighted total time.
 
         The p-center's worst-served demand pins only the sites near it; the rest would be any
         that keep within the radius. A p-median on the times within the radius (the others made
-        unreachable; demand of weight 0 given a tiny weight so that it stays within) picks those.
+        unreachable; demand of weight 0 given a tiny weight so that it stays within) picks those,
+        in the time to ``deadline``; without the time for it, or without an answer (the time ran
+        out), ``chosen`` stays.
         """
         t0 = time.perf_counter()
-        left = None if deadline is None else deadline - t0
+        left = deadline - t0
         eps = 1e-6 * max(float(self.weights.max(initial=0.0)), 1.0)
         w = self.weights + eps
 
@@ -484,10 +490,15 @@ class SitingProblem:
 
         before = total(chosen)
         info: dict[str, object] = {"total_before": before}
-        if left is not None and left < 0.05:
-            return chosen, {**info, "status": "no time left"}
+        # the p-median's greedy start does not watch the clock: about a second per 10 million cells
+        if left < max(0.5, 1e-7 * self.cost.size):
+            return chosen, {**info, "status": "skipped: no time left"}
         within = replace(self, cost=np.where(self.cost <= radius + 1e-9, self.cost, np.inf), weights=w)
-        res = within.pmedian(p, time_limit=left)
+        try:
+            res = within.pmedian(p, time_limit=0.9 * left)
+        except SitingError:  # no solution within the radius found in the time: keep the p-center's own
+            return chosen, {**info, "status": "time_limit", "total_after": before,
+                            "seconds": round(time.perf_counter() - t0, 3)}
         worst = float(self._nearest_cost(res.sites).max())
         info.update(status=res.status)
         if np.isfinite(res.objective) and worst <= radius + 1e-9 and total(res.sites) < before:
@@ -606,16 +617,19 @@ class SitingProblem:
                     lag_end = deadline - _MIP_MARGIN
                     # a step that has shrunk to nothing restarts larger from the best multipliers: the
                     # bound still creeps up, and each restart hands the heuristic new relaxed choices
-                    step, iters, restarts = lag.step, lag.iterations, 0
-                    while time.perf_counter() < lag_end - 0.5:
+                    # (one that gains nothing would replay itself: the next takes a 4× larger step)
+                    step, iters, restarts = max(lag.step, _LAG_RESTART_STEP), lag.iterations, 0
+                    while time.perf_counter() < lag_end - 0.5 and step <= _PI_MAX:
+                        ub_before = inc["ub"]
                         more = lagrangian.lagrangian_median(wc, cap, p, inc["ub"], deadline=lag_end,
                                                             on_choice=heuristic, start=lag.multipliers,
-                                                            step=max(step, _LAG_RESTART_STEP), allowed=~closed)
+                                                            step=step, allowed=~closed)
                         iters += more.iterations
                         restarts += 1
-                        if more.bound > lag.bound:
-                            lag = more
-                        step = more.step
+                        if more.bound > lag.bound or inc["ub"] < ub_before:
+                            lag, step = (more if more.bound > lag.bound else lag), max(more.step, _LAG_RESTART_STEP)
+                        else:
+                            step *= 4.0
                         if more.iterations <= 1 or inc["ub"] - lag.bound <= _REL_GAP * max(1.0, abs(inc["ub"])):
                             break  # nothing left to move (the relaxed choice was feasible), or proven
                     best_cols, ub = inc["cols"], inc["ub"]
@@ -843,7 +857,9 @@ def _radius_model(d: np.ndarray, w: np.ndarray, levels: list[np.ndarray], k_of: 
                                          max_nodes=branching.MAX_NODES)
         if res.status == 1 and res.stopped in ("nodes", "lp"):  # the tree does not settle: HiGHS's cuts may
             left = None if deadline is None else max(deadline - time.perf_counter(), 0.01)
-            res = _milp(cost, cons, np.concatenate([np.ones(m), np.zeros(nz)]), left)
+            mip = _milp(cost, cons, np.concatenate([np.ones(m), np.zeros(nz)]), left)
+            if mip.x is not None or res.x is None:  # else HiGHS found nothing: the tree's incumbent stays
+                res = mip
     else:
         res = _milp(cost, cons, np.concatenate([np.ones(m), np.zeros(nz)]), limit)
     if res.x is None:
@@ -937,16 +953,17 @@ class _CenterSearch:
             cur = np.minimum(cur, self.cf[:, j])
         return np.array(chosen, dtype=int)
 
-    def decide(self, r: float, how: str = "exact") -> tuple[bool | None, np.ndarray | None]:
+    def decide(self, r: float, how: str = "exact", *, until: float | None = None) -> tuple[bool | None, np.ndarray | None]:
         """Can ``p`` sites serve every demand within ``r``? (answer, a cover when yes).
 
         ``how``: ``quick`` (packing, then heuristics), ``strong`` (packing, then the set-cover
         local search run far longer), ``lp`` (packing, then the LP relaxation, no heuristics) or
         ``exact`` (all of these, then HiGHS). "No" is always proven; None means undecided (by the
-        checks asked for, or within the time).
+        checks asked for, or within the time). ``until``: when the long local search stops at the
+        latest (``time.perf_counter()`` value; also at half the time left).
         """
         t = time.perf_counter()
-        ok, sol, how = self._decide(r, how)
+        ok, sol, how = self._decide(r, how, until)
         self.log.append((round(r, 4), {True: "yes", False: "no", None: "undecided"}[ok] + " by " + how,
                          round(time.perf_counter() - t, 2)))
         return ok, sol
@@ -988,11 +1005,11 @@ class _CenterSearch:
         return False
 
     def _yes(self, ac: csr_array, start: np.ndarray | None, *, plateau: int = _PLATEAU,
-             share: float = 0.05) -> np.ndarray | None:
+             until: float | None = None) -> np.ndarray | None:
         """A cover of at most ``p`` columns of ``ac`` found by heuristics (from ``start``), or None.
 
         The set-cover local search gives up after ``plateau`` swaps without a gain, or at
-        ``share`` of the time left.
+        ``until`` (default: 5 % of the time left).
         """
         n = ac.shape[0]
         a_sp = csc_array(ac, dtype=float)
@@ -1004,10 +1021,10 @@ class _CenterSearch:
         fill = lagrangian.greedy_setcover(ac, start=sol)
         if fill is not None and len(fill) > self.p:
             fill = lagrangian.improve_setcover(ac, fill, target=self.p, plateau=plateau,
-                                               deadline=_share(self.deadline, share))
+                                               deadline=_share(self.deadline, 0.05) if until is None else until)
         return fill if fill is not None and len(fill) <= self.p else None
 
-    def _decide(self, r: float, mode: str) -> tuple[bool | None, np.ndarray | None, str]:
+    def _decide(self, r: float, mode: str, until: float | None = None) -> tuple[bool | None, np.ndarray | None, str]:
         rows = np.flatnonzero(self.kept > r + 1e-9)  # demand the kept sites do not serve within r
         if not len(rows):
             return True, np.zeros(0, dtype=int), "kept sites"
@@ -1020,7 +1037,9 @@ class _CenterSearch:
             self.subset[rows[pack]] = True
             return False, None, "packing"
         if mode == "strong":
-            sol = self._yes(ac, None, plateau=_STRONG_PLATEAU, share=0.5)
+            end = _share(self.deadline, 0.5)
+            sol = self._yes(ac, None, plateau=_STRONG_PLATEAU,
+                            until=end if until is None or end is None else min(end, until))
             return (True, sol, "long local search") if sol is not None else (None, None, "long local search failing")
         if mode != "quick" and self._lp_exceeds_p(a, rows):
             return False, None, f"LP relaxation on {int(self.lp_subset[rows].sum())} demand points"

@@ -108,6 +108,37 @@ def test_pcenter_sites_beyond_the_worst_served_are_the_least_total_time_on_zhous
     assert prob.objective_of("pmedian", r.sites) == pytest.approx(within.pmedian(5).objective, rel=1e-6)
 
 
+# found in review: 19 x 5, p = 2, where greedy + swaps find no 2 sites within the optimal radius,
+# so the tie-break's p-median needed its MIP, which a short time limit skipped: the p-center raised
+_C19 = np.array([[42, 9, 36, 46, 48], [46, 41, 22, 12, 54], [8, 25, 20, 49, 11], [40, 36, 18, 6, 6],
+                 [40, 2, 47, 21, 3], [15, 53, 25, 49, 3], [3, 15, 33, 9, 2], [4, 29, 52, 5, 14],
+                 [34, 40, 5, 53, 6], [44, 58, 47, 48, 54], [40, 9, 47, 5, 13], [47, 7, 13, 20, 40],
+                 [45, 36, 45, 22, 43], [9, 25, 7, 31, 44], [44, 16, 35, 53, 14], [19, 28, 16, 56, 52],
+                 [57, 58, 5, 29, 8], [16, 4, 40, 30, 10], [53, 33, 31, 19, 20]], dtype=float)
+_W19 = np.array([36, 88, 61, 24, 73, 54, 36, 88, 30, 87, 28, 13, 27, 30, 46, 40, 75, 77, 41], dtype=float)
+
+
+@pytest.mark.parametrize("limit", [0.01, 0.05, 0.1, 0.2, 0.3, 0.6, None])
+def test_pcenter_answers_at_any_time_limit(limit):
+    prob = SitingProblem.from_cost_matrix(pd.DataFrame(_C19), _W19)
+    r = prob.pcenter(2, time_limit=limit)
+    assert len(r.sites) == 2 and r.objective == prob.objective_of("pcenter", r.sites)
+    if r.status == "optimal":  # by enumeration: 44 min is the best worst time of 2 of the 5 sites
+        assert r.objective == 44.0
+
+
+def test_pcenter_keeps_its_own_sites_when_the_tie_break_finds_none(monkeypatch):
+    prob = SitingProblem.from_cost_matrix(pd.DataFrame(_C19), _W19)
+
+    def no_answer(self, p, *, time_limit=None):
+        raise SitingError("p-median: the time limit ran out before any solution reaching every demand was found")
+
+    monkeypatch.setattr(SitingProblem, "pmedian", no_answer)
+    r = prob.pcenter(2)
+    assert r.status == "optimal" and r.objective == 44.0 == prob.objective_of("pcenter", r.sites)
+    assert r.stats["tie_break"]["status"] == "time_limit"
+
+
 def test_pcenter_with_no_weighted_demand_still_covers_every_point():
     # found by hypothesis: every weight 0, a kept site, p = 1; the LP check began from an empty
     # subset of the demand and handed HiGHS a model of no columns
