@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, HTTPException, Query
 
 from api.deps import AtQuery, State, WeatherQuery, field_error
 from api.schemas import LinksOut, RouteOut, Vessel
-from islandcover.errors import NoLanding, OutsideArchipelago, PointAtSea
+from islandcover.errors import NoLanding, NotFound, OutsideArchipelago, PointAtSea
 from islandcover.travel.links import limits_table
 from islandcover.travel.places import resolve_place
 from islandcover.travel.weather import Weather
@@ -33,6 +33,8 @@ def route(state: State, weather: WeatherQuery, from_: Annotated[str, Query(alias
             resolve_place(state.router, ref, vessel)
         except (PointAtSea, OutsideArchipelago, NoLanding) as exc:  # a bad value; unknown names are 404s
             raise field_error(("query", name), str(exc)) from None
+        except NotFound as exc:  # which of the two it is: "to: no island named …"
+            raise HTTPException(status_code=404, detail=f"{name}: {exc}") from None
     situation = state.store.situation()
     r = state.router.route(from_, to, vessel, (weather or Weather.uniform(0)).with_notices(situation.suspensions_at(None)),
                            at=at)

@@ -17,6 +17,8 @@ from islandcover.cli._common import (
     weather_args,
     weather_of,
 )
+from islandcover.errors import NotFound
+from islandcover.travel.places import resolve_place
 from islandcover.travel.routing import Dispatch, Leg
 
 __all__ = ["add_commands", "cmd_cutoff", "cmd_links", "cmd_nearest", "cmd_route", "dispatch_dict"]
@@ -121,6 +123,11 @@ def cmd_route(args: argparse.Namespace) -> int:
         now = situation_of(args).teams.get(team.id)
         origin = team.station_id if now is None or now.at_kind == "station" else now.at_ref
         vessel = vessel or team.boat_class
+    for label, ref in (("FROM", origin), ("TO", args.destination)):  # which of the two is unknown
+        try:
+            resolve_place(router, ref, vessel or "workboat")
+        except NotFound as exc:
+            raise type(exc)(f"{label}: {exc}") from None
     r = router.route(origin, args.destination, vessel or "workboat", weather_of(args), at=at_of(args))
     state = situation_of(args).describe()
     if args.json:

@@ -76,6 +76,14 @@ def test_typhoon_forces_are_winds_and_force_18_is_not(run_cli, tmp_path, monkeyp
                               "the Chinese scale (GB/T 28591-2012"), err
 
 
+@pytest.mark.parametrize("args, label", [(["ST-03", "无名岛"], "TO"), (["P-99", "蚂蚁岛"], "FROM")])
+def test_route_says_which_place_is_unknown(run_cli, tmp_path, monkeypatch, args, label):
+    monkeypatch.setenv("ISLANDCOVER_STATE_DIR", str(tmp_path))
+    rc, out, err = run_cli(["route", *args, "--state", "none"])
+    assert rc == 2 and out == "" and err.count("\n") == 1, err
+    assert err.startswith(f"islandcover: error: {label}: no "), err
+
+
 def test_every_command_builds_from_its_own_group_alone(capsys) -> None:
     import argparse
     from importlib import import_module
