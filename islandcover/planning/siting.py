@@ -416,16 +416,7 @@ class SitingProblem:
         lo, hi = 0, len(values) - 1  # values[hi] is feasible (sol), everything below values[lo] is not
         hi = int(np.searchsorted(values, upper))
         # first the quick checks alone (a good solution early), then exact answers between the bounds
-        guess, quick_end = lo, _share(deadline, 0.25)
-        while guess < hi and (quick_end is None or time.perf_counter() < quick_end):
-            mid = (guess + hi) // 2
-            ok, found = search.decide(float(values[mid]), "quick")
-            if ok:
-                sol = found  # type: ignore[assignment]
-                hi = min(mid, int(np.searchsorted(values, search.radius(sol))))
-            else:
-                guess = mid + 1
-                lo = mid + 1 if ok is False else lo
+        lo, hi, sol = search.heuristic_bisection(values, lo, hi, sol, "quick", _share(deadline, 0.25))
         top = hi  # then the LP bound: cheap, and often close (stepping low: a "maybe" costs more)
         while lo < top and (deadline is None or time.perf_counter() < deadline):
             mid = lo + (top - lo) // 3
@@ -437,16 +428,8 @@ class SitingProblem:
         # with a time limit, then a long local search between the bounds (40 % of the time left at
         # most): a cover it finds lowers the incumbent, where at scale the exact checks settle no
         # radius in time (without a limit they settle the optimum, and this would only cost time)
-        guess, strong_end = lo, _share(deadline, 0.4)
-        while strong_end is not None and guess < hi and time.perf_counter() < strong_end:
-            mid = (guess + hi) // 2
-            ok, found = search.decide(float(values[mid]), "strong", until=strong_end)
-            if ok:
-                sol = found  # type: ignore[assignment]
-                hi = min(mid, int(np.searchsorted(values, search.radius(sol))))
-            else:
-                guess = mid + 1
-                lo = mid + 1 if ok is False else lo
+        if deadline is not None:
+            lo, hi, sol = search.heuristic_bisection(values, lo, hi, sol, "strong", _share(deadline, 0.4))
         while lo < hi and (deadline is None or time.perf_counter() < deadline):
             # "no" gets harder to prove near the optimum, which the quick phase puts near hi: step low
             mid = lo + (hi - lo) // 3
@@ -627,10 +610,10 @@ class SitingProblem:
                                                             step=step, allowed=~closed)
                         iters += more.iterations
                         restarts += 1
-                        if more.bound > lag.bound or inc["ub"] < ub_before:
-                            lag, step = (more if more.bound > lag.bound else lag), max(more.step, _LAG_RESTART_STEP)
-                        else:
-                            step *= 4.0
+                        gained = more.bound > lag.bound or inc["ub"] < ub_before
+                        if more.bound > lag.bound:
+                            lag = more
+                        step = max(more.step, _LAG_RESTART_STEP) if gained else 4.0 * step
                         if more.iterations <= 1 or inc["ub"] - lag.bound <= _REL_GAP * max(1.0, abs(inc["ub"])):
                             break  # nothing left to move (the relaxed choice was feasible), or proven
                     best_cols, ub = inc["cols"], inc["ub"]
@@ -953,6 +936,26 @@ class _CenterSearch:
             avail[j] = False
             cur = np.minimum(cur, self.cf[:, j])
         return np.array(chosen, dtype=int)
+
+    def heuristic_bisection(self, values: np.ndarray, lo: int, hi: int, sol: np.ndarray, how: str,
+                            end: float | None) -> tuple[int, int, np.ndarray]:
+        """Bisect between ``values[lo]`` (nothing below is feasible) and ``values[hi]`` (``sol`` is).
+
+        Each step asks :meth:`decide` with ``how`` (``quick`` or ``strong``), which answers "no"
+        only when proven: an unproven failure moves the guess up without moving ``lo``. Stops at
+        ``end`` (None: when the guess meets ``hi``). Returns the new (lo, hi, sol).
+        """
+        guess = lo
+        while guess < hi and (end is None or time.perf_counter() < end):
+            mid = (guess + hi) // 2
+            ok, found = self.decide(float(values[mid]), how, until=end)
+            if ok:
+                sol = found  # type: ignore[assignment]
+                hi = min(mid, int(np.searchsorted(values, self.radius(sol))))
+            else:
+                guess = mid + 1
+                lo = mid + 1 if ok is False else lo
+        return lo, hi, sol
 
     def decide(self, r: float, how: str = "exact", *, until: float | None = None) -> tuple[bool | None, np.ndarray | None]:
         """Can ``p`` sites serve every demand within ``r``? (answer, a cover when yes).
